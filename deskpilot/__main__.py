@@ -1,0 +1,5 @@
+"""`python -m deskpilot` runs the command-line interface."""
+
+from deskpilot.cli import main
+
+main()

@@ -1,0 +1,134 @@
+"""The `deskpilot` command line (Typer). Exit codes: 0 done, 1 failed, 2 usage error,
+3 denied by policy, 4 stopped or out of budget."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from deskpilot import __version__
+from deskpilot.cli.common import EXIT_USAGE, fail_usage, usage_errors
+from deskpilot.cli.demo import demo
+from deskpilot.cli.run import run
+
+app = typer.Typer(
+    name="deskpilot",
+    help="Local-first agentic screen control: a model drives your desktop through typed, "
+    "policy-checked tools.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+tools_app = typer.Typer(help="The tools a model can call.", no_args_is_help=True)
+policy_app = typer.Typer(help="Check and explain policy files.", no_args_is_help=True)
+app.add_typer(tools_app, name="tools")
+app.add_typer(policy_app, name="policy")
+app.command()(run)
+app.command()(demo)
+out = Console()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"deskpilot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """deskpilot: an agent that operates a real desktop."""
+
+
+@tools_app.command("list")
+def tools_list() -> None:
+    """List the tools with their arguments and descriptions."""
+    from deskpilot.tools import ToolRegistry
+
+    table = Table("tool", "category", "arguments", "description")
+    for tool in ToolRegistry():
+        schema = tool.model_json_schema()
+        required = set(schema.get("required", []))
+        args = ", ".join(n if n in required else f"[{n}]" for n in schema.get("properties", {}))
+        doc = " ".join((tool.__doc__ or "").split())
+        table.add_row(tool.name, tool.category, escape(args), escape(doc))
+    out.print(table)
+
+
+@tools_app.command("schema")
+def tools_schema(
+    name: Annotated[
+        str | None, typer.Argument(help="One tool; omit for the whole tool call.")
+    ] = None,
+) -> None:
+    """Print a JSON Schema on stdout: one tool's arguments, or the whole tool call."""
+    from deskpilot.tools import ToolRegistry
+
+    registry = ToolRegistry()
+    with usage_errors():
+        schema = registry.tool_schema(name) if name else registry.call_schema()
+    typer.echo(json.dumps(schema, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def report(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
+    """Write a self-contained report.html for a run directory."""
+    from deskpilot.agent.report import write_report
+
+    with usage_errors():
+        path = write_report(run_dir)
+    typer.echo(str(path))
+
+
+@policy_app.command("check")
+def policy_check(
+    file: Annotated[str, typer.Argument(help="A policy file or preset name.")],
+) -> None:
+    """Validate a policy file (or a preset: default, strict, trusted)."""
+    from deskpilot.policies import PolicyGate, load_policy
+    from deskpilot.tools import ToolRegistry
+
+    with usage_errors():
+        policy = load_policy(file)
+        PolicyGate(policy, ToolRegistry())
+    typer.echo(
+        f"{file}: ok ({len(policy.rule)} rules, default {policy.default.value}, "
+        f"max {policy.budget.max_steps} steps)"
+    )
+
+
+@policy_app.command("explain")
+def policy_explain(
+    file: Annotated[str, typer.Argument(help="A policy file or preset name.")],
+    action: Annotated[str, typer.Argument(help='A tool call, e.g. \'{"name": "shell", ...}\'.')],
+) -> None:
+    """Say what a policy decides for one tool call, and why."""
+    from deskpilot.errors import ToolCallError
+    from deskpilot.policies import PolicyGate, load_policy
+    from deskpilot.tools import ToolRegistry
+
+    registry = ToolRegistry()
+    with usage_errors():
+        gate = PolicyGate(load_policy(file), registry)
+    try:
+        call = registry.parse(action)
+    except ToolCallError as exc:
+        fail_usage(f"invalid tool call: {exc}")
+    typer.echo(gate.explain(call))
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()
+
+
+__all__ = ["EXIT_USAGE", "app", "main"]

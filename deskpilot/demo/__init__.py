@@ -1,0 +1,1 @@
+"""The demo window that `deskpilot demo` drives."""

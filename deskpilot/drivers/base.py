@@ -1,0 +1,73 @@
+"""The input-driver protocol: the only surface through which deskpilot touches mouse and keyboard.
+
+Coordinates are driver (physical screen) pixels, already mapped by `deskpilot.coords`. A driver checks
+its stop flag before every primitive, including each typed character, so a kill switch takes effect
+mid-action.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Literal, Protocol, runtime_checkable
+
+from deskpilot.errors import ActionFailed
+
+Button = Literal["left", "right", "middle"]
+
+
+class Stopped(ActionFailed):
+    """The stop flag was raised while an action was running."""
+
+
+class StopFlag:
+    """A thread-safe flag a kill switch raises and drivers check before every primitive."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.reason = ""
+
+    def set(self, reason: str = "stop requested") -> None:
+        """Raise the flag; every driver primitive after this raises `Stopped`."""
+        self.reason = reason
+        self._event.set()
+
+    def is_set(self) -> bool:
+        """Whether the flag is raised."""
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; return True at once if the flag is raised meanwhile."""
+        return self._event.wait(seconds)
+
+    def check(self) -> None:
+        """Raise `Stopped` if the flag is raised."""
+        if self._event.is_set():
+            raise Stopped(f"stopped: {self.reason}")
+
+
+@runtime_checkable
+class InputDriver(Protocol):
+    """Mouse and keyboard primitives, in driver pixels."""
+
+    name: str
+
+    def move(self, x: int, y: int) -> None:
+        """Move the pointer to (x, y)."""
+
+    def click(self, x: int, y: int, *, button: Button = "left", clicks: int = 1) -> None:
+        """Click ``clicks`` times with ``button`` at (x, y)."""
+
+    def drag(
+        self, start: tuple[int, int], end: tuple[int, int], *, button: Button = "left"
+    ) -> None:
+        """Press ``button`` at ``start``, move to ``end`` and release."""
+
+    def scroll(self, x: int, y: int, *, dx: int, dy: int) -> None:
+        """Scroll at (x, y): ``dy`` > 0 scrolls down, ``dx`` > 0 scrolls right (wheel clicks)."""
+
+    def type_text(self, text: str) -> None:
+        """Type ``text`` character by character."""
+
+    def press_keys(self, keys: Sequence[str]) -> None:
+        """Press a key combination: hold all but the last key, tap the last, release in reverse."""

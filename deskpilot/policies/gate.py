@@ -1,0 +1,57 @@
+"""The policy gate: every tool call passes here before any driver sees it."""
+
+from __future__ import annotations
+
+from deskpilot.errors import UsageError
+from deskpilot.policies.decision import Decision, Verdict
+from deskpilot.policies.policy import Policy
+from deskpilot.tools.registry import ToolCall, ToolRegistry
+
+
+class PolicyGate:
+    """Decides allow / ask / deny for each call; the strictest matching rule wins."""
+
+    def __init__(self, policy: Policy, registry: ToolRegistry) -> None:
+        for index, rule in enumerate(policy.rule):
+            unknown = [t for t in rule.tools if t != "*" and t not in registry]
+            if unknown:
+                raise UsageError(
+                    f"policy rule {index + 1} names unknown tool(s) {unknown}; "
+                    f"known: {', '.join(registry.names())}"
+                )
+        self.policy = policy
+
+    def decide(self, call: ToolCall) -> Decision:
+        """The decision for one validated call."""
+        best: Decision | None = None
+        for index, rule in enumerate(self.policy.rule):
+            if not rule.covers(call.name):
+                continue
+            if best is None or rule.decision.strictness > best.verdict.strictness:
+                best = Decision(verdict=rule.decision, reason=rule.reason, rule=f"rule {index + 1}")
+        if best is not None:
+            return best
+        verdict = self.policy.default
+        return Decision(
+            verdict=verdict,
+            reason=f"no rule names {call.name!r} ({verdict.value} by default)",
+            rule="default",
+        )
+
+    def explain(self, call: ToolCall) -> str:
+        """A one-line explanation, for `deskpilot policy explain` and approvals."""
+        decision = self.decide(call)
+        return f"{decision.verdict.value.upper()} {call.name}: {decision.reason} [{decision.rule}]"
+
+
+def effective_max_steps(policy: Policy, requested: int | None) -> int:
+    """The step budget: the CLI may lower the policy's budget, never raise it."""
+    if requested is None:
+        return policy.budget.max_steps
+    if requested < 1:
+        raise UsageError("--max-steps must be at least 1")
+    return min(requested, policy.budget.max_steps)
+
+
+# Verdict is re-exported for callers that only import the gate.
+__all__ = ["PolicyGate", "Verdict", "effective_max_steps"]

@@ -1,0 +1,261 @@
+"""One pydantic model per action. Class docstrings and field descriptions become the prompt text.
+
+Each model holds only the call's arguments; its tool name is the class variable ``name``. The wire
+format is ``{"name": "<tool>", "arguments": {...}}`` (see `deskpilot.tools.registry`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from deskpilot.drivers.base import Button, InputDriver
+from deskpilot.tools.keys import key_combo_pattern, parse_combo
+
+Category = Literal["gui", "system", "control"]
+Point = tuple[int, int]
+
+# Characters that may never be typed or run: C0/C1 controls (tab and newline excepted), DEL,
+# zero-width and bidirectional-override characters, and the byte-order mark.
+FORBIDDEN_CHARS = (
+    "\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2069\\ufeff"
+)
+SAFE_TEXT_PATTERN = f"^[^{FORBIDDEN_CHARS}]*$"
+
+Coord = Annotated[int, Field(ge=0, le=100_000, description="coordinate in the model's space")]
+SafeText = Annotated[str, Field(min_length=1, max_length=4000, pattern=SAFE_TEXT_PATTERN)]
+Summary = Annotated[str, Field(max_length=4000, pattern=SAFE_TEXT_PATTERN)]
+
+
+class Action(BaseModel):
+    """Base of every action model: strict, frozen, no extra fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    name: ClassVar[str]
+    category: ClassVar[Category]
+
+    def points(self) -> tuple[Point, ...]:
+        """The points this action targets, in the model's coordinate space."""
+        return ()
+
+    def perform(self, driver: InputDriver, targets: Sequence[Point]) -> str:
+        """Carry the action out with ``driver``; ``targets`` are `points()` mapped to the screen."""
+        raise NotImplementedError(f"{self.name} is not executed by an input driver")
+
+    def describe(self, targets: Sequence[Point]) -> str:
+        """What this action does (or would do), in words, for records and dry runs."""
+        args = ", ".join(f"{k}={v!r}" for k, v in self.model_dump().items())
+        where = f" at {', '.join(f'({x}, {y})' for x, y in targets)}" if targets else ""
+        return f"{self.name}({args}){where}"
+
+
+class Click(Action):
+    """Click a mouse button at a point of the screen."""
+
+    name: ClassVar[str] = "click"
+    category: ClassVar[Category] = "gui"
+    x: Coord
+    y: Coord
+    button: Button = Field("left", description="which mouse button")
+    clicks: int = Field(1, ge=1, le=3, description="1 = single, 2 = double, 3 = triple click")
+
+    def points(self) -> tuple[Point, ...]:
+        """The click point."""
+        return ((self.x, self.y),)
+
+    def perform(self, driver: InputDriver, targets: Sequence[Point]) -> str:
+        """Click at the target."""
+        ((x, y),) = targets
+        driver.click(x, y, button=self.button, clicks=self.clicks)
+        return f"clicked {self.button} x{self.clicks} at ({x}, {y})"
+
+
+class DoubleClick(Action):
+    """Double-click the left mouse button at a point (open an icon, select a word)."""
+
+    name: ClassVar[str] = "double_click"
+    category: ClassVar[Category] = "gui"
+    x: Coord
+    y: Coord
+
+    def points(self) -> tuple[Point, ...]:
+        """The click point."""
+        return ((self.x, self.y),)
+
+    def perform(self, driver: InputDriver, targets: Sequence[Point]) -> str:
+        """Double-click at the target."""
+        ((x, y),) = targets
+        driver.click(x, y, button="left", clicks=2)
+        return f"double-clicked at ({x}, {y})"
+
+
+class RightClick(Action):
+    """Click the right mouse button at a point (open a context menu)."""
+
+    name: ClassVar[str] = "right_click"
+    category: ClassVar[Category] = "gui"
+    x: Coord
+    y: Coord
+
+    def points(self) -> tuple[Point, ...]:
+        """The click point."""
+        return ((self.x, self.y),)
+
+    def perform(self, driver: InputDriver, targets: Sequence[Point]) -> str:
+        """Right-click at the target."""
+        ((x, y),) = targets
+        driver.click(x, y, button="right", clicks=1)
+        return f"right-clicked at ({x}, {y})"
+
+
+class Move(Action):
+    """Move the mouse pointer to a point without clicking (hover)."""
+
+    name: ClassVar[str] = "move"
+    category: ClassVar[Category] = "gui"
+    x: Coord
+    y: Coord
+
+    def points(self) -> tuple[Point, ...]:
+        """The destination."""
+        return ((self.x, self.y),)
+
+    def perform(self, driver: InputDriver, targets: Sequence[Point]) -> str:
+        """Move the pointer to the target."""
+        ((x, y),) = targets
+        driver.move(x, y)
+        return f"moved to ({x}, {y})"
+
+
+class Drag(Action):
+    """Press a mouse button at one point, move to another and release it there."""
+
+    name: ClassVar[str] = "drag"
+    category: ClassVar[Category] = "gui"
+    start_x: Coord
+    start_y: Coord
+    end_x: Coord
+    end_y: Coord
+    button: Button = Field("left", description="which mouse button to hold")
+
+    def points(self) -> tuple[Point, ...]:
+        """Start and end points."""
+        return ((self.start_x, self.start_y), (self.end_x, self.end_y))
+
+    def perform(self, driver: InputDriver, targets: Sequence[Point]) -> str:
+        """Drag from the first target to the second."""
+        start, end = targets
+        driver.drag(start, end, button=self.button)
+        return f"dragged {self.button} from {start} to {end}"
+
+
+class Scroll(Action):
+    """Scroll with the mouse wheel at a point. dy > 0 scrolls down, dx > 0 scrolls right."""
+
+    name: ClassVar[str] = "scroll"
+    category: ClassVar[Category] = "gui"
+    x: Coord
+    y: Coord
+    dx: int = Field(0, ge=-50, le=50, description="horizontal wheel clicks, > 0 is right")
+    dy: int = Field(0, ge=-50, le=50, description="vertical wheel clicks, > 0 is down")
+
+    @model_validator(mode="after")
+    def _moves(self) -> Scroll:
+        if self.dx == 0 and self.dy == 0:
+            raise ValueError("dx and dy are both 0: a scroll must move")
+        return self
+
+    def points(self) -> tuple[Point, ...]:
+        """Where the wheel turns."""
+        return ((self.x, self.y),)
+
+    def perform(self, driver: InputDriver, targets: Sequence[Point]) -> str:
+        """Scroll at the target."""
+        ((x, y),) = targets
+        driver.scroll(x, y, dx=self.dx, dy=self.dy)
+        return f"scrolled dx={self.dx} dy={self.dy} at ({x}, {y})"
+
+
+class TypeText(Action):
+    """Type text with the keyboard into the focused element. Newline presses Enter."""
+
+    name: ClassVar[str] = "type_text"
+    category: ClassVar[Category] = "gui"
+    text: SafeText
+
+    def perform(self, driver: InputDriver, targets: Sequence[Point]) -> str:
+        """Type the text."""
+        driver.type_text(self.text)
+        return f"typed {len(self.text)} characters"
+
+
+class Key(Action):
+    """Press a key or a key combination, such as enter, escape, ctrl+s or ctrl+shift+t."""
+
+    name: ClassVar[str] = "key"
+    category: ClassVar[Category] = "gui"
+    keys: str = Field(pattern=key_combo_pattern(), description="a key or mod+key combination")
+
+    def perform(self, driver: InputDriver, targets: Sequence[Point]) -> str:
+        """Press the combination."""
+        driver.press_keys(parse_combo(self.keys))
+        return f"pressed {self.keys}"
+
+
+class Wait(Action):
+    """Wait for the screen to change (a window opening, a page loading)."""
+
+    name: ClassVar[str] = "wait"
+    category: ClassVar[Category] = "control"
+    seconds: float = Field(gt=0, le=60, description="how long to wait, in seconds")
+
+
+class Screenshot(Action):
+    """Take a fresh screenshot; the next observation shows it."""
+
+    name: ClassVar[str] = "screenshot"
+    category: ClassVar[Category] = "control"
+
+
+class Shell(Action):
+    """Run a command line (no shell syntax) and read its output. Disabled by the default policy."""
+
+    name: ClassVar[str] = "shell"
+    category: ClassVar[Category] = "system"
+    command: Annotated[str, Field(min_length=1, max_length=2000, pattern=SAFE_TEXT_PATTERN)]
+
+
+class Done(Action):
+    """Finish: the task is complete. Give the answer or a short summary of what was done."""
+
+    name: ClassVar[str] = "done"
+    category: ClassVar[Category] = "control"
+    answer: Summary = ""
+
+
+class Fail(Action):
+    """Give up: the task cannot be done (e.g. the element named is not on the screen). Say why."""
+
+    name: ClassVar[str] = "fail"
+    category: ClassVar[Category] = "control"
+    reason: Summary = ""
+
+
+BUILTIN_ACTIONS: tuple[type[Action], ...] = (
+    Click,
+    DoubleClick,
+    RightClick,
+    Move,
+    Drag,
+    Scroll,
+    TypeText,
+    Key,
+    Wait,
+    Screenshot,
+    Shell,
+    Done,
+    Fail,
+)

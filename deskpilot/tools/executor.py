@@ -1,0 +1,64 @@
+"""Execution of validated, allowed tool calls: coordinates mapped, then the driver called.
+
+Every point is mapped (and off-screen points rejected) before the driver sees anything. Failures
+come back as `ToolResult` values the model can read; only the stop flag ends an action early.
+"""
+
+from __future__ import annotations
+
+from deskpilot.coords import CoordinateSpace, MonitorGeometry, scale_coordinates
+from deskpilot.drivers.base import InputDriver, StopFlag
+from deskpilot.errors import ActionFailed
+from deskpilot.tools.actions import Done, Fail, Point, Screenshot, Shell, Wait
+from deskpilot.tools.registry import ToolCall
+from deskpilot.tools.result import ToolResult
+
+
+class Executor:
+    """Carries out tool calls with one driver, or only describes them in a dry run."""
+
+    def __init__(
+        self, driver: InputDriver | None, *, stop: StopFlag, dry_run: bool = False
+    ) -> None:
+        if driver is None and not dry_run:
+            raise ValueError("an Executor needs a driver unless it is a dry run")
+        self.driver = driver
+        self.stop = stop
+        self.dry_run = dry_run
+
+    def execute(
+        self, call: ToolCall, space: CoordinateSpace, monitor: MonitorGeometry
+    ) -> ToolResult:
+        """Execute ``call``, whose coordinates are in ``space``, on the captured ``monitor``."""
+        action = call.action
+        try:
+            targets: tuple[Point, ...] = tuple(
+                scale_coordinates(x, y, space, monitor) for x, y in action.points()
+            )
+        except ActionFailed as exc:
+            return ToolResult(error=f"{call.name}: {exc}; nothing was done")
+        match action:
+            case Done(answer=answer):
+                return ToolResult(output=answer or "done", final=True)
+            case Fail(reason=reason):
+                return ToolResult(error=reason or "the model gave up", final=True)
+            case Screenshot():
+                return ToolResult(output="a new screenshot follows")
+            case Shell():
+                return ToolResult(error="the shell tool is not available in this version")
+            case Wait(seconds=seconds):
+                if self.dry_run:
+                    return ToolResult(output=f"dry run: would wait {seconds:g} s")
+                interrupted = self.stop.wait(seconds)
+                return ToolResult(
+                    output="stopped while waiting" if interrupted else f"waited {seconds:g} s"
+                )
+        if self.dry_run or self.driver is None:
+            return ToolResult(output=f"dry run: would {action.describe(targets)}", targets=targets)
+        try:
+            output = action.perform(self.driver, targets)
+        except ActionFailed as exc:
+            return ToolResult(error=f"{call.name}: {exc}", targets=targets)
+        except Exception as exc:  # a driver library failing is an action failure, not a crash
+            return ToolResult(error=f"{call.name}: driver error: {exc}", targets=targets)
+        return ToolResult(output=output, targets=targets)
