@@ -10,6 +10,7 @@ import hashlib
 import io
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -162,3 +163,19 @@ class StaticScreen:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def grab_settled(screen: ScreenSource, *, interval: float = 0.05, timeout: float = 1.0) -> Frame:
+    """Grab until two grabs ``interval`` apart are identical (the UI has repainted), or ``timeout``.
+
+    Used after an action so the model sees its effect, not the screen half-way through a redraw.
+    """
+    deadline = time.monotonic() + timeout
+    frame = screen.grab()
+    while time.monotonic() < deadline:
+        time.sleep(interval)
+        later = screen.grab()
+        if np.array_equal(later.pixels, frame.pixels):
+            return later
+        frame = later
+    return frame

@@ -20,7 +20,7 @@ from deskpilot.errors import ModelError, ToolCallError
 from deskpilot.policies.decision import Decision, Verdict
 from deskpilot.policies.gate import PolicyGate
 from deskpilot.runtime.base import HistoryEntry, Model, ModelRequest
-from deskpilot.screen import Frame, ScreenSource
+from deskpilot.screen import Frame, ScreenSource, grab_settled
 from deskpilot.tools.executor import Executor
 from deskpilot.tools.registry import ToolCall, ToolRegistry
 
@@ -65,6 +65,7 @@ class Agent:
     max_invalid: int = 3
     on_step: Callable[[StepRecord], None] | None = None
     run_info: dict[str, Any] = field(default_factory=dict)
+    settle_timeout: float = 1.0
 
     def run(self, task: str) -> RunResult:
         """Run ``task`` to its end; the trajectory gets an end line whatever happens."""
@@ -90,7 +91,7 @@ class Agent:
         return result
 
     def _loop(self, task: str) -> RunResult:
-        stop, history, invalid = self.executor.stop, list[HistoryEntry](), 0
+        stop, history, invalid, acted = self.executor.stop, list[HistoryEntry](), 0, False
         schema, prompt = self.registry.call_schema(), tools_prompt(self.registry)
         while True:
             if stop.is_set():
@@ -98,7 +99,8 @@ class Agent:
             if self._step >= self.max_steps:
                 return self._end(Outcome.BUDGET, f"the step budget of {self.max_steps} is used up")
             self._step += 1
-            clock, frame = _Clock(), self.screen.grab()
+            clock = _Clock()
+            frame = self._observe(settle=acted)
             clock.lap("capture")
             space = self.model.coordinate_space(frame)
             rec = StepRecord(
@@ -163,6 +165,7 @@ class Agent:
                     return self._end(Outcome.DENIED, f"{call.name} denied: {decision.reason}")
                 continue
             result = self.executor.execute(call, space, frame.monitor)
+            acted = bool(result.targets or call.action.category == "gui") and result.ok
             clock.lap("execute")
             rec.result = {
                 "output": result.output,
@@ -177,6 +180,12 @@ class Agent:
             if result.final:
                 outcome = Outcome.DONE if result.ok else Outcome.FAILED
                 return self._end(outcome, result.output or result.error, answer=result.output)
+
+    def _observe(self, *, settle: bool) -> Frame:
+        """The next screenshot; after an action, once the screen has stopped changing."""
+        if settle and not self.executor.dry_run and self.settle_timeout > 0:
+            return grab_settled(self.screen, timeout=self.settle_timeout)
+        return self.screen.grab()
 
     def _end(self, outcome: Outcome, reason: str, answer: str = "") -> RunResult:
         return RunResult(outcome=outcome, reason=reason, steps=self._step, answer=answer)
