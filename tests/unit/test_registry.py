@@ -1,0 +1,135 @@
+"""Schemas generated from the action models, and validation that names the field and the reason."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from deskpilot.errors import ToolCallError, UsageError
+from deskpilot.tools import BUILTIN_ACTIONS, ToolRegistry
+from deskpilot.tools.actions import Click, Key, Scroll, TypeText
+from tests.unit.conftest import call
+
+REQUIRED_TOOLS = {
+    "click", "double_click", "right_click", "move", "drag", "scroll", "type_text", "key", "wait",
+    "screenshot", "shell", "done",
+}  # fmt: skip
+
+
+def test_registry_has_every_required_tool() -> None:
+    assert set(ToolRegistry().names()) >= REQUIRED_TOOLS
+
+
+@pytest.mark.parametrize("action", BUILTIN_ACTIONS, ids=lambda a: a.name)
+def test_tool_schema_is_generated_from_its_model_and_closed(action: type) -> None:
+    registry = ToolRegistry()
+    schema = registry.tool_schema(action.name)
+    assert schema == action.model_json_schema()
+    assert schema["additionalProperties"] is False
+    assert schema["description"] == " ".join(action.__doc__.split()) or schema["description"]
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_call_schema_accepts_valid_calls_and_rejects_invalid_ones() -> None:
+    schema = ToolRegistry().call_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    good = [
+        {"name": "click", "arguments": {"x": 1, "y": 2, "button": "right", "clicks": 2}},
+        {"name": "key", "arguments": {"keys": "ctrl+shift+t"}},
+        {"name": "done", "arguments": {}},
+        {"name": "drag", "arguments": {"start_x": 1, "start_y": 2, "end_x": 3, "end_y": 4}},
+    ]
+    bad = [
+        {"name": "click", "arguments": {"x": 1}},
+        {"name": "click", "arguments": {"x": 1, "y": 2, "z": 3}},
+        {"name": "click", "arguments": {"x": 1, "y": 2}, "extra": 1},
+        {"name": "nope", "arguments": {}},
+        {"name": "key", "arguments": {"keys": "ctrl+nosuchkey"}},
+        {"name": "click", "arguments": {"x": 1, "y": 2, "clicks": 4}},
+    ]
+    for value in good:
+        assert validator.is_valid(value), value
+    for value in bad:
+        assert not validator.is_valid(value), value
+
+
+def test_call_schema_for_a_subset_names_only_those_tools() -> None:
+    schema = ToolRegistry().call_schema(["click", "done"])
+    text = json.dumps(schema)
+    assert '"click"' in text and '"done"' in text and '"shell"' not in text
+
+
+def test_parse_returns_the_typed_action() -> None:
+    parsed = ToolRegistry().parse(call("click", x=10, y=20, button="middle"))
+    assert parsed.action == Click(x=10, y=20, button="middle")
+    assert parsed.to_wire() == {
+        "name": "click",
+        "arguments": {"x": 10, "y": 20, "button": "middle"},
+    }
+
+
+def test_parse_takes_the_call_out_of_prose_and_code_fences() -> None:
+    text = 'I will type now.\n```json\n{"name": "type_text", "arguments": {"text": "hi"}}\n```'
+    assert ToolRegistry().parse(text).action == TypeText(text="hi")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "empty output"),
+        ("not json", "not valid JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"name": "clik", "arguments": {}}', "unknown tool 'clik'"),
+        ('{"name": 3, "arguments": {}}', "name: expected the tool name"),
+        ('{"name": "click"}', "arguments: missing"),
+        ('{"name": "click", "arguments": [1]}', "arguments: expected an object"),
+        ('{"name": "click", "arguments": {"x": 1}}', "missing required field 'y'"),
+        (call("click", x=1, y=2, z=3), "unexpected field 'z'"),
+        (call("click", x="1", y=2), "arguments.x: expected integer, got str"),
+        (call("click", x=1.5, y=2), "arguments.x: expected integer"),
+        (call("click", x=-1, y=2), "arguments.x"),
+        (call("click", x=1, y=2, button="left-ish"), "arguments.button"),
+        (call("scroll", x=1, y=2), "a scroll must move"),
+        (call("key", keys="ctrl+a+b"), "only modifiers"),
+        (call("key", keys="hyper+x"), "unknown key 'hyper'"),
+        (call("type_text", text="a\x1b[2Jb"), "forbidden character U+001B at index 1"),
+        (call("type_text", text="safe\u202etxt.exe"), "forbidden character U+202E"),
+        (call("type_text", text="zero\u200bwidth"), "forbidden character U+200B"),
+        (call("type_text", text=""), "arguments.text"),
+        (call("wait", seconds=0), "arguments.seconds"),
+        ('{"name": "click", "name": "done", "arguments": {}}', "duplicate key 'name'"),
+        ('{"name": "click", "arguments": {"x": NaN, "y": 1}}', "NaN is not allowed"),
+        ('{"name": "click", "arguments": {"x": Infinity, "y": 1}}', "Infinity is not allowed"),
+        ('{"name": "click", "arguments": {"x": 1, "y": 2}, "why": 1}', "unexpected key"),
+        ('{"a": ' * 50 + "1" + "}" * 50, "nested deeper"),
+        ('{"name": "type_text", "arguments": {"text": "' + "a" * 20_000 + '"}}', "exceeds"),
+    ],
+)
+def test_every_rejection_names_the_field_and_the_reason(text: str, expected: str) -> None:
+    with pytest.raises(ToolCallError, match=None) as info:
+        ToolRegistry().parse(text)
+    assert expected in str(info.value)
+
+
+def test_valid_key_combinations_parse_to_canonical_names() -> None:
+    registry = ToolRegistry()
+    for combo in ["ctrl+s", "Return", "alt+F4", "ctrl+shift+t", "Escape", "super+l", "A", "plus"]:
+        action = registry.parse(call("key", keys=combo)).action
+        assert isinstance(action, Key)
+
+
+def test_registering_a_duplicate_name_is_an_error() -> None:
+    registry = ToolRegistry()
+    with pytest.raises(UsageError, match="already registered"):
+        registry.register(Scroll)
+
+
+def test_a_tool_without_a_docstring_is_refused() -> None:
+    class Nameless(Click):
+        name = "nameless"
+
+    Nameless.__doc__ = None
+    with pytest.raises(UsageError, match="no docstring"):
+        ToolRegistry().register(Nameless)
