@@ -94,7 +94,7 @@ def test_off_space_points_are_rejected(
 
 def test_pixel_spaces_exclude_their_width_and_normalized_includes_1000() -> None:
     monitor = MonitorGeometry(left=0, top=0, width=1280, height=800)
-    with pytest.raises(ActionFailed, match="valid range is 0..1279"):
+    with pytest.raises(ActionFailed, match=r"valid range is 0\.\.1279"):
         scale_coordinates(1280, 0, CoordinateSpace.screen(1280, 800), monitor)
     assert scale_coordinates(1000, 1000, CoordinateSpace.normalized(), monitor) == (1279, 799)
     assert scale_coordinates(500, 500, CoordinateSpace.normalized(), monitor) == (640, 400)

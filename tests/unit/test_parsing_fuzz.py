@@ -41,7 +41,7 @@ def test_random_text_is_parsed_or_cleanly_rejected(text: str) -> None:
 
 
 @settings(max_examples=500)
-@given(st.sampled_from(REGISTRY.names() + ["nope", ""]), argument_values)
+@given(st.sampled_from([*REGISTRY.names(), "nope", ""]), argument_values)
 def test_random_calls_are_validated_or_cleanly_rejected(
     name: str, arguments: dict[str, object]
 ) -> None:

@@ -88,7 +88,7 @@ def test_invalid_policies_are_rejected_with_the_place_and_the_problem(
 
 def test_a_rule_naming_an_unknown_tool_is_refused() -> None:
     policy = parse_policy('[[rule]]\ntools = ["clik"]\ndecision = "allow"\nreason = "typo"\n')
-    with pytest.raises(UsageError, match="unknown tool.*clik"):
+    with pytest.raises(UsageError, match=r"unknown tool.*clik"):
         PolicyGate(policy, REGISTRY)
 
 
