@@ -15,6 +15,7 @@ from rich.table import Table
 from deskpilot import __version__
 from deskpilot.cli.common import EXIT_USAGE, fail_usage, usage_errors
 from deskpilot.cli.demo import demo
+from deskpilot.cli.model_cmd import model_app
 from deskpilot.cli.run import run
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ tools_app = typer.Typer(help="The tools a model can call.", no_args_is_help=True
 policy_app = typer.Typer(help="Check and explain policy files.", no_args_is_help=True)
 app.add_typer(tools_app, name="tools")
 app.add_typer(policy_app, name="policy")
+app.add_typer(model_app, name="model")
 app.command()(run)
 app.command()(demo)
 out = Console()

@@ -26,7 +26,6 @@ def load_model(spec: str | None) -> Model:
             "no embedded default model ships with this version yet; "
             "give a scripted plan with --model script:PLAN.jsonl"
         )
-    raise UsageError(
-        f"cannot load model {spec!r}: onnxruntime-genai model folders are not supported by this "
-        "version yet; use --model script:PLAN.jsonl"
-    )
+    from deskpilot.runtime.genai import GenaiModel
+
+    return GenaiModel(spec)

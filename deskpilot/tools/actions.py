@@ -24,7 +24,26 @@ FORBIDDEN_CHARS = (
 )
 SAFE_TEXT_PATTERN = f"^[^{FORBIDDEN_CHARS}]*$"
 
-Coord = Annotated[int, Field(ge=0, le=100_000, description="coordinate in the model's space")]
+# Coordinates carry their axis in the schema ("x-axis"), so that the schema sent to constrained
+# decoding can be bounded to the model's coordinate space (`ToolRegistry.bounded_call_schema`).
+CoordX = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=100_000,
+        description="x in the model's coordinate space",
+        json_schema_extra={"x-axis": "x"},
+    ),
+]
+CoordY = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=100_000,
+        description="y in the model's coordinate space",
+        json_schema_extra={"x-axis": "y"},
+    ),
+]
 SafeText = Annotated[str, Field(min_length=1, max_length=4000, pattern=SAFE_TEXT_PATTERN)]
 Summary = Annotated[str, Field(max_length=4000, pattern=SAFE_TEXT_PATTERN)]
 
@@ -57,8 +76,8 @@ class Click(Action):
 
     name: ClassVar[str] = "click"
     category: ClassVar[Category] = "gui"
-    x: Coord
-    y: Coord
+    x: CoordX
+    y: CoordY
     button: Button = Field("left", description="which mouse button")
     clicks: int = Field(1, ge=1, le=3, description="1 = single, 2 = double, 3 = triple click")
 
@@ -78,8 +97,8 @@ class DoubleClick(Action):
 
     name: ClassVar[str] = "double_click"
     category: ClassVar[Category] = "gui"
-    x: Coord
-    y: Coord
+    x: CoordX
+    y: CoordY
 
     def points(self) -> tuple[Point, ...]:
         """The click point."""
@@ -97,8 +116,8 @@ class RightClick(Action):
 
     name: ClassVar[str] = "right_click"
     category: ClassVar[Category] = "gui"
-    x: Coord
-    y: Coord
+    x: CoordX
+    y: CoordY
 
     def points(self) -> tuple[Point, ...]:
         """The click point."""
@@ -116,8 +135,8 @@ class Move(Action):
 
     name: ClassVar[str] = "move"
     category: ClassVar[Category] = "gui"
-    x: Coord
-    y: Coord
+    x: CoordX
+    y: CoordY
 
     def points(self) -> tuple[Point, ...]:
         """The destination."""
@@ -135,10 +154,10 @@ class Drag(Action):
 
     name: ClassVar[str] = "drag"
     category: ClassVar[Category] = "gui"
-    start_x: Coord
-    start_y: Coord
-    end_x: Coord
-    end_y: Coord
+    start_x: CoordX
+    start_y: CoordY
+    end_x: CoordX
+    end_y: CoordY
     button: Button = Field("left", description="which mouse button to hold")
 
     def points(self) -> tuple[Point, ...]:
@@ -157,8 +176,8 @@ class Scroll(Action):
 
     name: ClassVar[str] = "scroll"
     category: ClassVar[Category] = "gui"
-    x: Coord
-    y: Coord
+    x: CoordX
+    y: CoordY
     dx: int = Field(0, ge=-50, le=50, description="horizontal wheel clicks, > 0 is right")
     dy: int = Field(0, ge=-50, le=50, description="vertical wheel clicks, > 0 is down")
 

@@ -14,6 +14,7 @@ from typing import Any, Literal, Union, cast
 import jsonschema
 from pydantic import ConfigDict, TypeAdapter, ValidationError, create_model
 
+from deskpilot.coords import CoordinateSpace
 from deskpilot.errors import ToolCallError, UsageError
 from deskpilot.tools.actions import BUILTIN_ACTIONS, FORBIDDEN_CHARS, Action
 from deskpilot.tools.keys import parse_combo
@@ -133,6 +134,29 @@ class ToolRegistry:
         schema: dict[str, Any] = TypeAdapter(union).json_schema()
         schema["title"] = "ToolCall"
         return schema
+
+    def bounded_call_schema(
+        self, space: CoordinateSpace, names: Iterable[str] | None = None
+    ) -> dict[str, Any]:
+        """`call_schema` with every coordinate bounded to ``space`` (for constrained decoding)."""
+        inclusive = space.kind == "normalized"
+        limits = {
+            "x": space.width if inclusive else space.width - 1,
+            "y": space.height if inclusive else space.height - 1,
+        }
+
+        def bound(node: Any) -> Any:
+            if isinstance(node, dict):
+                out = {k: bound(v) for k, v in node.items() if k != "x-axis"}
+                if node.get("x-axis") in limits:
+                    out["maximum"] = limits[node["x-axis"]]
+                return out
+            if isinstance(node, list):
+                return [bound(v) for v in node]
+            return node
+
+        bounded: dict[str, Any] = bound(self.call_schema(names))
+        return bounded
 
     def parse(self, text: str) -> ToolCall:
         """Parse and validate model output. Raise `ToolCallError` naming the field and the reason."""

@@ -94,7 +94,7 @@ def test_run_with_a_missing_plan_or_model(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", "t", "--model", f"script:{empty}"])
     assert result.exit_code == 2 and "has no tool calls" in result.output
     result = runner.invoke(app, ["run", "t", "--model", str(tmp_path / "no-model")])
-    assert result.exit_code == 2 and "cannot load model" in result.output
+    assert result.exit_code == 2 and "does not exist" in result.output
 
 
 def test_report_writes_html_for_a_run(make_agent: AgentFactory, tmp_path: Path) -> None:

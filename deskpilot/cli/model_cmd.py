@@ -1,0 +1,97 @@
+"""`deskpilot model info|bench`: what a genai model folder is, and how fast one step runs."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from PIL import Image
+from rich.console import Console
+from rich.table import Table
+
+from deskpilot.cli.common import usage_errors
+
+model_app = typer.Typer(help="Inspect and measure model folders.", no_args_is_help=True)
+out = Console()
+
+
+@model_app.command("info")
+def model_info(
+    path: Annotated[Path, typer.Argument(help="An onnxruntime-genai model folder.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print a model folder's type, size, quantization, coordinate space and image-token budget."""
+    from deskpilot.runtime.folder import ModelFolder
+
+    with usage_errors():
+        info = ModelFolder.open(path).info()
+    if as_json:
+        typer.echo(json.dumps(info, indent=2))
+        return
+    table = Table("property", "value", show_header=False)
+    for key, value in info.items():
+        table.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
+    out.print(table)
+
+
+@model_app.command("bench")
+def model_bench(
+    path: Annotated[Path, typer.Argument(help="An onnxruntime-genai model folder.")],
+    image: Annotated[
+        Path | None, typer.Option(help="Screenshot PNG (default: a synthetic 1280x800 form).")
+    ] = None,
+    steps: Annotated[int, typer.Option(help="Measured steps (after one warm-up).")] = 5,
+    guidance: Annotated[bool, typer.Option(help="Constrained decoding on.")] = True,
+) -> None:
+    """Measure one agent step (preprocess, prefill, decode) on a screenshot."""
+    import time
+
+    from deskpilot.agent.prompt import tools_prompt
+    from deskpilot.runtime.base import ModelRequest
+    from deskpilot.runtime.genai import GenaiModel
+    from deskpilot.screen import Frame
+    from deskpilot.tools import ToolRegistry
+
+    with usage_errors():
+        started = time.perf_counter()
+        model = GenaiModel(path, guidance=guidance)
+        load_ms = (time.perf_counter() - started) * 1000
+        picture = Image.open(image) if image else synthetic_screen()
+    registry = ToolRegistry()
+    request = ModelRequest(
+        task="click the Save button", frame=Frame.from_image(picture), history=(),
+        tool_schema=registry.call_schema(), tool_prompt=tools_prompt(registry),
+    )  # fmt: skip
+    runs = []
+    for _ in range(steps + 1):
+        began = time.perf_counter()
+        reply = model.next_action(request)
+        runs.append({**reply.stats, "step_ms": (time.perf_counter() - began) * 1000})
+    measured = runs[1:]
+    table = Table("measure", "median", title=f"deskpilot model bench {path}")
+    table.add_row("load ms", f"{load_ms:.1f}")
+    for key in ("step_ms", "preprocess_ms", "prefill_ms", "decode_tokens", "tokens_per_s"):
+        table.add_row(key, f"{statistics.median(r[key] for r in measured):.1f}")
+    table.add_row("peak RSS MB", f"{max(r['peak_rss_mb'] for r in measured):.1f}")
+    table.add_row("guided", "yes" if model.guidance else "no")
+    table.add_row("last output", reply.text[:120])
+    out.print(table)
+
+
+def synthetic_screen(width: int = 1280, height: int = 800) -> Image.Image:
+    """A plain form-like screen for benchmarks, drawn with Pillow."""
+    from PIL import ImageDraw
+
+    picture = Image.new("RGB", (width, height), (236, 239, 244))
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((160, 120, 760, 460), fill=(250, 250, 250), outline=(90, 90, 90))
+    draw.rectangle((160, 120, 760, 150), fill=(40, 90, 160))
+    draw.text((172, 128), "deskpilot demo", fill="white")
+    draw.text((200, 210), "Name", fill="black")
+    draw.rectangle((260, 200, 700, 228), fill="white", outline=(60, 60, 60))
+    draw.rectangle((600, 300, 700, 336), fill=(225, 225, 225), outline=(60, 60, 60))
+    draw.text((630, 310), "Save", fill="black")
+    return picture

@@ -1,0 +1,113 @@
+"""Model families: from genai_config.json's ``model.type`` to a prompt template and a coordinate space.
+
+A family says how a turn is written (chat template), which tag stands for the screenshot in the
+prompt (the genai processor expands it into image tokens), and in which space its coordinates are.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from deskpilot.coords import CoordinateSpace
+from deskpilot.errors import UsageError
+
+SpaceFor = Callable[[int, int, dict[str, Any]], CoordinateSpace]
+
+
+def _normalized(width: int, height: int, processor: dict[str, Any]) -> CoordinateSpace:
+    return CoordinateSpace.normalized(1000)
+
+
+def qwen_resized(width: int, height: int, processor: dict[str, Any]) -> tuple[int, int]:
+    """Qwen2.5-VL's smart resize: sides multiple of 28, pixel count within [min, max]."""
+    factor = 28
+    min_pixels = int(processor.get("min_pixels", 56 * 56))
+    max_pixels = int(processor.get("max_pixels", 1280 * 28 * 28))
+    h = max(factor, round(height / factor) * factor)
+    w = max(factor, round(width / factor) * factor)
+    if h * w > max_pixels:
+        beta = math.sqrt(height * width / max_pixels)
+        h = max(factor, math.floor(height / beta / factor) * factor)
+        w = max(factor, math.floor(width / beta / factor) * factor)
+    elif h * w < min_pixels:
+        beta = math.sqrt(min_pixels / (height * width))
+        h = math.ceil(height * beta / factor) * factor
+        w = math.ceil(width * beta / factor) * factor
+    return w, h
+
+
+def _qwen_image(width: int, height: int, processor: dict[str, Any]) -> CoordinateSpace:
+    return CoordinateSpace.image(*qwen_resized(width, height, processor))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Family:
+    """How to talk to one model type.
+
+    Attributes:
+        model_type: genai_config.json's ``model.type``.
+        template: The turn, with ``{system}`` and ``{user}`` placeholders.
+        image_tag: What stands for the screenshot in the prompt.
+        required_tokens: Strings the tokenizer must know as single tokens.
+        space: The coordinate space for a screenshot of the given size.
+        end_markers: Text that ends a turn (cut from free-text output).
+    """
+
+    model_type: str
+    template: str
+    image_tag: str
+    required_tokens: tuple[str, ...]
+    space: SpaceFor = _normalized
+    end_markers: tuple[str, ...] = ()
+
+    def render(self, system: str, user: str) -> str:
+        """The whole prompt for one step."""
+        return self.template.format(system=system, user=user)
+
+
+GEMMA4_TURN = "<|turn>{role}\n{text}<turn|>\n"
+
+FAMILIES: dict[str, Family] = {
+    family.model_type: family
+    for family in (
+        Family(
+            model_type="gemma4_unified",
+            template="<|turn>system\n{system}<turn|>\n<|turn>user\n{user}<turn|>\n<|turn>model\n",
+            image_tag="<|image|>",
+            required_tokens=("<|image>", "<|image|>", "<image|>"),
+            end_markers=("<turn|>",),
+        ),
+        Family(
+            model_type="gemma3",
+            template="<start_of_turn>user\n{system}\n\n{user}<end_of_turn>\n<start_of_turn>model\n",
+            image_tag="<start_of_image>",
+            required_tokens=("<start_of_image>",),
+            end_markers=("<end_of_turn>",),
+        ),
+        Family(
+            model_type="qwen2_5_vl",
+            template=(
+                "<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"
+                "<|im_start|>assistant\n"
+            ),
+            image_tag="<|vision_start|><|image_pad|><|vision_end|>",
+            required_tokens=("<|vision_start|>", "<|image_pad|>", "<|vision_end|>"),
+            space=_qwen_image,
+            end_markers=("<|im_end|>",),
+        ),
+    )
+}
+
+
+def family_for(model_type: str) -> Family:
+    """The family of a model type, or a `UsageError` listing the supported types."""
+    try:
+        return FAMILIES[model_type]
+    except KeyError:
+        supported = ", ".join(sorted(FAMILIES))
+        raise UsageError(
+            f"unsupported model type {model_type!r}; supported types: {supported}"
+        ) from None

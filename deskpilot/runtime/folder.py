@@ -1,0 +1,132 @@
+"""An onnxruntime-genai model folder: checked before loading, described by `deskpilot model info`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deskpilot.errors import UsageError
+from deskpilot.runtime.families import Family, family_for
+
+CONFIG_FILE = "genai_config.json"
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{path} is not a JSON object")
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelFolder:
+    """A checked genai model folder."""
+
+    path: Path
+    config: dict[str, Any]
+    family: Family
+    processor: dict[str, Any]
+
+    @classmethod
+    def open(cls, path: str | Path) -> ModelFolder:
+        """Check the folder: it exists, has a readable genai_config.json of a supported type, and
+        every file the config names is present.
+
+        Raises:
+            UsageError: Naming what is missing or wrong.
+        """
+        folder = Path(path)
+        if not folder.is_dir():
+            raise UsageError(f"model folder {folder} does not exist")
+        if not (folder / CONFIG_FILE).is_file():
+            raise UsageError(f"{folder} is not a genai model folder: it has no {CONFIG_FILE}")
+        config = _read_json(folder / CONFIG_FILE)
+        model = config.get("model")
+        if not isinstance(model, dict) or not isinstance(model.get("type"), str):
+            raise UsageError(f"{folder / CONFIG_FILE} has no model.type")
+        family = family_for(model["type"])
+        for name in _named_files(model):
+            if not (folder / name).is_file():
+                raise UsageError(
+                    f"{folder} is incomplete: {name} (named in {CONFIG_FILE}) is missing"
+                )
+        vision = model.get("vision", {})
+        processor_file = vision.get("config_filename") if isinstance(vision, dict) else None
+        processor = _read_json(folder / processor_file) if processor_file else {}
+        return cls(path=folder, config=config, family=family, processor=processor)
+
+    @property
+    def model_type(self) -> str:
+        """genai_config.json's model.type."""
+        return str(self.config["model"]["type"])
+
+    def size_bytes(self) -> int:
+        """Total size of the folder's files."""
+        return sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
+
+    def quantization(self) -> str:
+        """int4 when the decoder uses MatMulNBits (what the genai builder writes for -p int4)."""
+        decoder = self.config["model"].get("decoder", {}).get("filename", "model.onnx")
+        path = self.path / decoder
+        data = path.read_bytes() if path.is_file() and path.stat().st_size < 512 << 20 else b""
+        if b"MatMulNBits" in data:
+            return "int4 (MatMulNBits)"
+        return "int8" if b"MatMulInteger" in data else "float"
+
+    def image_token_budget(self) -> int | None:
+        """The most image tokens one screenshot may become, from the image processor config."""
+        text = json.dumps(self.processor)
+        for key in ("max_soft_tokens", "max_image_tokens"):
+            if key in text:
+                return _find_int(self.processor, key)
+        max_pixels = _find_int(self.processor, "max_pixels")
+        return max_pixels // (28 * 28) if max_pixels else None
+
+    def info(self) -> dict[str, Any]:
+        """What `deskpilot model info` prints."""
+        model = self.config["model"]
+        return {
+            "path": str(self.path),
+            "type": self.model_type,
+            "size_mb": round(self.size_bytes() / 1e6, 2),
+            "quantization": self.quantization(),
+            "coordinate_space": self.family.space(1280, 800, self.processor).describe(),
+            "image_token_budget": self.image_token_budget(),
+            "context_length": model.get("context_length"),
+            "max_length": self.config.get("search", {}).get("max_length"),
+            "files": sorted(p.name for p in self.path.iterdir() if p.is_file()),
+        }
+
+
+def _named_files(model: dict[str, Any]) -> list[str]:
+    names = []
+    for part in ("decoder", "embedding", "vision", "speech"):
+        section = model.get(part)
+        if isinstance(section, dict):
+            for key in ("filename", "config_filename"):
+                value = section.get(key)
+                if isinstance(value, str) and value:
+                    names.append(value)
+    return names
+
+
+def _find_int(value: Any, key: str) -> int | None:
+    """The first integer under ``key`` anywhere in a nested JSON value."""
+    if isinstance(value, dict):
+        if isinstance(value.get(key), int):
+            return int(value[key])
+        children: list[Any] = list(value.values())
+    elif isinstance(value, list):
+        children = value
+    else:
+        return None
+    for child in children:
+        found = _find_int(child, key)
+        if found is not None:
+            return found
+    return None

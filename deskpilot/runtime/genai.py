@@ -1,0 +1,161 @@
+"""The onnxruntime-genai backend: the screenshot enters the model as image tokens, and the tool call
+comes out constrained by the tool-call JSON Schema (llguidance), then is validated like any output.
+
+Model, tokenizer and multimodal processor are built once; each step gets fresh generator params and
+a fresh generator, deleted after use. The screenshot goes in as PNG bytes, never a temporary file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from deskpilot.coords import CoordinateSpace
+from deskpilot.errors import ModelError, UsageError
+from deskpilot.runtime.base import ModelReply, ModelRequest
+from deskpilot.runtime.folder import ModelFolder
+from deskpilot.runtime.prompting import system_text, user_text
+from deskpilot.screen import Frame
+from deskpilot.tools.registry import ToolRegistry
+
+log = logging.getLogger("deskpilot.runtime")
+
+DEFAULT_MAX_NEW_TOKENS = 160
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
+
+
+class GenaiModel:
+    """A multimodal model folder run through onnxruntime-genai."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        guidance: bool = True,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+        registry: ToolRegistry | None = None,
+    ) -> None:
+        self.folder = ModelFolder.open(path)
+        self.family = self.folder.family
+        self.name = f"genai:{self.folder.path}"
+        self.guidance = guidance
+        self.max_new_tokens = max_new_tokens
+        self._registry = registry or ToolRegistry()
+        self._warned = False
+        try:
+            import onnxruntime_genai as og
+        except ImportError as exc:  # pragma: no cover - a runtime dependency
+            raise UsageError(f"onnxruntime-genai is not installed: {exc}") from None
+        self._og: Any = og
+        try:
+            self._model = og.Model(str(self.folder.path))
+            self._processor = self._model.create_multimodal_processor()
+            self._tokenizer = og.Tokenizer(self._model)
+        except Exception as exc:
+            raise UsageError(f"cannot load model folder {self.folder.path}: {exc}") from None
+        self._check_vocabulary()
+        self._max_length = int(self.folder.config.get("search", {}).get("max_length") or 4096)
+
+    def _check_vocabulary(self) -> None:
+        missing = []
+        for token in self.family.required_tokens:
+            ids = list(self._tokenizer.encode(token))
+            if len(ids) != 1:
+                missing.append(token)
+        if missing:
+            raise UsageError(
+                f"model {self.folder.path}: its vocabulary lacks the image token(s) {missing} that "
+                f"the {self.family.model_type} family needs as single tokens"
+            )
+
+    def coordinate_space(self, frame: Frame) -> CoordinateSpace:
+        """The family's space for a screenshot of this size."""
+        return self.family.space(frame.width, frame.height, self.folder.processor)
+
+    def prompt(self, request: ModelRequest, space: CoordinateSpace) -> str:
+        """The full prompt text for one step."""
+        return self.family.render(
+            system_text(request, space), user_text(request, self.family.image_tag)
+        )
+
+    def _generator(self, inputs: Any, schema: dict[str, Any]) -> Any:
+        """A fresh generator; with guidance unless it cannot be set up (said once, then off)."""
+        og = self._og
+        while True:
+            params = og.GeneratorParams(self._model)
+            params.set_search_options(max_length=self._max_length, do_sample=False)
+            try:
+                if self.guidance:
+                    params.set_guidance("json_schema", json.dumps(schema))
+                generator = og.Generator(self._model, params)
+            except Exception as exc:
+                if not self.guidance:
+                    raise ModelError(f"cannot start the generator: {exc}") from None
+                self.guidance = False
+                log.warning("constrained decoding is off for this model (%s); falling back to "
+                            "validated free text", exc)  # fmt: skip
+                continue
+            generator.set_inputs(inputs)
+            return generator
+
+    def next_action(self, request: ModelRequest) -> ModelReply:
+        """Preprocess the screenshot and prompt, prefill, decode one tool call."""
+        og = self._og
+        space = self.coordinate_space(request.frame)
+        schema = self._registry.bounded_call_schema(space)
+        started = time.perf_counter()
+        try:
+            images = og.Images.open_bytes(request.frame.png_bytes())
+            inputs = self._processor(self.prompt(request, space), images=images)
+        except Exception as exc:
+            raise ModelError(f"the processor rejected the screenshot or prompt: {exc}") from None
+        preprocessed = time.perf_counter()
+        generator = self._generator(inputs, schema)
+        stream = self._tokenizer.create_stream()
+        pieces: list[str] = []
+        first_token_at = None
+        tokens = 0
+        try:
+            while not generator.is_done() and tokens < self.max_new_tokens:
+                generator.generate_next_token()
+                if first_token_at is None:
+                    first_token_at = time.perf_counter()
+                token = generator.get_next_tokens()[0]
+                tokens += 1
+                pieces.append(stream.decode(token))
+        except Exception as exc:
+            del generator
+            raise ModelError(f"generation failed after {tokens} tokens: {exc}") from None
+        completed = bool(generator.is_done())
+        del generator
+        finished = time.perf_counter()
+        text = "".join(pieces)
+        for marker in self.family.end_markers:
+            text = text.split(marker)[0]
+        decode_s = finished - (first_token_at or finished)
+        stats = {
+            "preprocess_ms": round((preprocessed - started) * 1000, 3),
+            "prefill_ms": round(((first_token_at or finished) - preprocessed) * 1000, 3),
+            "decode_tokens": float(tokens),
+            "tokens_per_s": round((tokens - 1) / decode_s, 1) if tokens > 1 and decode_s else 0.0,
+            "peak_rss_mb": round(peak_rss_mb(), 1),
+            "guided": 1.0 if self.guidance else 0.0,
+            "truncated": 0.0 if completed else 1.0,
+        }
+        return ModelReply(text=text, stats=stats)
+
+    def close(self) -> None:
+        """Release the model (genai frees it when the objects go)."""
+        self._processor = None
+        self._tokenizer = None
+        self._model = None
