@@ -49,9 +49,11 @@ class Trajectory:
         """Save the screen the model saw at ``step``; return its file name."""
         name = f"step-{step:04d}.png"
         path = self.run_dir / name
-        self._pending.append(
-            self._writer.submit(lambda: path.write_bytes(frame.png_bytes()) and None)
-        )
+
+        def write() -> None:
+            path.write_bytes(frame.png_bytes())
+
+        self._pending.append(self._writer.submit(write))
         return name
 
     def step(self, record: StepRecord) -> None:
