@@ -78,6 +78,7 @@ def _step_html(run_dir: Path, step: dict[str, Any]) -> str:
     result = step.get("result") or {}
     outcome = result.get("error") or result.get("output") or step.get("error", "")
     timings = ", ".join(f"{k} {v:.1f} ms" for k, v in (step.get("timings_ms") or {}).items())
+    model_stats = ", ".join(f"{k} {v:g}" for k, v in (step.get("model_stats") or {}).items())
     shot = ""
     name = step.get("screenshot")
     if name and (run_dir / name).is_file():
@@ -94,6 +95,7 @@ def _step_html(run_dir: Path, step: dict[str, Any]) -> str:
         ("result", esc(str(outcome))),
         ("coordinates", esc(step.get("coordinate_space", ""))),
         ("timings", esc(timings)),
+        ("model", esc(model_stats)),
     ]
     table = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
     return (

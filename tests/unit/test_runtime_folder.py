@@ -1,0 +1,70 @@
+"""Model folders and families: every bad folder is a clear usage error before anything loads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from deskpilot.coords import CoordinateSpace
+from deskpilot.errors import UsageError
+from deskpilot.runtime import load_model
+from deskpilot.runtime.families import FAMILIES, family_for, qwen_resized
+from deskpilot.runtime.folder import ModelFolder
+
+
+def write_config(folder: Path, model: dict[str, object]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "genai_config.json").write_text(json.dumps({"model": model}))
+    return folder
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="does not exist"):
+        load_model(str(tmp_path / "nothing"))
+
+
+def test_folder_without_config(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="has no genai_config.json"):
+        ModelFolder.open(tmp_path)
+
+
+def test_unreadable_config(tmp_path: Path) -> None:
+    (tmp_path / "genai_config.json").write_text("{not json")
+    with pytest.raises(UsageError, match="cannot read"):
+        ModelFolder.open(tmp_path)
+
+
+def test_unknown_model_type_lists_the_supported_ones(tmp_path: Path) -> None:
+    write_config(tmp_path, {"type": "llama"})
+    with pytest.raises(UsageError, match="unsupported model type 'llama'") as info:
+        ModelFolder.open(tmp_path)
+    for supported in FAMILIES:
+        assert supported in str(info.value)
+
+
+def test_a_file_the_config_names_is_missing(tmp_path: Path) -> None:
+    write_config(tmp_path, {"type": "gemma4_unified", "decoder": {"filename": "model.onnx"}})
+    with pytest.raises(UsageError, match=r"model\.onnx \(named in genai_config.json\) is missing"):
+        ModelFolder.open(tmp_path)
+
+
+def test_every_family_renders_its_image_tag_once() -> None:
+    for family in FAMILIES.values():
+        prompt = family.render("SYSTEM", f"before {family.image_tag} after")
+        assert prompt.count(family.image_tag) == 1
+        assert "SYSTEM" in prompt and prompt.index("SYSTEM") < prompt.index(family.image_tag)
+
+
+def test_family_coordinate_spaces() -> None:
+    assert family_for("gemma4_unified").space(1280, 800, {}) == CoordinateSpace.normalized()
+    qwen = family_for("qwen2_5_vl").space(1280, 800, {})
+    assert qwen.kind == "image" and (qwen.width, qwen.height) == qwen_resized(1280, 800, {})
+    assert qwen.width % 28 == 0 and qwen.height % 28 == 0
+
+
+def test_qwen_resize_respects_the_pixel_budget() -> None:
+    w, h = qwen_resized(3840, 2160, {"max_pixels": 1003520})
+    assert w * h <= 1003520 and w % 28 == 0 and h % 28 == 0
+    assert abs(w / h - 3840 / 2160) < 0.05
