@@ -1,8 +1,9 @@
 """The agent loop: observe -> ask the model -> parse -> validate -> policy -> execute -> record.
 
-It ends on `done` / `fail`, a denial (when the policy says so), the stop flag, the step budget, too
-many invalid outputs in a row, or a model error. Parse, validation, policy and tool errors go back to
-the model as observations; the trajectory keeps every step, whatever ends the run.
+It ends on `done` / `fail`, a denial (when the policy says so), the stop flag, a budget (steps, wall
+time, failed actions in a row), too many invalid outputs in a row, or a model error. Parse,
+validation, policy and tool errors go back to the model as observations; the trajectory keeps every
+step, whatever ends the run.
 """
 
 from __future__ import annotations
@@ -16,24 +17,30 @@ from typing import Any
 from deskpilot.agent.prompt import tools_prompt
 from deskpilot.agent.records import Outcome, RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
-from deskpilot.errors import ModelError, ToolCallError
+from deskpilot.errors import ActionFailed, ModelError, ToolCallError
+from deskpilot.policies.budget import BudgetTracker
 from deskpilot.policies.decision import Decision, Verdict
 from deskpilot.policies.gate import PolicyGate
+from deskpilot.policies.rules import ActionContext
 from deskpilot.runtime.base import HistoryEntry, Model, ModelRequest
 from deskpilot.screen import Frame, ScreenSource, grab_settled
-from deskpilot.tools.executor import Executor
+from deskpilot.tools.executor import Executor, resolve_targets
 from deskpilot.tools.registry import ToolCall, ToolRegistry
+from deskpilot.tools.result import ToolResult
 
 Approver = Callable[[ToolCall, Decision, Frame], Decision]
+WindowInfo = Callable[[], tuple[str | None, str | None]]
 
 
 def refuse_asks(call: ToolCall, decision: Decision, frame: Frame) -> Decision:
     """The approver when no one can be asked: an `ask` becomes a `deny` (fail closed)."""
-    return Decision(
-        verdict=Verdict.DENY,
-        rule=decision.rule,
-        reason=f"needs approval ({decision.reason}) but no one can be asked",
-    )
+    reason = f"needs approval ({decision.reason}) but no one can be asked"
+    return Decision(verdict=Verdict.DENY, rule=decision.rule, reason=reason)
+
+
+def no_window() -> tuple[str | None, str | None]:
+    """Window information when none is available (window rules then never match)."""
+    return None, None
 
 
 class _Clock:
@@ -61,6 +68,7 @@ class Agent:
     registry: ToolRegistry
     trajectory: Trajectory | None = None
     approve: Approver = refuse_asks
+    window_info: WindowInfo = no_window
     max_steps: int = 30
     max_invalid: int = 3
     on_step: Callable[[StepRecord], None] | None = None
@@ -71,53 +79,36 @@ class Agent:
         """Run ``task`` to its end; the trajectory gets an end line whatever happens."""
         self._step = 0
         if self.trajectory:
-            self.trajectory.start(
-                task=task,
-                model=self.model.name,
-                max_steps=self.max_steps,
-                dry_run=self.executor.dry_run,
-                **self.run_info,
-            )
+            self.trajectory.start(task=task, model=self.model.name, max_steps=self.max_steps,
+                                  dry_run=self.executor.dry_run, **self.run_info)  # fmt: skip
         try:
             result = self._loop(task)
         except KeyboardInterrupt:
-            result = RunResult(outcome=Outcome.STOPPED, reason="interrupted", steps=self._step)
+            result = self._end(Outcome.STOPPED, "interrupted")
         except BaseException as exc:
-            self._finish(
-                RunResult(outcome=Outcome.FAILED, reason=f"crashed: {exc!r}", steps=self._step)
-            )
+            self._finish(self._end(Outcome.FAILED, f"crashed: {exc!r}"))
             raise
         self._finish(result)
         return result
 
     def _loop(self, task: str) -> RunResult:
         stop, history, invalid, acted = self.executor.stop, list[HistoryEntry](), 0, False
+        budget = BudgetTracker(self.gate.policy.budget, self.max_steps)
         schema, prompt = self.registry.call_schema(), tools_prompt(self.registry)
         while True:
             if stop.is_set():
                 return self._end(Outcome.STOPPED, stop.reason)
-            if self._step >= self.max_steps:
-                return self._end(Outcome.BUDGET, f"the step budget of {self.max_steps} is used up")
+            if exhausted := budget.exhausted(self._step):
+                return self._end(Outcome.BUDGET, exhausted)
             self._step += 1
-            clock = _Clock()
-            frame = self._observe(settle=acted)
+            clock, frame = _Clock(), self._observe(settle=acted)
             clock.lap("capture")
             space = self.model.coordinate_space(frame)
-            rec = StepRecord(
-                step=self._step,
-                screenshot=self._save(frame),
-                monitor=frame.monitor,
-                coordinate_space=space.describe(),
-                raw_output="",
-            )
+            rec = StepRecord(step=self._step, screenshot=self._save(frame), monitor=frame.monitor,
+                             coordinate_space=space.describe(), raw_output="")  # fmt: skip
             clock.lap("save")
-            request = ModelRequest(
-                task=task,
-                frame=frame,
-                history=tuple(history),
-                tool_schema=schema,
-                tool_prompt=prompt,
-            )
+            request = ModelRequest(task=task, frame=frame, history=tuple(history),
+                                   tool_schema=schema, tool_prompt=prompt)  # fmt: skip
             try:
                 reply = self.model.next_action(request)
             except ModelError as exc:
@@ -129,14 +120,8 @@ class Agent:
             try:
                 call = self.registry.parse(reply.text)
             except ToolCallError as exc:
-                clock.lap("validate")
                 invalid, rec.error = invalid + 1, str(exc)
-                self._record(rec, clock)
-                history.append(
-                    HistoryEntry(
-                        step=self._step, call=reply.text[:500], observation=f"Error: {exc}"
-                    )
-                )
+                self._note(rec, clock, history, reply.text[:500], f"Error: {exc}", "validate")
                 if invalid > self.max_invalid:
                     return self._end(
                         Outcome.FAILED, f"{invalid} invalid tool calls in a row: {exc}"
@@ -144,48 +129,66 @@ class Agent:
                 continue
             clock.lap("validate")
             invalid, rec.call = 0, call.to_wire()
-            decision = self.gate.decide(call)
-            if decision.verdict is Verdict.ASK:
-                decision = self.approve(call, decision, frame)
-            clock.lap("policy")
-            rec.decision = {
-                "verdict": decision.verdict.value,
-                "reason": decision.reason,
-                "rule": decision.rule,
-            }
-            call_text = json.dumps(call.to_wire(), ensure_ascii=False)
+            call_text = json.dumps(rec.call, ensure_ascii=False)
+            try:
+                targets = resolve_targets(call, space, frame.monitor)
+            except ActionFailed as exc:
+                budget.record(ok=False)
+                rec.result = {"error": str(exc)}
+                self._note(rec, clock, history, call_text, f"Error: {exc}", "policy")
+                continue
+            decision = self._decide(call, targets, frame)
+            rec.decision = {"verdict": decision.verdict.value, "reason": decision.reason,
+                            "rule": decision.rule}  # fmt: skip
             if not decision.allowed:
                 observation = f"Error: denied by policy: {decision.reason}"
                 rec.result = {"error": observation}
-                self._record(rec, clock)
-                history.append(
-                    HistoryEntry(step=self._step, call=call_text, observation=observation)
-                )
+                self._note(rec, clock, history, call_text, observation, "policy")
                 if self.gate.policy.on_deny == "stop":
                     return self._end(Outcome.DENIED, f"{call.name} denied: {decision.reason}")
                 continue
-            result = self.executor.execute(call, space, frame.monitor)
-            acted = bool(result.targets or call.action.category == "gui") and result.ok
-            clock.lap("execute")
-            rec.result = {
-                "output": result.output,
-                "error": result.error,
-                "targets": [list(t) for t in result.targets],
-                **result.data,
-            }
-            self._record(rec, clock)
-            history.append(
-                HistoryEntry(step=self._step, call=call_text, observation=result.as_observation())
-            )
+            clock.lap("policy")
+            budget.throttle(stop)
+            result = self.executor.execute(call, targets)
+            budget.record(ok=result.ok)
+            acted = result.ok and (bool(targets) or call.action.category == "gui")
+            rec.result = _result_json(result)
+            self._note(rec, clock, history, call_text, result.as_observation(), "execute")
             if result.final:
                 outcome = Outcome.DONE if result.ok else Outcome.FAILED
                 return self._end(outcome, result.output or result.error, answer=result.output)
+
+    def _decide(
+        self, call: ToolCall, targets: tuple[tuple[int, int], ...], frame: Frame
+    ) -> Decision:
+        """The gate's decision; an `ask` goes to the approver, which may only allow or deny."""
+        title, wm_class = self.window_info()
+        context = ActionContext(targets=targets, window_title=title, window_class=wm_class)
+        decision = self.gate.decide(call, context)
+        if decision.verdict is Verdict.ASK:
+            try:
+                decision = self.approve(call, decision, frame)
+            except Exception as exc:  # an approver that fails means deny (fail closed)
+                decision = Decision(verdict=Verdict.DENY, rule=decision.rule,
+                                    reason=f"approval failed: {exc}")  # fmt: skip
+            if decision.verdict is Verdict.ASK:
+                decision = refuse_asks(call, decision, frame)
+        return decision
 
     def _observe(self, *, settle: bool) -> Frame:
         """The next screenshot; after an action, once the screen has stopped changing."""
         if settle and not self.executor.dry_run and self.settle_timeout > 0:
             return grab_settled(self.screen, timeout=self.settle_timeout)
         return self.screen.grab()
+
+    def _note(
+        self, rec: StepRecord, clock: _Clock, history: list[HistoryEntry], call: str,
+        observation: str, lap: str,
+    ) -> None:  # fmt: skip
+        """Close a step: time it, record it, and add it to the model's history."""
+        clock.lap(lap)
+        self._record(rec, clock)
+        history.append(HistoryEntry(step=self._step, call=call, observation=observation))
 
     def _end(self, outcome: Outcome, reason: str, answer: str = "") -> RunResult:
         return RunResult(outcome=outcome, reason=reason, steps=self._step, answer=answer)
@@ -203,3 +206,8 @@ class Agent:
     def _finish(self, result: RunResult) -> None:
         if self.trajectory:
             self.trajectory.finish(result)
+
+
+def _result_json(result: ToolResult) -> dict[str, Any]:
+    return {"output": result.output, "error": result.error,
+            "targets": [list(t) for t in result.targets], **result.data}  # fmt: skip

@@ -74,6 +74,7 @@ def run_task(
 ) -> RunResult:
     """Set up everything a run needs (usage errors exit with code 2), run it, write the report."""
     from deskpilot.agent import Agent, Trajectory, default_run_dir
+    from deskpilot.agent.loop import no_window
     from deskpilot.agent.report import write_report
     from deskpilot.drivers import StopFlag, create_driver
     from deskpilot.policies import PolicyGate, effective_max_steps, load_policy
@@ -81,6 +82,7 @@ def run_task(
     from deskpilot.screen import MssScreen
     from deskpilot.tools import ToolRegistry
     from deskpilot.tools.executor import Executor
+    from deskpilot.windows import active_window
 
     registry = ToolRegistry()
     stop = StopFlag()
@@ -102,6 +104,7 @@ def run_task(
         registry=registry,
         trajectory=Trajectory(directory),
         approve=ask_user,
+        window_info=active_window if gate.needs_window else no_window,
         max_steps=steps,
         max_invalid=loaded_policy.budget.max_invalid,
         on_step=print_step,

@@ -2,10 +2,12 @@
 
 from deskpilot.policies.decision import Decision, Verdict
 from deskpilot.policies.gate import PolicyGate, effective_max_steps
-from deskpilot.policies.policy import PRESETS, Budget, Policy, Rule, load_policy, parse_policy
+from deskpilot.policies.policy import PRESETS, Budget, Policy, load_policy, parse_policy
+from deskpilot.policies.rules import ActionContext, Rule
 
 __all__ = [
     "PRESETS",
+    "ActionContext",
     "Budget",
     "Decision",
     "Policy",

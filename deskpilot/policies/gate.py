@@ -5,6 +5,7 @@ from __future__ import annotations
 from deskpilot.errors import UsageError
 from deskpilot.policies.decision import Decision, Verdict
 from deskpilot.policies.policy import Policy
+from deskpilot.policies.rules import ActionContext
 from deskpilot.tools.registry import ToolCall, ToolRegistry
 
 
@@ -21,11 +22,19 @@ class PolicyGate:
                 )
         self.policy = policy
 
-    def decide(self, call: ToolCall) -> Decision:
-        """The decision for one validated call."""
+    @property
+    def needs_window(self) -> bool:
+        """Whether any rule looks at the active window (so the loop must ask the window manager)."""
+        return any(
+            r.window_title is not None or r.window_class is not None for r in self.policy.rule
+        )
+
+    def decide(self, call: ToolCall, context: ActionContext | None = None) -> Decision:
+        """The decision for one validated call, given its screen targets and the active window."""
+        context = context or ActionContext()
         best: Decision | None = None
         for index, rule in enumerate(self.policy.rule):
-            if not rule.covers(call.name):
+            if not rule.covers(call.name, call.arguments, context):
                 continue
             if best is None or rule.decision.strictness > best.verdict.strictness:
                 best = Decision(verdict=rule.decision, reason=rule.reason, rule=f"rule {index + 1}")
@@ -38,9 +47,9 @@ class PolicyGate:
             rule="default",
         )
 
-    def explain(self, call: ToolCall) -> str:
+    def explain(self, call: ToolCall, context: ActionContext | None = None) -> str:
         """A one-line explanation, for `deskpilot policy explain` and approvals."""
-        decision = self.decide(call)
+        decision = self.decide(call, context)
         return f"{decision.verdict.value.upper()} {call.name}: {decision.reason} [{decision.rule}]"
 
 
@@ -53,5 +62,4 @@ def effective_max_steps(policy: Policy, requested: int | None) -> int:
     return min(requested, policy.budget.max_steps)
 
 
-# Verdict is re-exported for callers that only import the gate.
-__all__ = ["PolicyGate", "Verdict", "effective_max_steps"]
+__all__ = ["ActionContext", "PolicyGate", "Verdict", "effective_max_steps"]

@@ -1,20 +1,23 @@
 """The policy file: a TOML document validated by a pydantic model when it is loaded.
 
-    default = "deny"            # for any tool no rule names
+    default = "deny"            # for any action no rule covers ("deny" or "ask")
     on_deny = "stop"            # "stop": a denial ends the run; "continue": the model is told
     [budget]
     max_steps = 30
-    max_invalid = 3             # invalid model outputs in a row before the run fails
     [[rule]]
-    tools = ["click", "type_text"]   # tool names, or "*"
-    decision = "allow"
-    reason = "GUI actions"
+    tools = ["type_text"]       # tool names, or "*"
+    text = "(?i)password"       # optional matchers: text, keys, regions, window_title/class
+    decision = "deny"
+    reason = "never type passwords"
+    match = [{ name = "type_text", arguments = { text = "my Password" } }]
 
-Rules never widen on their own: the strictest matching rule wins (deny > ask > allow).
+Rules never widen on their own: the strictest rule that covers an action wins (deny > ask > allow).
+An invalid file is rejected with the line and the problem; rule examples are checked at load.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -24,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from deskpilot.errors import UsageError
 from deskpilot.policies.decision import Verdict
+from deskpilot.policies.rules import Rule
 
 PRESETS = ("default", "strict", "trusted")
 
@@ -35,20 +39,13 @@ class Budget(BaseModel):
 
     max_steps: int = Field(30, ge=1, le=10_000, description="model steps before the run stops")
     max_invalid: int = Field(3, ge=0, le=100, description="invalid outputs in a row before failing")
-
-
-class Rule(BaseModel):
-    """One rule: which tools it covers, its decision and why."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    tools: list[str] = Field(min_length=1, description='tool names, or "*" for every tool')
-    decision: Verdict
-    reason: str = Field(min_length=1)
-
-    def covers(self, tool: str) -> bool:
-        """Whether this rule applies to ``tool``."""
-        return "*" in self.tools or tool in self.tools
+    max_seconds: float = Field(600, gt=0, le=86_400, description="wall time of a run")
+    max_actions_per_second: float = Field(
+        10, gt=0, le=1000, description="actions are throttled to this rate"
+    )
+    max_consecutive_errors: int = Field(
+        5, ge=1, le=1000, description="failed actions in a row before the run stops"
+    )
 
 
 class Policy(BaseModel):
@@ -62,28 +59,72 @@ class Policy(BaseModel):
     rule: list[Rule] = Field(default_factory=list)
 
 
-def _describe(error: ValidationError) -> str:
-    lines = []
-    for err in error.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        lines.append(f"  {where}: {err['msg']}")
-    return "\n".join(lines)
+def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
+    """The 1-based line a validation error's location points at, found in the TOML text."""
+    lines = text.splitlines()
+    start, end = 0, len(lines)
+    path = list(loc)
+    if path and path[0] == "rule" and len(path) > 1 and isinstance(path[1], int):
+        headers = [i for i, ln in enumerate(lines) if re.match(r"\s*\[\[\s*rule\s*\]\]", ln)]
+        if path[1] >= len(headers):
+            return None
+        start = headers[path[1]]
+        path = path[2:]
+    elif path and isinstance(path[0], str):
+        table = [
+            i for i, ln in enumerate(lines) if re.match(rf"\s*\[\s*{re.escape(path[0])}\s*\]", ln)
+        ]
+        if table and len(path) > 1:
+            start, path = table[0], path[1:]
+    if start or path != list(loc):
+        later = [i for i in range(start + 1, len(lines)) if re.match(r"\s*\[", lines[i])]
+        end = later[0] if later else len(lines)
+    if path and isinstance(path[0], str):
+        for i in range(start, end):
+            if re.match(rf"\s*{re.escape(path[0])}\s*=", lines[i]):
+                return i + 1
+    return start + 1 if start or loc[:1] == ("rule",) else None
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    parts = []
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            parts.append(f"[{part + 1}]")
+        else:
+            parts.append(("." if i else "") + part)
+    return "".join(parts) or "(top level)"
 
 
 def parse_policy(text: str, source: str = "<policy>") -> Policy:
-    """Parse and validate a policy document.
+    """Parse and validate a policy document, and check every rule's examples.
 
     Raises:
-        UsageError: The TOML is malformed (with line and column) or does not fit the schema.
+        UsageError: Malformed TOML, a value that does not fit the schema, or a rule whose
+            ``match`` / ``not_match`` examples do not hold; each problem with its line.
     """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"policy {source}: invalid TOML: {exc}") from None
     try:
-        return Policy.model_validate(data)
+        policy = Policy.model_validate(data)
     except ValidationError as exc:
-        raise UsageError(f"policy {source} is invalid:\n{_describe(exc)}") from None
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = _line_of(text, loc)
+            at = f"line {line}: " if line else ""
+            problems.append(f"  {at}{_where(loc)}: {err['msg']}")
+        raise UsageError(f"policy {source} is invalid:\n" + "\n".join(problems)) from None
+    problems = []
+    for index, rule in enumerate(policy.rule):
+        for problem in rule.check_examples():
+            line = _line_of(text, ("rule", index))
+            problems.append(f"  line {line}: rule[{index + 1}]: {problem}")
+    if problems:
+        raise UsageError(f"policy {source} is invalid:\n" + "\n".join(problems))
+    return policy
 
 
 def load_policy(path: str | Path | None = None) -> Policy:

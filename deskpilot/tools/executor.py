@@ -1,7 +1,8 @@
-"""Execution of validated, allowed tool calls: coordinates mapped, then the driver called.
+"""Execution of validated, allowed tool calls.
 
-Every point is mapped (and off-screen points rejected) before the driver sees anything. Failures
-come back as `ToolResult` values the model can read; only the stop flag ends an action early.
+`resolve` maps every point to driver pixels (rejecting off-screen points) *before* the policy gate
+decides, so rules can look at where an action lands. `execute` then calls the driver. Failures come
+back as `ToolResult` values the model can read; only the stop flag ends an action early.
 """
 
 from __future__ import annotations
@@ -12,6 +13,20 @@ from deskpilot.errors import ActionFailed
 from deskpilot.tools.actions import Done, Fail, Point, Screenshot, Shell, Wait
 from deskpilot.tools.registry import ToolCall
 from deskpilot.tools.result import ToolResult
+
+
+def resolve_targets(
+    call: ToolCall, space: CoordinateSpace, monitor: MonitorGeometry
+) -> tuple[Point, ...]:
+    """The call's points in driver pixels.
+
+    Raises:
+        ActionFailed: A point is off-screen (nothing may be executed).
+    """
+    try:
+        return tuple(scale_coordinates(x, y, space, monitor) for x, y in call.action.points())
+    except ActionFailed as exc:
+        raise ActionFailed(f"{call.name}: {exc}; nothing was done") from None
 
 
 class Executor:
@@ -26,17 +41,9 @@ class Executor:
         self.stop = stop
         self.dry_run = dry_run
 
-    def execute(
-        self, call: ToolCall, space: CoordinateSpace, monitor: MonitorGeometry
-    ) -> ToolResult:
-        """Execute ``call``, whose coordinates are in ``space``, on the captured ``monitor``."""
+    def execute(self, call: ToolCall, targets: tuple[Point, ...]) -> ToolResult:
+        """Execute ``call`` at ``targets`` (from `resolve_targets`)."""
         action = call.action
-        try:
-            targets: tuple[Point, ...] = tuple(
-                scale_coordinates(x, y, space, monitor) for x, y in action.points()
-            )
-        except ActionFailed as exc:
-            return ToolResult(error=f"{call.name}: {exc}; nothing was done")
         match action:
             case Done(answer=answer):
                 return ToolResult(output=answer or "done", final=True)
@@ -50,9 +57,8 @@ class Executor:
                 if self.dry_run:
                     return ToolResult(output=f"dry run: would wait {seconds:g} s")
                 interrupted = self.stop.wait(seconds)
-                return ToolResult(
-                    output="stopped while waiting" if interrupted else f"waited {seconds:g} s"
-                )
+                text = "stopped while waiting" if interrupted else f"waited {seconds:g} s"
+                return ToolResult(output=text)
         if self.dry_run or self.driver is None:
             return ToolResult(output=f"dry run: would {action.describe(targets)}", targets=targets)
         try:

@@ -83,7 +83,7 @@ def test_run_with_an_invalid_policy_names_the_problem(plan: Path, tmp_path: Path
     policy.write_text('[[rule]]\ntools = ["click"]\ndecision = "sometimes"\nreason = "r"\n')
     result = runner.invoke(app, ["run", "t", "--model", f"script:{plan}", "--policy", str(policy)])
     assert result.exit_code == 2
-    assert "rule.0.decision" in result.output and "bad.toml" in result.output
+    assert "line 3: rule[1].decision" in result.output and "bad.toml" in result.output
 
 
 def test_run_with_a_missing_plan_or_model(tmp_path: Path) -> None:

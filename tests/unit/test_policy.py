@@ -69,12 +69,27 @@ def test_the_decision_carries_its_reason_and_rule() -> None:
     ("text", "message"),
     [
         ("default = ", "invalid TOML"),
-        ('default = "allow"', "default"),
-        ("[budget]\nmax_steps = 0", "budget.max_steps"),
-        ('[[rule]]\ntools = ["click"]\ndecision = "maybe"\nreason = "r"', "rule.0.decision"),
-        ('[[rule]]\ntools = []\ndecision = "allow"\nreason = "r"', "rule.0.tools"),
-        ('[[rule]]\ntools = ["click"]\ndecision = "allow"', "rule.0.reason"),
-        ("surprise = 1", "surprise"),
+        ('default = "allow"', "line 1: default"),
+        ("[budget]\nmax_steps = 0", "line 2: budget.max_steps"),
+        (
+            '[[rule]]\ntools = ["click"]\ndecision = "maybe"\nreason = "r"',
+            "line 3: rule[1].decision",
+        ),
+        ('[[rule]]\ntools = []\ndecision = "allow"\nreason = "r"', "line 2: rule[1].tools"),
+        ('[[rule]]\ntools = ["click"]\ndecision = "allow"', "line 1: rule[1].reason"),
+        ("x = 1\n\nsurprise = 1", "line 3: surprise"),
+        (
+            '[[rule]]\ntools = ["*"]\ntext = "(unclosed"\ndecision = "deny"\nreason = "r"',
+            "line 3: rule[1].text",
+        ),
+        (
+            '[[rule]]\ntools = ["key"]\nkeys = ["ctrl+nokey"]\ndecision = "deny"\nreason = "r"',
+            "unknown key 'nokey'",
+        ),
+        (
+            '[[rule]]\ntools = ["*"]\nregions = [[0, 0, 0, 5]]\ndecision = "deny"\nreason = "r"',
+            "positive width",
+        ),
     ],
 )
 def test_invalid_policies_are_rejected_with_the_place_and_the_problem(
@@ -82,6 +97,7 @@ def test_invalid_policies_are_rejected_with_the_place_and_the_problem(
 ) -> None:
     with pytest.raises(UsageError, match="invalid") as info:
         parse_policy(text, "p.toml")
+    print(info.value)
     assert message in str(info.value)
     assert "p.toml" in str(info.value)
 

@@ -26,7 +26,7 @@ def test_missing_folder(tmp_path: Path) -> None:
 
 
 def test_folder_without_config(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="has no genai_config.json"):
+    with pytest.raises(UsageError, match=r"has no genai_config\.json"):
         ModelFolder.open(tmp_path)
 
 
