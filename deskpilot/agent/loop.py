@@ -18,9 +18,11 @@ from deskpilot.agent.prompt import tools_prompt
 from deskpilot.agent.records import Outcome, RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
 from deskpilot.errors import ActionFailed, ModelError, ToolCallError
+from deskpilot.policies.audit import AuditLog
 from deskpilot.policies.budget import BudgetTracker
 from deskpilot.policies.decision import Decision, Verdict
 from deskpilot.policies.gate import PolicyGate
+from deskpilot.policies.redaction import Redactor
 from deskpilot.policies.rules import ActionContext
 from deskpilot.runtime.base import HistoryEntry, Model, ModelRequest
 from deskpilot.screen import Frame, ScreenSource, grab_settled
@@ -67,6 +69,8 @@ class Agent:
     gate: PolicyGate
     registry: ToolRegistry
     trajectory: Trajectory | None = None
+    audit: AuditLog | None = None
+    redactor: Redactor = field(default_factory=Redactor)
     approve: Approver = refuse_asks
     window_info: WindowInfo = no_window
     max_steps: int = 30
@@ -81,6 +85,7 @@ class Agent:
         if self.trajectory:
             self.trajectory.start(task=task, model=self.model.name, max_steps=self.max_steps,
                                   dry_run=self.executor.dry_run, **self.run_info)  # fmt: skip
+        self._audit("run", task=task, model=self.model.name, dry_run=self.executor.dry_run)
         try:
             result = self._loop(task)
         except KeyboardInterrupt:
@@ -140,6 +145,7 @@ class Agent:
             decision = self._decide(call, targets, frame)
             rec.decision = {"verdict": decision.verdict.value, "reason": decision.reason,
                             "rule": decision.rule}  # fmt: skip
+            self._audit("decision", call=rec.call, targets=targets, **rec.decision)
             if not decision.allowed:
                 observation = f"Error: denied by policy: {decision.reason}"
                 rec.result = {"error": observation}
@@ -149,7 +155,11 @@ class Agent:
                 continue
             clock.lap("policy")
             budget.throttle(stop)
+            self._audit("execute", tool=call.name, targets=targets, dry_run=self.executor.dry_run)
+            started = time.perf_counter()
             result = self.executor.execute(call, targets)
+            self._audit("result", tool=call.name, ok=result.ok, error=result.error,
+                        duration_ms=round((time.perf_counter() - started) * 1000, 3))  # fmt: skip
             budget.record(ok=result.ok)
             acted = result.ok and (bool(targets) or call.action.category == "gui")
             rec.result = _result_json(result)
@@ -166,6 +176,7 @@ class Agent:
         context = ActionContext(targets=targets, window_title=title, window_class=wm_class)
         decision = self.gate.decide(call, context)
         if decision.verdict is Verdict.ASK:
+            self._audit("ask", call=call.to_wire(), reason=decision.reason, rule=decision.rule)
             try:
                 decision = self.approve(call, decision, frame)
             except Exception as exc:  # an approver that fails means deny (fail closed)
@@ -188,7 +199,13 @@ class Agent:
         """Close a step: time it, record it, and add it to the model's history."""
         clock.lap(lap)
         self._record(rec, clock)
-        history.append(HistoryEntry(step=self._step, call=call, observation=observation))
+        redact = self.redactor.redact
+        entry = HistoryEntry(step=self._step, call=redact(call), observation=redact(observation))
+        history.append(entry)
+
+    def _audit(self, event: str, **fields: Any) -> None:
+        if self.audit:
+            self.audit.record(event, step=self._step, **fields)
 
     def _end(self, outcome: Outcome, reason: str, answer: str = "") -> RunResult:
         return RunResult(outcome=outcome, reason=reason, steps=self._step, answer=answer)
@@ -204,6 +221,7 @@ class Agent:
             self.on_step(rec)
 
     def _finish(self, result: RunResult) -> None:
+        self._audit("end", outcome=result.outcome.value, reason=result.reason)
         if self.trajectory:
             self.trajectory.finish(result)
 

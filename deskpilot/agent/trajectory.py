@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from deskpilot.agent.records import RunResult, StepRecord
+from deskpilot.policies.redaction import Redactor
 from deskpilot.screen import Frame
 
 STEPS_FILE = "steps.jsonl"
@@ -29,8 +30,9 @@ def default_run_dir(task: str, root: Path = Path("runs")) -> Path:
 class Trajectory:
     """Writes one run directory as the run goes."""
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, redactor: Redactor | None = None) -> None:
         self.run_dir = run_dir
+        self.redactor = redactor or Redactor()
         run_dir.mkdir(parents=True, exist_ok=True)
         self._file: IO[str] = (run_dir / STEPS_FILE).open("a", encoding="utf-8")
         # PNG encoding (~14 ms for 1280x800) runs off the loop's critical path, in order.
@@ -38,7 +40,8 @@ class Trajectory:
         self._pending: list[Future[None]] = []
 
     def _write(self, record: dict[str, Any]) -> None:
-        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        clean = self.redactor.redact_value(record)
+        self._file.write(json.dumps(clean, ensure_ascii=False) + "\n")
         self._file.flush()
 
     def start(self, **header: Any) -> None:

@@ -28,9 +28,11 @@ app = typer.Typer(
 )
 tools_app = typer.Typer(help="The tools a model can call.", no_args_is_help=True)
 policy_app = typer.Typer(help="Check and explain policy files.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(tools_app, name="tools")
 app.add_typer(policy_app, name="policy")
 app.add_typer(model_app, name="model")
+app.add_typer(audit_app, name="audit")
 app.command()(run)
 app.command()(demo)
 out = Console()
@@ -126,6 +128,20 @@ def policy_explain(
     except ToolCallError as exc:
         fail_usage(f"invalid tool call: {exc}")
     typer.echo(gate.explain(call))
+
+
+@audit_app.command("verify")
+def audit_verify(file: Annotated[Path, typer.Argument(help="An audit log (audit.jsonl).")]) -> None:
+    """Recompute the hash chain of an audit log; exit 1 if any line was edited or removed."""
+    from deskpilot.policies.audit import verify_audit
+
+    problems = verify_audit(file)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        raise typer.Exit(1)
+    lines = len(file.read_text(encoding="utf-8").splitlines())
+    typer.echo(f"{file}: intact ({lines} records)")
 
 
 def main() -> None:

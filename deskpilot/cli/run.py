@@ -12,13 +12,14 @@ from deskpilot.agent.records import RunResult, StepRecord
 from deskpilot.cli.common import err, usage_errors
 from deskpilot.drivers import DRIVER_NAMES
 from deskpilot.policies.decision import Decision, Verdict
+from deskpilot.policies.redaction import Redactor
 from deskpilot.screen import Frame
 from deskpilot.tools.registry import ToolCall
 
 _STYLE = {"allow": "green", "ask": "yellow", "deny": "red"}
 
 
-def print_step(rec: StepRecord) -> None:
+def print_step(rec: StepRecord, redactor: Redactor) -> None:
     """One line per step on stderr: what the model asked for, the decision and the result."""
     name = rec.call["name"] if rec.call else "invalid"
     verdict = rec.decision["verdict"] if rec.decision else "invalid"
@@ -31,7 +32,7 @@ def print_step(rec: StepRecord) -> None:
         end="",
         highlight=False,
     )
-    err.print(str(text)[:160], markup=False, highlight=False)
+    err.print(redactor.redact(str(text))[:160], markup=False, highlight=False)
 
 
 def ask_user(call: ToolCall, decision: Decision, frame: Frame) -> Decision:
@@ -71,6 +72,7 @@ def run_task(
     driver: str = "pyautogui",
     monitor: int = 1,
     report: bool = True,
+    audit: Path | None = None,
 ) -> RunResult:
     """Set up everything a run needs (usage errors exit with code 2), run it, write the report."""
     from deskpilot.agent import Agent, Trajectory, default_run_dir
@@ -78,6 +80,7 @@ def run_task(
     from deskpilot.agent.report import write_report
     from deskpilot.drivers import StopFlag, create_driver
     from deskpilot.policies import PolicyGate, effective_max_steps, load_policy
+    from deskpilot.policies.audit import AuditLog
     from deskpilot.runtime import load_model
     from deskpilot.screen import MssScreen
     from deskpilot.tools import ToolRegistry
@@ -96,18 +99,22 @@ def run_task(
         screen = MssScreen(monitor)
         input_driver = None if dry_run else create_driver(driver, stop)
     directory = run_dir or default_run_dir(task)
+    redactor = Redactor(loaded_policy.redact)
+    audit_log = AuditLog(audit or directory / "audit.jsonl", redactor)
     agent = Agent(
         model=chosen_model,
         screen=screen,
         executor=Executor(input_driver, stop=stop, dry_run=dry_run),
         gate=gate,
         registry=registry,
-        trajectory=Trajectory(directory),
+        trajectory=Trajectory(directory, redactor),
+        audit=audit_log,
+        redactor=redactor,
         approve=ask_user,
         window_info=active_window if gate.needs_window else no_window,
         max_steps=steps,
         max_invalid=loaded_policy.budget.max_invalid,
-        on_step=print_step,
+        on_step=lambda rec: print_step(rec, redactor),
         run_info={
             "policy": policy or "default",
             "driver": "none" if dry_run else driver,
@@ -123,6 +130,7 @@ def run_task(
     finally:
         screen.close()
         chosen_model.close()
+        audit_log.close()
     if report:
         write_report(directory)
     _summary(result, directory)
@@ -153,6 +161,10 @@ def run(
     ),
     monitor: Annotated[int, typer.Option(help="Monitor to capture and drive (1 = primary).")] = 1,
     report: Annotated[bool, typer.Option(help="Write report.html at the end.")] = True,
+    audit: Annotated[
+        Path | None,
+        typer.Option(help="Hash-chained audit log to append to (default: RUN_DIR/audit.jsonl)."),
+    ] = None,
 ) -> None:
     """Run an agent task on the screen.
 
@@ -168,6 +180,7 @@ def run(
         driver=driver,
         monitor=monitor,
         report=report,
+        audit=audit,
     )
     if result.answer:
         typer.echo(result.answer)

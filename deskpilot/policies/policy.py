@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from deskpilot.errors import UsageError
 from deskpilot.policies.decision import Verdict
@@ -56,7 +56,20 @@ class Policy(BaseModel):
     default: Literal[Verdict.DENY, Verdict.ASK] = Verdict.DENY
     on_deny: Literal["stop", "continue"] = "stop"
     budget: Budget = Budget()
+    redact: list[str] = Field(
+        default_factory=list, description="regexes masked in logs, trajectories and reports"
+    )
     rule: list[Rule] = Field(default_factory=list)
+
+    @field_validator("redact")
+    @classmethod
+    def _valid_patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+        return value
 
 
 def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
