@@ -81,6 +81,7 @@ def run_task(
     from deskpilot.drivers import StopFlag, create_driver
     from deskpilot.policies import PolicyGate, effective_max_steps, load_policy
     from deskpilot.policies.audit import AuditLog
+    from deskpilot.policies.killswitch import KillSwitch
     from deskpilot.runtime import load_model
     from deskpilot.screen import MssScreen
     from deskpilot.tools import ToolRegistry
@@ -98,6 +99,8 @@ def run_task(
         chosen_model = load_model(model)
         screen = MssScreen(monitor)
         input_driver = None if dry_run else create_driver(driver, stop)
+        settings = loaded_policy.kill_switch
+        kill_switch = KillSwitch(stop, settings.hotkey).start() if settings.enabled else None
     directory = run_dir or default_run_dir(task)
     redactor = Redactor(loaded_policy.redact)
     audit_log = AuditLog(audit or directory / "audit.jsonl", redactor)
@@ -121,6 +124,8 @@ def run_task(
             "monitor": monitor,
         },
     )
+    if kill_switch:
+        err.print(f"kill switch: press {kill_switch.hotkey} to stop", highlight=False)
     err.print(
         f"[bold]deskpilot[/] {task!r} with {chosen_model.name}, up to {steps} steps",
         highlight=False,
@@ -131,6 +136,8 @@ def run_task(
         screen.close()
         chosen_model.close()
         audit_log.close()
+        if kill_switch:
+            kill_switch.close()
     if report:
         write_report(directory)
     _summary(result, directory)

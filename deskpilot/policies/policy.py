@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from deskpilot.errors import UsageError
 from deskpilot.policies.decision import Verdict
 from deskpilot.policies.rules import Rule
+from deskpilot.tools.keys import parse_combo
 
 PRESETS = ("default", "strict", "trusted")
 
@@ -48,6 +49,21 @@ class Budget(BaseModel):
     )
 
 
+class KillSwitchSettings(BaseModel):
+    """The kill-switch hotkey."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    hotkey: str = Field("ctrl+alt+k", description="a key combination, e.g. ctrl+alt+k")
+
+    @field_validator("hotkey")
+    @classmethod
+    def _valid_hotkey(cls, value: str) -> str:
+        parse_combo(value)
+        return value
+
+
 class Policy(BaseModel):
     """A whole policy file."""
 
@@ -56,6 +72,7 @@ class Policy(BaseModel):
     default: Literal[Verdict.DENY, Verdict.ASK] = Verdict.DENY
     on_deny: Literal["stop", "continue"] = "stop"
     budget: Budget = Budget()
+    kill_switch: KillSwitchSettings = KillSwitchSettings()
     redact: list[str] = Field(
         default_factory=list, description="regexes masked in logs, trajectories and reports"
     )
