@@ -7,6 +7,7 @@ Run: ``python benchmarks/bench_killswitch.py`` (needs xvfb, jwm and xdotool).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import subprocess
@@ -51,10 +52,8 @@ def trial(driver_name: str) -> tuple[float, float, int]:
 
     presser = threading.Thread(target=press)
     presser.start()
-    try:
+    with contextlib.suppress(Stopped):
         driver.type_text("x" * 2000)
-    except Stopped:
-        pass
     presser.join()
     switch.close()
     stopped_at = typed[-1]
@@ -63,17 +62,25 @@ def trial(driver_name: str) -> tuple[float, float, int]:
 
 def main() -> None:
     """Run the trials on a private Xvfb and print a table."""
-    table = Table("driver", "press -> stop flag (ms)", "press -> typing stopped (ms)", "chars typed",
-                  title="kill-switch stop latency (median of 5, p95 of 5)")
+    table = Table(
+        "driver",
+        "press -> stop flag (ms)",
+        "press -> typing stopped (ms)",
+        "chars typed",
+        title="kill-switch stop latency (median of 5, p95 of 5)",
+    )
     with VirtualDisplay(1280, 800) as display:
         os.environ["DISPLAY"] = display.display
         for name in ("pyautogui", "pynput"):
             results = [trial(name) for _ in range(5)]
             flag = [r[0] for r in results]
             halt = [r[1] for r in results]
-            table.add_row(name, f"{statistics.median(flag):.1f} (max {max(flag):.1f})",
-                          f"{statistics.median(halt):.1f} (max {max(halt):.1f})",
-                          f"{statistics.median(r[2] for r in results):.0f} of 2000")
+            table.add_row(
+                name,
+                f"{statistics.median(flag):.1f} (max {max(flag):.1f})",
+                f"{statistics.median(halt):.1f} (max {max(halt):.1f})",
+                f"{statistics.median(r[2] for r in results):.0f} of 2000",
+            )
     Console().print(table)
 
 

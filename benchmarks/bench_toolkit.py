@@ -59,8 +59,12 @@ def bench_capture(table: Table) -> None:
     ours = percentiles(timed(screen.grab, 300))
     theirs = percentiles(timed(lambda: raw.grab(monitor), 300))
     table.add_row("capture: raw mss grab", f"{theirs[0]:.2f}", f"{theirs[1]:.2f}", "baseline")
-    table.add_row("capture: deskpilot MssScreen.grab", f"{ours[0]:.2f}", f"{ours[1]:.2f}",
-                  f"{ours[0] / theirs[0]:.2f}x raw (target <= 1.5x)")
+    table.add_row(
+        "capture: deskpilot MssScreen.grab",
+        f"{ours[0]:.2f}",
+        f"{ours[1]:.2f}",
+        f"{ours[0] / theirs[0]:.2f}x raw (target <= 1.5x)",
+    )
     png = percentiles(timed(lambda: screen.grab().png_bytes(), 30))
     table.add_row("capture + PNG (compress 1)", f"{png[0]:.2f}", f"{png[1]:.2f}", "only when saved")
     screen.close()
@@ -74,7 +78,9 @@ def bench_overhead(table: Table) -> None:
         json.dumps({"name": "click", "arguments": {"x": 412, "y": 230}}),
         json.dumps({"name": "type_text", "arguments": {"text": "hello world, this is deskpilot"}}),
         json.dumps({"name": "key", "arguments": {"keys": "ctrl+shift+t"}}),
-        json.dumps({"name": "drag", "arguments": {"start_x": 1, "start_y": 2, "end_x": 300, "end_y": 400}}),
+        json.dumps(
+            {"name": "drag", "arguments": {"start_x": 1, "start_y": 2, "end_x": 300, "end_y": 400}}
+        ),
         json.dumps({"name": "shell", "arguments": {"command": "ls -l"}}),
     ]
     index = 0
@@ -85,29 +91,39 @@ def bench_overhead(table: Table) -> None:
         index += 1
 
     p50, p95 = percentiles(timed(one, 5000))
-    table.add_row("overhead: parse + validate + policy", f"{p50:.3f}", f"{p95:.3f}",
-                  "target p50 < 1 ms")
+    table.add_row(
+        "overhead: parse + validate + policy", f"{p50:.3f}", f"{p95:.3f}", "target p50 < 1 ms"
+    )
 
 
 def bench_steps(table: Table, settle: float) -> None:
-    moves = [json.dumps({"name": "move", "arguments": {"x": 100 + i * 7, "y": 100 + i * 3}})
-             for i in range(60)]
+    moves = [
+        json.dumps({"name": "move", "arguments": {"x": 100 + i * 7, "y": 100 + i * 3}})
+        for i in range(60)
+    ]
     model = ScriptedModel([*moves, json.dumps({"name": "done", "arguments": {}})])
     registry = ToolRegistry()
     stop = StopFlag()
     with tempfile.TemporaryDirectory() as tmp:
         agent = Agent(
-            model=model, screen=MssScreen(1), executor=Executor(create_driver("pyautogui", stop), stop=stop),
-            gate=PolicyGate(load_policy(), registry), registry=registry,
-            trajectory=Trajectory(Path(tmp) / "run"), max_steps=100, settle_timeout=settle,
+            model=model,
+            screen=MssScreen(1),
+            executor=Executor(create_driver("pyautogui", stop), stop=stop),
+            gate=PolicyGate(load_policy(), registry),
+            registry=registry,
+            trajectory=Trajectory(Path(tmp) / "run"),
+            max_steps=100,
+            settle_timeout=settle,
         )
         agent.run("benchmark")
         records = [json.loads(line) for line in (Path(tmp) / "run" / "steps.jsonl").open()]
     steps = [r["timings_ms"] for r in records if r["type"] == "step"][5:]
     total = sorted(s["total"] for s in steps)
     p50, p95 = statistics.median(total), total[int(len(total) * 0.95) - 1]
-    parts = ", ".join(f"{k} {statistics.median(s[k] for s in steps):.1f}"
-                      for k in ("capture", "save", "validate", "policy", "execute"))
+    parts = ", ".join(
+        f"{k} {statistics.median(s[k] for s in steps):.1f}"
+        for k in ("capture", "save", "validate", "policy", "execute")
+    )
     label = f"step on Xvfb, scripted model (settle {'on' if settle else 'off'})"
     table.add_row(label, f"{p50:.2f}", f"{p95:.2f}", f"median ms: {parts}")
 
