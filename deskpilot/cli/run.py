@@ -82,6 +82,7 @@ def run_task(
     from deskpilot.policies import PolicyGate, effective_max_steps, load_policy
     from deskpilot.policies.audit import AuditLog
     from deskpilot.policies.killswitch import KillSwitch
+    from deskpilot.policies.sandbox import ShellSandbox
     from deskpilot.runtime import load_model
     from deskpilot.screen import MssScreen
     from deskpilot.tools import ToolRegistry
@@ -102,12 +103,16 @@ def run_task(
         settings = loaded_policy.kill_switch
         kill_switch = KillSwitch(stop, settings.hotkey).start() if settings.enabled else None
     directory = run_dir or default_run_dir(task)
+    shell = None
+    if gate.may_allow("shell") and not dry_run:
+        with usage_errors():
+            shell = ShellSandbox(loaded_policy.shell, directory / "work")
     redactor = Redactor(loaded_policy.redact)
     audit_log = AuditLog(audit or directory / "audit.jsonl", redactor)
     agent = Agent(
         model=chosen_model,
         screen=screen,
-        executor=Executor(input_driver, stop=stop, dry_run=dry_run),
+        executor=Executor(input_driver, stop=stop, dry_run=dry_run, shell=shell),
         gate=gate,
         registry=registry,
         trajectory=Trajectory(directory, redactor),

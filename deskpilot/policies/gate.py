@@ -6,6 +6,7 @@ from deskpilot.errors import UsageError
 from deskpilot.policies.decision import Decision, Verdict
 from deskpilot.policies.policy import Policy
 from deskpilot.policies.rules import ActionContext
+from deskpilot.policies.shell import parse_command
 from deskpilot.tools.registry import ToolCall, ToolRegistry
 
 
@@ -21,6 +22,13 @@ class PolicyGate:
                     f"known: {', '.join(registry.names())}"
                 )
         self.policy = policy
+
+    def may_allow(self, tool: str) -> bool:
+        """Whether some rule could allow (or ask for) ``tool``: e.g. whether a shell is needed."""
+        return self.policy.default is Verdict.ASK or any(
+            r.decision is not Verdict.DENY and ("*" in r.tools or tool in r.tools)
+            for r in self.policy.rule
+        )
 
     @property
     def needs_window(self) -> bool:
@@ -38,6 +46,11 @@ class PolicyGate:
                 continue
             if best is None or rule.decision.strictness > best.verdict.strictness:
                 best = Decision(verdict=rule.decision, reason=rule.reason, rule=f"rule {index + 1}")
+        if best is not None and best.verdict is not Verdict.DENY and call.name == "shell":
+            try:
+                parse_command(str(call.arguments.get("command", "")), self.policy.shell)
+            except ValueError as exc:
+                return Decision(verdict=Verdict.DENY, reason=f"shell: {exc}", rule="shell")
         if best is not None:
             return best
         verdict = self.policy.default

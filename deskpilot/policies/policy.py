@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from deskpilot.errors import UsageError
 from deskpilot.policies.decision import Verdict
 from deskpilot.policies.rules import Rule
+from deskpilot.policies.shell import ShellSettings
 from deskpilot.tools.keys import parse_combo
 
 PRESETS = ("default", "strict", "trusted")
@@ -73,6 +74,7 @@ class Policy(BaseModel):
     on_deny: Literal["stop", "continue"] = "stop"
     budget: Budget = Budget()
     kill_switch: KillSwitchSettings = KillSwitchSettings()
+    shell: ShellSettings = ShellSettings()
     redact: list[str] = Field(
         default_factory=list, description="regexes masked in logs, trajectories and reports"
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from deskpilot.coords import CoordinateSpace, MonitorGeometry, scale_coordinates
 from deskpilot.drivers.base import InputDriver, StopFlag
 from deskpilot.errors import ActionFailed
+from deskpilot.policies.sandbox import ShellSandbox as ShellRunner
+from deskpilot.policies.shell import parse_command
 from deskpilot.tools.actions import Done, Fail, Point, Screenshot, Shell, Wait
 from deskpilot.tools.registry import ToolCall
 from deskpilot.tools.result import ToolResult
@@ -33,11 +35,17 @@ class Executor:
     """Carries out tool calls with one driver, or only describes them in a dry run."""
 
     def __init__(
-        self, driver: InputDriver | None, *, stop: StopFlag, dry_run: bool = False
+        self,
+        driver: InputDriver | None,
+        *,
+        stop: StopFlag,
+        dry_run: bool = False,
+        shell: ShellRunner | None = None,
     ) -> None:
         if driver is None and not dry_run:
             raise ValueError("an Executor needs a driver unless it is a dry run")
         self.driver = driver
+        self.shell = shell
         self.stop = stop
         self.dry_run = dry_run
 
@@ -51,8 +59,8 @@ class Executor:
                 return ToolResult(error=reason or "the model gave up", final=True)
             case Screenshot():
                 return ToolResult(output="a new screenshot follows")
-            case Shell():
-                return ToolResult(error="the shell tool is not available in this version")
+            case Shell(command=command):
+                return self._shell(command)
             case Wait(seconds=seconds):
                 if self.dry_run:
                     return ToolResult(output=f"dry run: would wait {seconds:g} s")
@@ -68,3 +76,20 @@ class Executor:
         except Exception as exc:  # a driver library failing is an action failure, not a crash
             return ToolResult(error=f"{call.name}: driver error: {exc}", targets=targets)
         return ToolResult(output=output, targets=targets)
+
+    def _shell(self, command: str) -> ToolResult:
+        if self.dry_run:
+            return ToolResult(output=f"dry run: would run {command!r}")
+        if self.shell is None:
+            return ToolResult(error="no shell sandbox is configured for this run")
+        try:
+            result = self.shell.run(parse_command(command, self.shell.settings))
+        except (ValueError, ActionFailed) as exc:
+            return ToolResult(error=f"shell: {exc}")
+        data = {"exit_code": result.exit_code, "timed_out": result.timed_out,
+                "truncated": result.truncated, "duration_ms": result.duration_ms}  # fmt: skip
+        status = "timed out" if result.timed_out else f"exit code {result.exit_code}"
+        text = f"{status}\n{result.output}" + ("\n[output truncated]" if result.truncated else "")
+        if result.timed_out or result.exit_code != 0:
+            return ToolResult(error=text, data=data)
+        return ToolResult(output=text, data=data)

@@ -1,0 +1,138 @@
+"""Running an allowed command inside bubblewrap, with limits, a timeout and an output cap.
+
+The sandbox: read-only system directories, an empty /tmp, one writable work directory, no network
+(unless the policy grants it), a new PID namespace and session, death with the parent, and an
+environment cleared to an allowlist (secret-looking names are never passed). When deskpilot runs as
+root, the command runs as ``nobody`` so that the process-count limit applies. No bwrap means refusal,
+unless the policy says ``sandbox = "none"``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import shutil
+import signal
+import stat
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from deskpilot.errors import ActionFailed, UsageError
+from deskpilot.policies.redaction import SECRET_NAME
+from deskpilot.policies.shell import ShellSettings
+
+NOBODY = 65534
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShellResult:
+    """What a sandboxed command did."""
+
+    exit_code: int
+    output: str
+    timed_out: bool
+    truncated: bool
+    duration_ms: float
+
+
+def _reachable_by_nobody(work_dir: Path) -> Path:
+    """``work_dir`` if ``nobody`` can traverse to it; else a fresh directory under the system temp
+    directory, linked from ``work_dir`` (which then points there)."""
+    resolved = work_dir.resolve()
+    if all(p.stat().st_mode & stat.S_IXOTH for p in resolved.parents):
+        return resolved
+    staged = Path(tempfile.mkdtemp(prefix="deskpilot-work-"))
+    os.chmod(staged.parent, staged.parent.stat().st_mode)  # the temp root is world-traversable
+    if not any(work_dir.iterdir()):
+        work_dir.rmdir()
+        work_dir.symlink_to(staged, target_is_directory=True)
+    return staged
+
+
+class ShellSandbox:
+    """Runs argv lists under the policy's ``[shell]`` settings, in ``work_dir``."""
+
+    def __init__(self, settings: ShellSettings, work_dir: Path) -> None:
+        self.settings = settings
+        self.work_dir = work_dir
+        self.bwrap = shutil.which("bwrap")
+        if settings.sandbox == "bwrap" and self.bwrap is None:
+            raise UsageError("the shell tool needs bubblewrap (apt-get install bubblewrap); "
+                             'without it, a policy must say sandbox = "none" explicitly')  # fmt: skip
+        work_dir.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            self.work_dir = _reachable_by_nobody(work_dir)
+            os.chown(self.work_dir, NOBODY, NOBODY)
+
+    def environment(self) -> dict[str, str]:
+        """The child's environment: the allowlist, never a secret-looking name."""
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/work" if self.bwrap else str(self.work_dir)}
+        for name in self.settings.env_allow:
+            if name in os.environ and not SECRET_NAME.search(name):
+                env[name] = os.environ[name]
+        return env
+
+    def command(self, argv: list[str]) -> list[str]:
+        """The full command line: bwrap and its options, then argv."""
+        if self.settings.sandbox == "none" or self.bwrap is None:
+            return argv
+        options = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
+        if self.settings.network:
+            options.append("--share-net")
+        for directory in SYSTEM_DIRS:
+            if os.path.islink(directory):
+                options += ["--symlink", os.readlink(directory), directory]
+            elif os.path.isdir(directory):
+                options += ["--ro-bind", directory, directory]
+        options += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+                    "--bind", str(self.work_dir), "/work", "--chdir", "/work"]  # fmt: skip
+        for name, value in self.environment().items():
+            options += ["--setenv", name, value]
+        options += ["--remount-ro", "/"]
+        return [*options, "--", *argv]
+
+    def _limits(self) -> None:
+        """Runs in the child before exec: rlimits, then drop root."""
+        s = self.settings
+        resource.setrlimit(resource.RLIMIT_CPU, (s.cpu_s, s.cpu_s))
+        resource.setrlimit(resource.RLIMIT_AS, (s.memory_mb << 20, s.memory_mb << 20))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (s.max_file_mb << 20, s.max_file_mb << 20))
+        resource.setrlimit(resource.RLIMIT_NPROC, (s.max_processes, s.max_processes))
+        if os.geteuid() == 0:
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+
+    def run(self, argv: list[str]) -> ShellResult:
+        """Run argv; the timeout kills the whole process group (and with it the PID namespace)."""
+        cap = self.settings.max_output_kb << 10
+        started = time.perf_counter()
+        with tempfile.TemporaryFile() as sink:
+            try:
+                proc = subprocess.Popen(
+                    self.command(argv), stdin=subprocess.DEVNULL, stdout=sink,
+                    stderr=subprocess.STDOUT, env=self.environment(), cwd=self.work_dir,
+                    start_new_session=True, preexec_fn=self._limits,
+                )  # fmt: skip
+            except OSError as exc:
+                raise ActionFailed(f"cannot start {argv[0]}: {exc}") from None
+            timed_out = False
+            try:
+                proc.wait(timeout=self.settings.timeout_s)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            with contextlib.suppress(ProcessLookupError):  # whatever the command left behind
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            sink.seek(0)
+            data = sink.read(cap + 1)
+        return ShellResult(
+            exit_code=proc.returncode, output=data[:cap].decode("utf-8", "replace"),
+            timed_out=timed_out, truncated=len(data) > cap,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+        )  # fmt: skip

@@ -1,0 +1,124 @@
+"""The shell sandbox with real bubblewrap: no network, no writes outside the work dir, limits,
+a timeout that kills grandchildren, and no secrets in the child's environment."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from deskpilot.agent import Outcome, read_trajectory
+from deskpilot.policies.sandbox import ShellSandbox
+from deskpilot.policies.shell import ShellSettings, parse_command
+
+pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is required")
+EXTRA = {"getent": {}, "sleep": {}, "yes": {}, "id": {}, "ping": {}}
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> ShellSandbox:
+    settings = ShellSettings.model_validate(
+        {"programs": {**ShellSettings().programs, **EXTRA}, "timeout_s": 2}
+    )
+    return ShellSandbox(settings, tmp_path / "work")
+
+
+def run(sandbox: ShellSandbox, command: str) -> tuple[int, str]:
+    result = sandbox.run(parse_command(command, sandbox.settings))
+    return result.exit_code, result.output
+
+
+def test_a_plain_command_runs_in_the_work_dir(sandbox: ShellSandbox) -> None:
+    assert run(sandbox, "pwd") == (0, "/work\n")
+    assert run(sandbox, "touch note.txt")[0] == 0
+    assert (sandbox.work_dir / "note.txt").is_file()
+
+
+@pytest.mark.parametrize("target", ["/usr/evil", "/etc/evil", "/root/evil", "/evil"])
+def test_writes_outside_the_work_dir_fail(sandbox: ShellSandbox, target: str) -> None:
+    code, output = run(sandbox, f"touch {target}")
+    assert code != 0 and ("Read-only file system" in output or "No such file" in output)
+    assert not Path(target).exists()
+
+
+def test_no_network_inside(sandbox: ShellSandbox) -> None:
+    code, _ = run(sandbox, "getent hosts pypi.org")
+    assert code != 0
+    code, output = run(sandbox, "cat /dev/tcp/127.0.0.1/22")
+    assert code != 0 and "No such file" in output
+
+
+def test_the_child_never_sees_a_secret(
+    sandbox: ShellSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DESKPILOT_CANARY_TOKEN", "canary-0a1b2c3d")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    result = sandbox.run(["cat", "/proc/self/environ"])
+    assert "canary-0a1b2c3d" not in result.output
+    assert "LANG=C.UTF-8" in result.output
+    settings = sandbox.settings.model_copy(update={"env_allow": ["DESKPILOT_CANARY_TOKEN"]})
+    assert "DESKPILOT_CANARY_TOKEN" not in ShellSandbox(settings, sandbox.work_dir).environment()
+
+
+def test_runs_unprivileged(sandbox: ShellSandbox) -> None:
+    _, output = run(sandbox, "id -u")
+    assert output.strip() != "0" or os.geteuid() != 0
+
+
+def test_the_timeout_kills_grandchildren(sandbox: ShellSandbox) -> None:
+    marker = "3141"
+    result = sandbox.run(["/bin/sh", "-c", f"sleep {marker} & sleep {marker} & wait"])
+    assert result.timed_out
+    assert nobody_processes(f"sleep {marker}") == ""
+
+
+def nobody_processes(pattern: str) -> str:
+    """Processes matching ``pattern`` that are still alive (zombies being reaped do not count)."""
+    deadline = time.monotonic() + 3
+    while True:
+        found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
+        alive = [
+            p
+            for p in found.split()
+            if Path(f"/proc/{p}/stat").exists()
+            and Path(f"/proc/{p}/stat").read_text().split()[2] != "Z"
+        ]
+        if not alive or time.monotonic() > deadline:
+            return " ".join(alive)
+        time.sleep(0.05)
+
+
+def test_a_fork_bomb_is_contained(sandbox: ShellSandbox) -> None:
+    result = sandbox.run(["/bin/sh", "-c", "bomb() { bomb | bomb & }; bomb; sleep 5"])
+    assert result.duration_ms < 10_000
+    assert nobody_processes("bomb") == ""
+
+
+def test_output_is_capped(sandbox: ShellSandbox) -> None:
+    result = sandbox.run(["yes"])
+    assert result.truncated
+    assert len(result.output) == sandbox.settings.max_output_kb << 10
+
+
+def test_an_agent_runs_an_allowed_command_through_the_gate(make_agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from deskpilot.tools.executor import Executor
+    from tests.unit.conftest import call
+
+    policy = '[[rule]]\ntools = ["shell", "done"]\ndecision = "allow"\nreason = "ok"\n'
+    agent, driver = make_agent(
+        [call("shell", command="echo sandboxed"), call("shell", command="ls; id"), call("done")],
+        policy=policy,
+    )
+    agent.gate.policy = agent.gate.policy.model_copy(update={"on_deny": "continue"})
+    agent.executor = Executor(
+        driver, stop=driver.stop, shell=ShellSandbox(agent.gate.policy.shell, tmp_path / "work")
+    )
+    assert agent.run("t").outcome is Outcome.DONE
+    steps = [r for r in read_trajectory(tmp_path / "run") if r["type"] == "step"]
+    assert "sandboxed" in steps[0]["result"]["output"] and steps[0]["result"]["exit_code"] == 0
+    assert steps[1]["decision"]["verdict"] == "deny"
+    assert driver.calls == []
