@@ -17,7 +17,15 @@ from typing import Any
 from deskpilot.agent.prompt import tools_prompt
 from deskpilot.agent.records import Outcome, RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
+from deskpilot.coords import CoordinateSpace
 from deskpilot.errors import ActionFailed, ModelError, ToolCallError
+from deskpilot.policies.approval import (
+    ApprovalAnswer,
+    ApprovalBook,
+    ApprovalRequest,
+    Approver,
+    refuse_all,
+)
 from deskpilot.policies.audit import AuditLog
 from deskpilot.policies.budget import BudgetTracker
 from deskpilot.policies.decision import Decision, Verdict
@@ -30,14 +38,8 @@ from deskpilot.tools.executor import Executor, resolve_targets
 from deskpilot.tools.registry import ToolCall, ToolRegistry
 from deskpilot.tools.result import ToolResult
 
-Approver = Callable[[ToolCall, Decision, Frame], Decision]
 WindowInfo = Callable[[], tuple[str | None, str | None]]
-
-
-def refuse_asks(call: ToolCall, decision: Decision, frame: Frame) -> Decision:
-    """The approver when no one can be asked: an `ask` becomes a `deny` (fail closed)."""
-    reason = f"needs approval ({decision.reason}) but no one can be asked"
-    return Decision(verdict=Verdict.DENY, rule=decision.rule, reason=reason)
+Targets = tuple[tuple[int, int], ...]
 
 
 def no_window() -> tuple[str | None, str | None]:
@@ -71,7 +73,7 @@ class Agent:
     trajectory: Trajectory | None = None
     audit: AuditLog | None = None
     redactor: Redactor = field(default_factory=Redactor)
-    approve: Approver = refuse_asks
+    approve: Approver = refuse_all
     window_info: WindowInfo = no_window
     max_steps: int = 30
     max_invalid: int = 3
@@ -99,6 +101,7 @@ class Agent:
     def _loop(self, task: str) -> RunResult:
         stop, history, invalid, acted = self.executor.stop, list[HistoryEntry](), 0, False
         budget = BudgetTracker(self.gate.policy.budget, self.max_steps)
+        approvals = ApprovalBook()
         schema, prompt = self.registry.call_schema(), tools_prompt(self.registry)
         while True:
             if stop.is_set():
@@ -142,7 +145,8 @@ class Agent:
                 rec.result = {"error": str(exc)}
                 self._note(rec, clock, history, call_text, f"Error: {exc}", "policy")
                 continue
-            decision = self._decide(call, targets, frame)
+            decision, call, targets, asked = self._decide(call, targets, frame, space, approvals)
+            rec.call = call.to_wire()
             rec.decision = {"verdict": decision.verdict.value, "reason": decision.reason,
                             "rule": decision.rule}  # fmt: skip
             self._audit("decision", call=rec.call, targets=targets, **rec.decision)
@@ -153,6 +157,10 @@ class Agent:
                 if self.gate.policy.on_deny == "stop":
                     return self._end(Outcome.DENIED, f"{call.name} denied: {decision.reason}")
                 continue
+            if asked and not approvals.consume(call, frame):  # bound to this action and screen
+                rec.result = {"error": "Error: no valid approval for this exact action"}
+                self._note(rec, clock, history, call_text, rec.result["error"], "policy")
+                return self._end(Outcome.DENIED, "an approval did not match the action")
             clock.lap("policy")
             budget.throttle(stop)
             self._audit("execute", tool=call.name, targets=targets, dry_run=self.executor.dry_run)
@@ -169,22 +177,52 @@ class Agent:
                 return self._end(outcome, result.output or result.error, answer=result.output)
 
     def _decide(
-        self, call: ToolCall, targets: tuple[tuple[int, int], ...], frame: Frame
-    ) -> Decision:
-        """The gate's decision; an `ask` goes to the approver, which may only allow or deny."""
-        title, wm_class = self.window_info()
-        context = ActionContext(targets=targets, window_title=title, window_class=wm_class)
-        decision = self.gate.decide(call, context)
-        if decision.verdict is Verdict.ASK:
-            self._audit("ask", call=call.to_wire(), reason=decision.reason, rule=decision.rule)
+        self, call: ToolCall, targets: Targets, frame: Frame, space: CoordinateSpace,
+        approvals: ApprovalBook,
+    ) -> tuple[Decision, ToolCall, Targets, bool]:  # fmt: skip
+        """The gate's decision; an `ask` goes to the approver, who may approve, edit or deny.
+
+        Returns the decision, the call (edited or not), its targets, and whether it was approved.
+        """
+        decision = self.gate.decide(call, self._context(targets))
+        if decision.verdict is not Verdict.ASK:
+            return decision, call, targets, False
+        self._audit("ask", call=call.to_wire(), reason=decision.reason, rule=decision.rule)
+        request = ApprovalRequest(
+            step=self._step, call=call, decision=decision, frame=frame, targets=targets
+        )
+        try:
+            answer = self.approve(request)
+        except Exception as exc:  # an approver that fails means deny (fail closed)
+            answer = ApprovalAnswer(
+                approved=False, approver="error", reason=f"approval failed: {exc}"
+            )
+        edited = answer.call.to_wire() if answer.call else None
+        self._audit("approval", approved=answer.approved, approver=answer.approver,
+                    reason=answer.reason, edited=edited)  # fmt: skip
+        if not answer.approved:
+            refused = Decision(verdict=Verdict.DENY, reason=answer.reason, rule=decision.rule)
+            return refused, call, targets, False
+        if answer.call is not None and answer.call != call:
+            call = answer.call
             try:
-                decision = self.approve(call, decision, frame)
-            except Exception as exc:  # an approver that fails means deny (fail closed)
-                decision = Decision(verdict=Verdict.DENY, rule=decision.rule,
-                                    reason=f"approval failed: {exc}")  # fmt: skip
-            if decision.verdict is Verdict.ASK:
-                decision = refuse_asks(call, decision, frame)
-        return decision
+                targets = resolve_targets(call, space, frame.monitor)
+            except ActionFailed as exc:
+                bad = Decision(
+                    verdict=Verdict.DENY, reason=f"edited action: {exc}", rule="approval"
+                )
+                return bad, call, (), False
+            again = self.gate.decide(call, self._context(targets))
+            if again.verdict is Verdict.DENY:  # an edit cannot get around the policy
+                return again, call, targets, False
+        approvals.grant(call, frame)
+        allowed = Decision(verdict=Verdict.ALLOW, rule=decision.rule,
+                           reason=f"{answer.reason} (asked: {decision.reason})")  # fmt: skip
+        return allowed, call, targets, True
+
+    def _context(self, targets: Targets) -> ActionContext:
+        title, wm_class = self.window_info()
+        return ActionContext(targets=targets, window_title=title, window_class=wm_class)
 
     def _observe(self, *, settle: bool) -> Frame:
         """The next screenshot; after an action, once the screen has stopped changing."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,10 +10,8 @@ import typer
 from deskpilot.agent.records import RunResult, StepRecord
 from deskpilot.cli.common import err, usage_errors
 from deskpilot.drivers import DRIVER_NAMES
-from deskpilot.policies.decision import Decision, Verdict
+from deskpilot.errors import UsageError
 from deskpilot.policies.redaction import Redactor
-from deskpilot.screen import Frame
-from deskpilot.tools.registry import ToolCall
 
 _STYLE = {"allow": "green", "ask": "yellow", "deny": "red"}
 
@@ -33,25 +30,6 @@ def print_step(rec: StepRecord, redactor: Redactor) -> None:
         highlight=False,
     )
     err.print(redactor.redact(str(text))[:160], markup=False, highlight=False)
-
-
-def ask_user(call: ToolCall, decision: Decision, frame: Frame) -> Decision:
-    """Ask on the terminal whether an `ask` action may run; no terminal means deny."""
-    if not sys.stdin.isatty():
-        return Decision(
-            verdict=Verdict.DENY,
-            rule=decision.rule,
-            reason=f"needs approval ({decision.reason}); no terminal to ask",
-        )
-    err.print(f"[yellow]approval needed[/] ({decision.reason}): ", end="")
-    err.print(f"{call.to_wire()}", markup=False)
-    approved = typer.confirm("Run this action?", default=False, err=True)
-    verdict = Verdict.ALLOW if approved else Verdict.DENY
-    return Decision(
-        verdict=verdict,
-        rule=decision.rule,
-        reason=f"{'approved' if approved else 'refused'} by the user",
-    )
 
 
 def _summary(result: RunResult, run_dir: Path) -> None:
@@ -73,13 +51,16 @@ def run_task(
     monitor: int = 1,
     report: bool = True,
     audit: Path | None = None,
+    yes: bool = False,
 ) -> RunResult:
     """Set up everything a run needs (usage errors exit with code 2), run it, write the report."""
     from deskpilot.agent import Agent, Trajectory, default_run_dir
     from deskpilot.agent.loop import no_window
     from deskpilot.agent.report import write_report
+    from deskpilot.cli.approve import TerminalApprover
     from deskpilot.drivers import StopFlag, create_driver
     from deskpilot.policies import PolicyGate, effective_max_steps, load_policy
+    from deskpilot.policies.approval import approve_all
     from deskpilot.policies.audit import AuditLog
     from deskpilot.policies.killswitch import KillSwitch
     from deskpilot.policies.sandbox import ShellSandbox
@@ -95,6 +76,8 @@ def run_task(
         loaded_policy = load_policy(policy)
         gate = PolicyGate(loaded_policy, registry)
         steps = effective_max_steps(loaded_policy, max_steps)
+        if yes and not loaded_policy.allow_auto_approve:
+            raise UsageError("--yes needs a policy with allow_auto_approve = true")
         if driver not in DRIVER_NAMES:
             create_driver(driver)  # raises the UsageError naming the choices
         chosen_model = load_model(model)
@@ -118,7 +101,7 @@ def run_task(
         trajectory=Trajectory(directory, redactor),
         audit=audit_log,
         redactor=redactor,
-        approve=ask_user,
+        approve=approve_all if yes else TerminalApprover(registry, directory),
         window_info=active_window if gate.needs_window else no_window,
         max_steps=steps,
         max_invalid=loaded_policy.budget.max_invalid,
@@ -177,6 +160,9 @@ def run(
         Path | None,
         typer.Option(help="Hash-chained audit log to append to (default: RUN_DIR/audit.jsonl)."),
     ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Approve every 'ask' (only if the policy allows it).")
+    ] = False,
 ) -> None:
     """Run an agent task on the screen.
 
@@ -193,6 +179,7 @@ def run(
         monitor=monitor,
         report=report,
         audit=audit,
+        yes=yes,
     )
     if result.answer:
         typer.echo(result.answer)

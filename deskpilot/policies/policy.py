@@ -72,6 +72,7 @@ class Policy(BaseModel):
 
     default: Literal[Verdict.DENY, Verdict.ASK] = Verdict.DENY
     on_deny: Literal["stop", "continue"] = "stop"
+    allow_auto_approve: bool = Field(False, description="whether --yes may approve every ask")
     budget: Budget = Budget()
     kill_switch: KillSwitchSettings = KillSwitchSettings()
     shell: ShellSettings = ShellSettings()

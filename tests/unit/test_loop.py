@@ -8,8 +8,7 @@ from pathlib import Path
 from deskpilot.agent import Outcome, read_trajectory
 from deskpilot.coords import CoordinateSpace, MonitorGeometry
 from deskpilot.errors import ModelError
-from deskpilot.policies import Verdict
-from deskpilot.policies.decision import Decision
+from deskpilot.policies.approval import ApprovalAnswer, ApprovalRequest
 from deskpilot.runtime import FunctionModel
 from deskpilot.runtime.base import ModelRequest
 from tests.unit.conftest import AgentFactory, call, make_frame
@@ -166,9 +165,9 @@ def test_ask_without_an_approver_is_denied(make_agent: AgentFactory) -> None:
 def test_an_approver_can_allow_an_ask(make_agent: AgentFactory) -> None:
     asked: list[str] = []
 
-    def approve(call_: object, decision: Decision, frame: object) -> Decision:
-        asked.append(decision.reason)
-        return Decision(verdict=Verdict.ALLOW, reason="approved", rule=decision.rule)
+    def approve(request: ApprovalRequest) -> ApprovalAnswer:
+        asked.append(request.decision.reason)
+        return ApprovalAnswer(approved=True, approver="test", reason="approved")
 
     policy = '[[rule]]\ntools = ["*"]\ndecision = "ask"\nreason = "ask all"\n'
     agent, driver = make_agent([call("click", x=1, y=1), DONE], policy=policy, approve=approve)
