@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q -U pip
 	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e examples/notes-plugin
 	touch $@
 
 install: deps $(VENV)/.installed

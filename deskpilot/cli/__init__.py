@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from deskpilot import __version__
-from deskpilot.cli.common import EXIT_USAGE, fail_usage, usage_errors
+from deskpilot.cli.common import EXIT_USAGE, build_registry, fail_usage, usage_errors
 from deskpilot.cli.demo import demo
 from deskpilot.cli.model_cmd import model_app
 from deskpilot.cli.run import run
@@ -56,10 +56,8 @@ def _root(
 @tools_app.command("list")
 def tools_list() -> None:
     """List the tools with their arguments and descriptions."""
-    from deskpilot.tools import ToolRegistry
-
     table = Table("tool", "category", "arguments", "description")
-    for tool in ToolRegistry():
+    for tool in build_registry()[0]:
         schema = tool.model_json_schema()
         required = set(schema.get("required", []))
         args = ", ".join(n if n in required else f"[{n}]" for n in schema.get("properties", {}))
@@ -75,12 +73,29 @@ def tools_schema(
     ] = None,
 ) -> None:
     """Print a JSON Schema on stdout: one tool's arguments, or the whole tool call."""
-    from deskpilot.tools import ToolRegistry
-
-    registry = ToolRegistry()
+    registry = build_registry()[0]
     with usage_errors():
         schema = registry.tool_schema(name) if name else registry.call_schema()
     typer.echo(json.dumps(schema, indent=2, ensure_ascii=False))
+
+
+plugins_app = typer.Typer(help="Installed plugins.", no_args_is_help=True)
+app.add_typer(plugins_app, name="plugins")
+
+
+@plugins_app.command("list")
+def plugins_list() -> None:
+    """List plugins (entry-point group `deskpilot`), their tools, and any that failed to load."""
+    _, _, found = build_registry()
+    table = Table("plugin", "tools", "status")
+    for name in found.plugins:
+        table.add_row(
+            name, ", ".join(found.tools.get(name, [])), escape(found.errors.get(name, "ok"))
+        )
+    for name, problem in found.errors.items():
+        if name not in found.plugins:
+            table.add_row(name, "", escape(problem))
+    out.print(table if found.plugins or found.errors else "no plugins installed")
 
 
 @app.command()

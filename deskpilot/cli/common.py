@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from deskpilot.errors import UsageError
+from deskpilot.plugins.manager import PluginReport, load_plugins
+from deskpilot.tools.registry import ToolRegistry
 
 EXIT_USAGE = 2
 err = Console(stderr=True)
+
+
+def build_registry() -> tuple[ToolRegistry, Any, PluginReport]:
+    """The built-in tools plus every allowed plugin's; plugin errors are printed, not fatal."""
+    registry = ToolRegistry()
+    manager, report = load_plugins(registry)
+    for name, problem in report.errors.items():
+        err.print(f"[yellow]plugin {name}:[/] ", end="")
+        err.print(problem, markup=False, highlight=False)
+    return registry, manager, report
 
 
 def fail_usage(message: str) -> NoReturn:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from deskpilot.agent.records import RunResult, StepRecord
-from deskpilot.cli.common import err, usage_errors
+from deskpilot.cli.common import build_registry, err, usage_errors
 from deskpilot.drivers import DRIVER_NAMES
 from deskpilot.errors import UsageError
 from deskpilot.policies.redaction import Redactor
@@ -66,15 +66,14 @@ def run_task(
     from deskpilot.policies.sandbox import ShellSandbox
     from deskpilot.runtime import load_model
     from deskpilot.screen import MssScreen
-    from deskpilot.tools import ToolRegistry
     from deskpilot.tools.executor import Executor
     from deskpilot.windows import active_window
 
-    registry = ToolRegistry()
+    registry, plugins, plugin_report = build_registry()
     stop = StopFlag()
     with usage_errors():
-        loaded_policy = load_policy(policy)
-        gate = PolicyGate(loaded_policy, registry)
+        loaded_policy = load_policy(policy, plugin_report.policies)
+        gate = PolicyGate(loaded_policy, registry, veto=plugins.hook.veto_action)
         steps = effective_max_steps(loaded_policy, max_steps)
         if yes and not loaded_policy.allow_auto_approve:
             raise UsageError("--yes needs a policy with allow_auto_approve = true")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from deskpilot.errors import UsageError
 from deskpilot.policies.decision import Decision, Verdict
 from deskpilot.policies.policy import Policy
@@ -13,7 +15,12 @@ from deskpilot.tools.registry import ToolCall, ToolRegistry
 class PolicyGate:
     """Decides allow / ask / deny for each call; the strictest matching rule wins."""
 
-    def __init__(self, policy: Policy, registry: ToolRegistry) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        registry: ToolRegistry,
+        veto: Callable[..., str | None] | None = None,
+    ) -> None:
         for index, rule in enumerate(policy.rule):
             unknown = [t for t in rule.tools if t != "*" and t not in registry]
             if unknown:
@@ -22,6 +29,7 @@ class PolicyGate:
                     f"known: {', '.join(registry.names())}"
                 )
         self.policy = policy
+        self.veto = veto
 
     def may_allow(self, tool: str) -> bool:
         """Whether some rule could allow (or ask for) ``tool``: e.g. whether a shell is needed."""
@@ -51,6 +59,13 @@ class PolicyGate:
                 parse_command(str(call.arguments.get("command", "")), self.policy.shell)
             except ValueError as exc:
                 return Decision(verdict=Verdict.DENY, reason=f"shell: {exc}", rule="shell")
+        if best is not None and best.verdict is not Verdict.DENY and self.veto is not None:
+            try:
+                vetoed = self.veto(call=call, context=context)
+            except Exception as exc:  # a failing veto hook blocks (fail closed)
+                vetoed = f"the veto hook failed: {exc!r}"
+            if vetoed:
+                return Decision(verdict=Verdict.DENY, reason=str(vetoed), rule="plugin veto")
         if best is not None:
             return best
         verdict = self.policy.default

@@ -160,12 +160,15 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
     return policy
 
 
-def load_policy(path: str | Path | None = None) -> Policy:
-    """Load a policy file, or a preset by name (``default``, ``strict``, ``trusted``).
+def load_policy(path: str | Path | None = None, presets: dict[str, str] | None = None) -> Policy:
+    """Load a policy file, or a preset by name (``default``, ``strict``, ``trusted``, or one a
+    plugin registered in ``presets``).
 
     Raises:
         UsageError: The file cannot be read or is invalid.
     """
+    if path is not None and presets and str(path) in presets and not Path(path).exists():
+        return parse_policy(presets[str(path)], f"plugin preset {str(path)!r}")
     if path is None or str(path) in PRESETS:
         name = "default" if path is None else str(path)
         text = resources.files("deskpilot.policies").joinpath(f"presets/{name}.toml").read_text()

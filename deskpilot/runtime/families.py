@@ -102,6 +102,13 @@ FAMILIES: dict[str, Family] = {
 }
 
 
+def register_family(family: Family) -> None:
+    """Add a family (from a plugin). Two families for one model type is an error."""
+    if family.model_type in FAMILIES:
+        raise UsageError(f"a family for model type {family.model_type!r} is already registered")
+    FAMILIES[family.model_type] = family
+
+
 def family_for(model_type: str) -> Family:
     """The family of a model type, or a `UsageError` listing the supported types."""
     try:

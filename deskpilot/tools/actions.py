@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from deskpilot.drivers.base import Button, InputDriver
 from deskpilot.tools.keys import key_combo_pattern, parse_combo
 
-Category = Literal["gui", "system", "control"]
+Category = Literal["gui", "system", "control", "plugin"]
 Point = tuple[int, int]
 
 # Characters that may never be typed or run: C0/C1 controls (tab and newline excepted), DEL,

@@ -71,3 +71,9 @@ def make_agent(tmp_path: Path) -> AgentFactory:
         return agent, driver
 
     return build
+
+
+@pytest.fixture(autouse=True)
+def no_installed_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests see only the built-in tools, whatever plugins the environment has installed."""
+    monkeypatch.setenv("DESKPILOT_PLUGINS", "")
