@@ -14,37 +14,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from deskpilot.agent.actuator import Actuator, WindowInfo, no_window
 from deskpilot.agent.prompt import tools_prompt
 from deskpilot.agent.records import Outcome, RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
-from deskpilot.coords import CoordinateSpace
-from deskpilot.errors import ActionFailed, ModelError, ToolCallError
+from deskpilot.errors import ModelError, ToolCallError
 from deskpilot.policies.approval import (
-    ApprovalAnswer,
-    ApprovalBook,
-    ApprovalRequest,
     Approver,
     refuse_all,
 )
 from deskpilot.policies.audit import AuditLog
 from deskpilot.policies.budget import BudgetTracker
-from deskpilot.policies.decision import Decision, Verdict
 from deskpilot.policies.gate import PolicyGate
 from deskpilot.policies.redaction import Redactor
-from deskpilot.policies.rules import ActionContext
 from deskpilot.runtime.base import HistoryEntry, Model, ModelRequest
 from deskpilot.screen import Frame, ScreenSource, grab_settled
-from deskpilot.tools.executor import Executor, resolve_targets
-from deskpilot.tools.registry import ToolCall, ToolRegistry
+from deskpilot.tools.executor import Executor
+from deskpilot.tools.registry import ToolRegistry
 from deskpilot.tools.result import ToolResult
 
-WindowInfo = Callable[[], tuple[str | None, str | None]]
-Targets = tuple[tuple[int, int], ...]
-
-
-def no_window() -> tuple[str | None, str | None]:
-    """Window information when none is available (window rules then never match)."""
-    return None, None
+__all__ = ["Agent", "no_window"]
 
 
 class _Clock:
@@ -99,9 +88,10 @@ class Agent:
         return result
 
     def _loop(self, task: str) -> RunResult:
-        stop, history, invalid, acted = self.executor.stop, list[HistoryEntry](), 0, False
+        stop, history, invalid, settle = self.executor.stop, list[HistoryEntry](), 0, False
         budget = BudgetTracker(self.gate.policy.budget, self.max_steps)
-        approvals = ApprovalBook()
+        actuator = Actuator(gate=self.gate, executor=self.executor, approve=self.approve,
+                            window_info=self.window_info, audit=self.audit)  # fmt: skip
         schema, prompt = self.registry.call_schema(), tools_prompt(self.registry)
         while True:
             if stop.is_set():
@@ -109,7 +99,7 @@ class Agent:
             if exhausted := budget.exhausted(self._step):
                 return self._end(Outcome.BUDGET, exhausted)
             self._step += 1
-            clock, frame = _Clock(), self._observe(settle=acted)
+            clock, frame = _Clock(), self._observe(settle=settle)
             clock.lap("capture")
             space = self.model.coordinate_space(frame)
             rec = StepRecord(step=self._step, screenshot=self._save(frame), monitor=frame.monitor,
@@ -138,91 +128,20 @@ class Agent:
             clock.lap("validate")
             invalid, rec.call = 0, call.to_wire()
             call_text = json.dumps(rec.call, ensure_ascii=False)
-            try:
-                targets = resolve_targets(call, space, frame.monitor)
-            except ActionFailed as exc:
-                budget.record(ok=False)
-                rec.result = {"error": str(exc)}
-                self._note(rec, clock, history, call_text, f"Error: {exc}", "policy")
-                continue
-            decision, call, targets, asked = self._decide(call, targets, frame, space, approvals)
-            rec.call = call.to_wire()
-            rec.decision = {"verdict": decision.verdict.value, "reason": decision.reason,
-                            "rule": decision.rule}  # fmt: skip
-            self._audit("decision", call=rec.call, targets=targets, **rec.decision)
-            if not decision.allowed:
-                observation = f"Error: denied by policy: {decision.reason}"
-                rec.result = {"error": observation}
-                self._note(rec, clock, history, call_text, observation, "policy")
-                if self.gate.policy.on_deny == "stop":
-                    return self._end(Outcome.DENIED, f"{call.name} denied: {decision.reason}")
-                continue
-            if asked and not approvals.consume(call, frame):  # bound to this action and screen
-                rec.result = {"error": "Error: no valid approval for this exact action"}
-                self._note(rec, clock, history, call_text, rec.result["error"], "policy")
-                return self._end(Outcome.DENIED, "an approval did not match the action")
-            clock.lap("policy")
-            budget.throttle(stop)
-            self._audit("execute", tool=call.name, targets=targets, dry_run=self.executor.dry_run)
-            started = time.perf_counter()
-            result = self.executor.execute(call, targets)
-            self._audit("result", tool=call.name, ok=result.ok, error=result.error,
-                        duration_ms=round((time.perf_counter() - started) * 1000, 3))  # fmt: skip
-            budget.record(ok=result.ok)
-            acted = result.ok and (bool(targets) or call.action.category == "gui")
-            rec.result = _result_json(result)
-            self._note(rec, clock, history, call_text, result.as_observation(), "execute")
+            acted = actuator.act(call, frame, space, step=self._step, budget=budget)
+            rec.call, rec.decision = acted.call.to_wire(), acted.decision_json()
+            rec.result = _result_json(acted.result)
+            if not acted.denied:
+                budget.record(ok=acted.result.ok)
+            self._note(rec, clock, history, call_text, acted.result.as_observation(), "act")
+            if acted.denied and self.gate.policy.on_deny == "stop":
+                reason = acted.decision.reason if acted.decision else ""
+                return self._end(Outcome.DENIED, f"{acted.call.name} denied: {reason}")
+            settle = acted.executed and acted.result.ok
+            result = acted.result
             if result.final:
                 outcome = Outcome.DONE if result.ok else Outcome.FAILED
                 return self._end(outcome, result.output or result.error, answer=result.output)
-
-    def _decide(
-        self, call: ToolCall, targets: Targets, frame: Frame, space: CoordinateSpace,
-        approvals: ApprovalBook,
-    ) -> tuple[Decision, ToolCall, Targets, bool]:  # fmt: skip
-        """The gate's decision; an `ask` goes to the approver, who may approve, edit or deny.
-
-        Returns the decision, the call (edited or not), its targets, and whether it was approved.
-        """
-        decision = self.gate.decide(call, self._context(targets))
-        if decision.verdict is not Verdict.ASK:
-            return decision, call, targets, False
-        self._audit("ask", call=call.to_wire(), reason=decision.reason, rule=decision.rule)
-        request = ApprovalRequest(
-            step=self._step, call=call, decision=decision, frame=frame, targets=targets
-        )
-        try:
-            answer = self.approve(request)
-        except Exception as exc:  # an approver that fails means deny (fail closed)
-            answer = ApprovalAnswer(
-                approved=False, approver="error", reason=f"approval failed: {exc}"
-            )
-        edited = answer.call.to_wire() if answer.call else None
-        self._audit("approval", approved=answer.approved, approver=answer.approver,
-                    reason=answer.reason, edited=edited)  # fmt: skip
-        if not answer.approved:
-            refused = Decision(verdict=Verdict.DENY, reason=answer.reason, rule=decision.rule)
-            return refused, call, targets, False
-        if answer.call is not None and answer.call != call:
-            call = answer.call
-            try:
-                targets = resolve_targets(call, space, frame.monitor)
-            except ActionFailed as exc:
-                bad = Decision(
-                    verdict=Verdict.DENY, reason=f"edited action: {exc}", rule="approval"
-                )
-                return bad, call, (), False
-            again = self.gate.decide(call, self._context(targets))
-            if again.verdict is Verdict.DENY:  # an edit cannot get around the policy
-                return again, call, targets, False
-        approvals.grant(call, frame)
-        allowed = Decision(verdict=Verdict.ALLOW, rule=decision.rule,
-                           reason=f"{answer.reason} (asked: {decision.reason})")  # fmt: skip
-        return allowed, call, targets, True
-
-    def _context(self, targets: Targets) -> ActionContext:
-        title, wm_class = self.window_info()
-        return ActionContext(targets=targets, window_title=title, window_class=wm_class)
 
     def _observe(self, *, settle: bool) -> Frame:
         """The next screenshot; after an action, once the screen has stopped changing."""
