@@ -69,11 +69,13 @@ class Agent:
     on_step: Callable[[StepRecord], None] | None = None
     run_info: dict[str, Any] = field(default_factory=dict)
     settle_timeout: float = 1.0
+    first_step: int = 0
+    nested: bool = False
 
     def run(self, task: str) -> RunResult:
         """Run ``task`` to its end; the trajectory gets an end line whatever happens."""
-        self._step = 0
-        if self.trajectory:
+        self._step = self.first_step
+        if self.trajectory and not self.nested:
             self.trajectory.start(task=task, model=self.model.name, max_steps=self.max_steps,
                                   dry_run=self.executor.dry_run, **self.run_info)  # fmt: skip
         self._audit("run", task=task, model=self.model.name, dry_run=self.executor.dry_run)
@@ -96,7 +98,7 @@ class Agent:
         while True:
             if stop.is_set():
                 return self._end(Outcome.STOPPED, stop.reason)
-            if exhausted := budget.exhausted(self._step):
+            if exhausted := budget.exhausted(self._step - self.first_step):
                 return self._end(Outcome.BUDGET, exhausted)
             self._step += 1
             clock, frame = _Clock(), self._observe(settle=settle)
@@ -179,7 +181,7 @@ class Agent:
 
     def _finish(self, result: RunResult) -> None:
         self._audit("end", outcome=result.outcome.value, reason=result.reason)
-        if self.trajectory:
+        if self.trajectory and not self.nested:
             self.trajectory.finish(result)
 
 

@@ -16,6 +16,7 @@ from deskpilot import __version__
 from deskpilot.cli.common import EXIT_USAGE, build_registry, fail_usage, usage_errors
 from deskpilot.cli.demo import demo
 from deskpilot.cli.model_cmd import model_app
+from deskpilot.cli.recipe_cmd import recipe_app
 from deskpilot.cli.run import run
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 app.add_typer(tools_app, name="tools")
 app.add_typer(policy_app, name="policy")
 app.add_typer(model_app, name="model")
+app.add_typer(recipe_app, name="recipe")
 app.add_typer(audit_app, name="audit")
 app.command()(run)
 app.command()(demo)

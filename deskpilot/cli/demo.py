@@ -63,6 +63,7 @@ def demo(
 ) -> None:
     """Open a demo window and let the agent fill it in; write the trajectory and an HTML report."""
     from deskpilot.cli.run import run_task
+    from deskpilot.cli.session import SessionOptions
     from deskpilot.xvfb import VirtualDisplay
 
     use_virtual = not os.environ.get("DISPLAY") if virtual is None else virtual
@@ -83,7 +84,8 @@ def demo(
         plan.write_text("".join(json.dumps(c) + "\n" for c in demo_plan(state)))
         steps_file = run_dir / "steps.jsonl"
         steps_file.unlink(missing_ok=True)
-        result = run_task(DEMO_TASK, model=f"script:{plan}", run_dir=run_dir, driver=driver)
+        options = SessionOptions(run_dir=run_dir, driver=driver)
+        result = run_task(DEMO_TASK, model=f"script:{plan}", options=options)
         time.sleep(0.3)
         saved = json.loads(state_file.read_text()).get("saved")
     ok = result.outcome.value == "done" and saved == DEMO_NAME

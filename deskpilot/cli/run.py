@@ -7,32 +7,15 @@ from typing import Annotated
 
 import typer
 
-from deskpilot.agent.records import RunResult, StepRecord
-from deskpilot.cli.common import build_registry, err, usage_errors
+from deskpilot.agent.records import RunResult
+from deskpilot.agent.trajectory import default_run_dir
+from deskpilot.cli.common import err, fail_usage, usage_errors
+from deskpilot.cli.session import SessionOptions, open_session
 from deskpilot.drivers import DRIVER_NAMES
-from deskpilot.errors import UsageError
-from deskpilot.policies.redaction import Redactor
-
-_STYLE = {"allow": "green", "ask": "yellow", "deny": "red"}
 
 
-def print_step(rec: StepRecord, redactor: Redactor) -> None:
-    """One line per step on stderr: what the model asked for, the decision and the result."""
-    name = rec.call["name"] if rec.call else "invalid"
-    verdict = rec.decision["verdict"] if rec.decision else "invalid"
-    result = rec.result or {}
-    text = result.get("error") or result.get("output") or rec.error
-    ms = rec.timings_ms.get("total", 0.0)
-    err.print(
-        f"[bold]step {rec.step:>3}[/] {name:<13} [{_STYLE.get(verdict, 'red')}]{verdict:<7}[/] "
-        f"[dim]{ms:7.1f} ms[/] ",
-        end="",
-        highlight=False,
-    )
-    err.print(redactor.redact(str(text))[:160], markup=False, highlight=False)
-
-
-def _summary(result: RunResult, run_dir: Path) -> None:
+def summary(result: RunResult, run_dir: Path) -> None:
+    """The outcome, the reason and where the trajectory is, on stderr."""
     color = "green" if result.outcome.value == "done" else "red"
     err.print(f"[bold {color}]{result.outcome.value}[/] after {result.steps} steps: ", end="")
     err.print(result.reason, markup=False, highlight=False)
@@ -43,91 +26,43 @@ def run_task(
     task: str,
     *,
     model: str | None,
-    policy: str | None = None,
+    options: SessionOptions | None = None,
     max_steps: int | None = None,
-    run_dir: Path | None = None,
-    dry_run: bool = False,
-    driver: str = "pyautogui",
-    monitor: int = 1,
     report: bool = True,
-    audit: Path | None = None,
-    yes: bool = False,
 ) -> RunResult:
     """Set up everything a run needs (usage errors exit with code 2), run it, write the report."""
-    from deskpilot.agent import Agent, Trajectory, default_run_dir
-    from deskpilot.agent.loop import no_window
+    from deskpilot.agent import Agent
     from deskpilot.agent.report import write_report
-    from deskpilot.cli.approve import TerminalApprover
-    from deskpilot.drivers import StopFlag, create_driver
-    from deskpilot.policies import PolicyGate, effective_max_steps, load_policy
-    from deskpilot.policies.approval import approve_all
-    from deskpilot.policies.audit import AuditLog
-    from deskpilot.policies.killswitch import KillSwitch
-    from deskpilot.policies.sandbox import ShellSandbox
+    from deskpilot.policies import effective_max_steps
     from deskpilot.runtime import load_model
-    from deskpilot.screen import MssScreen
-    from deskpilot.tools.executor import Executor
-    from deskpilot.windows import active_window
 
-    registry, plugins, plugin_report = build_registry()
-    stop = StopFlag()
+    options = options or SessionOptions(run_dir=default_run_dir(task))
+    if max_steps is not None and max_steps < 1:
+        fail_usage("--max-steps must be at least 1")
     with usage_errors():
-        loaded_policy = load_policy(policy, plugin_report.policies)
-        gate = PolicyGate(loaded_policy, registry, veto=plugins.hook.veto_action)
-        steps = effective_max_steps(loaded_policy, max_steps)
-        if yes and not loaded_policy.allow_auto_approve:
-            raise UsageError("--yes needs a policy with allow_auto_approve = true")
-        if driver not in DRIVER_NAMES:
-            create_driver(driver)  # raises the UsageError naming the choices
         chosen_model = load_model(model)
-        screen = MssScreen(monitor)
-        input_driver = None if dry_run else create_driver(driver, stop)
-        settings = loaded_policy.kill_switch
-        kill_switch = KillSwitch(stop, settings.hotkey).start() if settings.enabled else None
-    directory = run_dir or default_run_dir(task)
-    shell = None
-    if gate.may_allow("shell") and not dry_run:
-        with usage_errors():
-            shell = ShellSandbox(loaded_policy.shell, directory / "work")
-    redactor = Redactor(loaded_policy.redact)
-    audit_log = AuditLog(audit or directory / "audit.jsonl", redactor)
+    session = open_session(options)
+    steps = effective_max_steps(session.policy, max_steps)
     agent = Agent(
-        model=chosen_model,
-        screen=screen,
-        executor=Executor(input_driver, stop=stop, dry_run=dry_run, shell=shell),
-        gate=gate,
-        registry=registry,
-        trajectory=Trajectory(directory, redactor),
-        audit=audit_log,
-        redactor=redactor,
-        approve=approve_all if yes else TerminalApprover(registry, directory),
-        window_info=active_window if gate.needs_window else no_window,
-        max_steps=steps,
-        max_invalid=loaded_policy.budget.max_invalid,
-        on_step=lambda rec: print_step(rec, redactor),
-        run_info={
-            "policy": policy or "default",
-            "driver": "none" if dry_run else driver,
-            "monitor": monitor,
-        },
-    )
-    if kill_switch:
-        err.print(f"kill switch: press {kill_switch.hotkey} to stop", highlight=False)
-    err.print(
-        f"[bold]deskpilot[/] {task!r} with {chosen_model.name}, up to {steps} steps",
-        highlight=False,
-    )
+        model=chosen_model, screen=session.screen, executor=session.executor, gate=session.gate,
+        registry=session.registry, trajectory=session.trajectory, audit=session.audit,
+        redactor=session.redactor, approve=session.actuator.approve,
+        window_info=session.actuator.window_info, max_steps=steps,
+        max_invalid=session.policy.budget.max_invalid, on_step=session.print_step,
+        run_info={"policy": options.policy or "default",
+                  "driver": "none" if options.dry_run else options.driver,
+                  "monitor": options.monitor},
+    )  # fmt: skip
+    err.print(f"[bold]deskpilot[/] {task!r} with {chosen_model.name}, up to {steps} steps",
+              highlight=False)  # fmt: skip
     try:
         result = agent.run(task)
     finally:
-        screen.close()
+        session.close()
         chosen_model.close()
-        audit_log.close()
-        if kill_switch:
-            kill_switch.close()
     if report:
-        write_report(directory)
-    _summary(result, directory)
+        write_report(options.run_dir)
+    summary(result, options.run_dir)
     return result
 
 
@@ -167,19 +102,11 @@ def run(
 
     Exit codes: 0 done, 1 failed, 2 usage error, 3 denied by policy, 4 stopped or out of budget.
     """
-    result = run_task(
-        task,
-        model=model,
-        policy=policy,
-        max_steps=max_steps,
-        run_dir=run_dir,
-        dry_run=dry_run,
-        driver=driver,
-        monitor=monitor,
-        report=report,
-        audit=audit,
-        yes=yes,
-    )
+    options = SessionOptions(
+        policy=policy, run_dir=run_dir or default_run_dir(task), dry_run=dry_run, driver=driver,
+        monitor=monitor, audit=audit, yes=yes,
+    )  # fmt: skip
+    result = run_task(task, model=model, options=options, max_steps=max_steps, report=report)
     if result.answer:
         typer.echo(result.answer)
     raise typer.Exit(result.outcome.exit_code)

@@ -7,6 +7,7 @@ goes on without its kill switch.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -81,6 +82,11 @@ class KillSwitch:
         self._closing.set()
         if self._listener is not None:
             self._listener.stop()
+            # pynput's X11 listener only notices the stop at the next key event; disabling the
+            # record context from its second connection ends it now.
+            with contextlib.suppress(Exception):
+                self._listener._display_stop.record_disable_context(self._listener._context)
+                self._listener._display_stop.flush()
             self._listener.join(timeout=2)
         if self._watchdog is not None:
             self._watchdog.join()

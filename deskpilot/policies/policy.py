@@ -18,17 +18,18 @@ An invalid file is rejected with the line and the problem; rule examples are che
 from __future__ import annotations
 
 import re
-import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from deskpilot.errors import UsageError
 from deskpilot.policies.decision import Verdict
 from deskpilot.policies.rules import Rule
 from deskpilot.policies.shell import ShellSettings
+from deskpilot.tomlfile import load_toml_model
+from deskpilot.tomlfile import problem as problem_line
 from deskpilot.tools.keys import parse_combo
 
 PRESETS = ("default", "strict", "trusted")
@@ -92,43 +93,6 @@ class Policy(BaseModel):
         return value
 
 
-def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
-    """The 1-based line a validation error's location points at, found in the TOML text."""
-    lines = text.splitlines()
-    start, end = 0, len(lines)
-    path = list(loc)
-    if path and path[0] == "rule" and len(path) > 1 and isinstance(path[1], int):
-        headers = [i for i, ln in enumerate(lines) if re.match(r"\s*\[\[\s*rule\s*\]\]", ln)]
-        if path[1] >= len(headers):
-            return None
-        start = headers[path[1]]
-        path = path[2:]
-    elif path and isinstance(path[0], str):
-        table = [
-            i for i, ln in enumerate(lines) if re.match(rf"\s*\[\s*{re.escape(path[0])}\s*\]", ln)
-        ]
-        if table and len(path) > 1:
-            start, path = table[0], path[1:]
-    if start or path != list(loc):
-        later = [i for i in range(start + 1, len(lines)) if re.match(r"\s*\[", lines[i])]
-        end = later[0] if later else len(lines)
-    if path and isinstance(path[0], str):
-        for i in range(start, end):
-            if re.match(rf"\s*{re.escape(path[0])}\s*=", lines[i]):
-                return i + 1
-    return start + 1 if start or loc[:1] == ("rule",) else None
-
-
-def _where(loc: tuple[int | str, ...]) -> str:
-    parts = []
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            parts.append(f"[{part + 1}]")
-        else:
-            parts.append(("." if i else "") + part)
-    return "".join(parts) or "(top level)"
-
-
 def parse_policy(text: str, source: str = "<policy>") -> Policy:
     """Parse and validate a policy document, and check every rule's examples.
 
@@ -136,25 +100,11 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
         UsageError: Malformed TOML, a value that does not fit the schema, or a rule whose
             ``match`` / ``not_match`` examples do not hold; each problem with its line.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"policy {source}: invalid TOML: {exc}") from None
-    try:
-        policy = Policy.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            line = _line_of(text, loc)
-            at = f"line {line}: " if line else ""
-            problems.append(f"  {at}{_where(loc)}: {err['msg']}")
-        raise UsageError(f"policy {source} is invalid:\n" + "\n".join(problems)) from None
+    policy = load_toml_model(text, Policy, f"policy {source}")
     problems = []
     for index, rule in enumerate(policy.rule):
         for problem in rule.check_examples():
-            line = _line_of(text, ("rule", index))
-            problems.append(f"  line {line}: rule[{index + 1}]: {problem}")
+            problems.append(problem_line(text, ("rule", index), problem))
     if problems:
         raise UsageError(f"policy {source} is invalid:\n" + "\n".join(problems))
     return policy

@@ -1,0 +1,94 @@
+"""`deskpilot recipe check|run`: scripted automation, every step through the policy gate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from deskpilot.cli.common import build_registry, err, fail_usage, usage_errors
+
+recipe_app = typer.Typer(help="Scripted automation recipes (TOML or Python).", no_args_is_help=True)
+
+
+def _load(file: Path) -> tuple[Any, Callable[..., Any] | None]:
+    from deskpilot.recipes.runner import load_python_recipe
+    from deskpilot.recipes.schema import load_recipe
+
+    registry = build_registry()[0]
+    with usage_errors():
+        if file.suffix == ".py":
+            func, recipe = load_python_recipe(file)
+            return recipe, func
+        return load_recipe(file, registry), None
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    given = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            fail_usage(f"--param {pair!r}: write NAME=VALUE")
+        given[name] = value
+    return given
+
+
+@recipe_app.command("check")
+def recipe_check(file: Annotated[Path, typer.Argument(help="A .toml or .py recipe.")]) -> None:
+    """Validate a recipe: schema, tools, parameters, literal calls."""
+    recipe, func = _load(file)
+    params = ", ".join(f"{n}={p.default!r}" if p.default is not None else f"{n} (required)"
+                       for n, p in recipe.params.items()) or "none"  # fmt: skip
+    steps = "python function" if func else f"{len(recipe.step)} steps"
+    typer.echo(f"{file}: ok ({steps}; params: {params})")
+
+
+@recipe_app.command("run")
+def recipe_run(
+    file: Annotated[Path, typer.Argument(help="A .toml or .py recipe.")],
+    param: Annotated[list[str] | None, typer.Option(help="A parameter, NAME=VALUE.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model for agent steps.")] = None,
+    policy: Annotated[str | None, typer.Option(help="Policy file or preset.")] = None,
+    run_dir: Annotated[Path | None, typer.Option(help="Where to write the trajectory.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Execute nothing.")] = False,
+    driver: Annotated[str, typer.Option(help="pyautogui or pynput.")] = "pyautogui",
+    monitor: Annotated[int, typer.Option(help="Monitor (1 = primary).")] = 1,
+    yes: Annotated[bool, typer.Option("--yes", help="Approve every 'ask' (if allowed).")] = False,
+) -> None:
+    """Run a recipe. Exit codes as for `deskpilot run`."""
+    from deskpilot.agent.records import Outcome, RunResult
+    from deskpilot.agent.report import write_report
+    from deskpilot.agent.trajectory import default_run_dir
+    from deskpilot.cli.run import summary
+    from deskpilot.cli.session import SessionOptions, open_session
+    from deskpilot.recipes import RecipeContext, resolve_params, run_python_recipe, run_recipe
+    from deskpilot.runtime import load_model
+
+    recipe, func = _load(file)
+    with usage_errors():
+        values = resolve_params(recipe, _params(param or []))
+    spec = model or recipe.model
+    directory = run_dir or default_run_dir(f"recipe {recipe.name or file.stem}")
+    options = SessionOptions(policy=policy, run_dir=directory, dry_run=dry_run, driver=driver,
+                             monitor=monitor, yes=yes)  # fmt: skip
+    session = open_session(options)
+    ctx = RecipeContext(screen=session.screen, actuator=session.actuator,
+                        registry=session.registry, trajectory=session.trajectory,
+                        model_factory=(lambda: load_model(spec)) if spec else None)  # fmt: skip
+    session.trajectory.start(task=f"recipe {recipe.name or file.name}", recipe=str(file),
+                             params=values, policy=policy or "default", dry_run=dry_run)  # fmt: skip
+    err.print(f"[bold]deskpilot recipe[/] {file} {values}", highlight=False)
+    try:
+        result = run_python_recipe(func, values, ctx) if func else run_recipe(recipe, values, ctx)
+    except BaseException as exc:
+        session.trajectory.finish(RunResult(outcome=Outcome.FAILED, reason=f"crashed: {exc!r}",
+                                            steps=ctx.steps))  # fmt: skip
+        session.close()
+        raise
+    session.trajectory.finish(result)
+    session.close()
+    write_report(directory)
+    summary(result, directory)
+    raise typer.Exit(result.outcome.exit_code)

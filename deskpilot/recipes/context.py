@@ -1,0 +1,186 @@
+"""`RecipeContext`: the Python API of recipes. Every step goes through the same actuator (policy,
+approval, audit) as an agent run and is recorded in the trajectory like one.
+
+Literal tool calls use screen pixels of the captured monitor, like the scripted model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deskpilot.agent.actuator import Actuator, no_window
+from deskpilot.agent.loop import Agent
+from deskpilot.agent.records import Outcome, RunResult, StepRecord
+from deskpilot.agent.trajectory import Trajectory
+from deskpilot.coords import CoordinateSpace
+from deskpilot.errors import ActionFailed, PolicyDenied, ToolCallError
+from deskpilot.runtime.base import Model
+from deskpilot.screen import Frame, ScreenSource, grab_settled
+from deskpilot.tools.registry import ToolRegistry
+from deskpilot.tools.result import ToolResult
+
+
+class StepFailed(ActionFailed):
+    """A recipe step did not succeed (a tool error, a failed check, a wait that timed out)."""
+
+
+@dataclass(kw_only=True)
+class RecipeContext:
+    """What a recipe step can do; each method is one recorded step."""
+
+    screen: ScreenSource
+    actuator: Actuator
+    registry: ToolRegistry
+    trajectory: Trajectory | None = None
+    model_factory: Callable[[], Model] | None = None
+    settle_timeout: float = 1.0
+    poll_interval: float = 0.1
+    steps: int = 0
+
+    # -- literal tool calls -------------------------------------------------------------------
+    def call(self, name: str, **arguments: Any) -> ToolResult:
+        """Run one tool call (screen-pixel coordinates). Raise on denial or failure."""
+        frame = self._observe()
+        record = self._record_start(frame, {"name": name, "arguments": arguments})
+        try:
+            call = self.registry.validate({"name": name, "arguments": arguments})
+        except ToolCallError as exc:
+            self._record_end(record, error=str(exc))
+            raise StepFailed(str(exc)) from None
+        space = CoordinateSpace.screen(frame.width, frame.height)
+        acted = self.actuator.act(call, frame, space, step=self.steps)
+        record.call, record.decision = acted.call.to_wire(), acted.decision_json()
+        self._record_end(record, result=acted.result)
+        if acted.denied:
+            raise PolicyDenied(acted.result.error)
+        if not acted.result.ok:
+            raise StepFailed(acted.result.error)
+        return acted.result
+
+    def click(self, x: int, y: int, **options: Any) -> ToolResult:
+        """Click at screen pixel (x, y)."""
+        return self.call("click", x=x, y=y, **options)
+
+    def type_text(self, text: str) -> ToolResult:
+        """Type text into the focused element."""
+        return self.call("type_text", text=text)
+
+    def key(self, keys: str) -> ToolResult:
+        """Press a key or combination such as ctrl+s."""
+        return self.call("key", keys=keys)
+
+    # -- waits and checks ---------------------------------------------------------------------
+    def wait_for(
+        self, *, window_title: str | None = None, file: str | None = None,
+        screen: str | None = None, timeout: float = 10,
+    ) -> None:  # fmt: skip
+        """Wait for a window title (regex), a file, or the screen to settle / change."""
+        frame = self._observe()
+        what = {"window_title": window_title, "file": file, "screen": screen, "timeout": timeout}
+        record = self._record_start(frame, {"name": "wait_for", "arguments": _given(what)})
+        deadline = time.monotonic() + timeout
+        first = frame.pixels.copy() if screen == "change" else None
+        while True:
+            if window_title is not None and re.search(window_title, self._title() or ""):
+                break
+            if file is not None and Path(file).exists():
+                break
+            if screen == "settle":
+                grab_settled(self.screen, timeout=timeout)
+                break
+            if first is not None and not np.array_equal(self.screen.grab().pixels, first):
+                break
+            if time.monotonic() > deadline or self.actuator.executor.stop.wait(self.poll_interval):
+                self._record_end(record, error=f"timed out after {timeout:g} s")
+                raise StepFailed(f"wait_for {_given(what)} timed out after {timeout:g} s")
+        self._record_end(record, result=ToolResult(output="condition met"))
+
+    def check(
+        self, *, window_title: str | None = None, file_exists: str | None = None,
+        file_contains: tuple[str, str] | list[str] | None = None,
+    ) -> None:  # fmt: skip
+        """Assert something about the world; raise `StepFailed` if it does not hold."""
+        frame = self._observe()
+        what = {"window_title": window_title, "file_exists": file_exists,
+                "file_contains": file_contains}  # fmt: skip
+        record = self._record_start(frame, {"name": "assert", "arguments": _given(what)})
+        problem = ""
+        if window_title is not None and not re.search(window_title, self._title() or ""):
+            problem = f"the active window is {self._title()!r}, not /{window_title}/"
+        if file_exists is not None and not Path(file_exists).exists():
+            problem = f"{file_exists} does not exist"
+        if file_contains is not None:
+            path, text = file_contains
+            content = Path(path).read_text(errors="replace") if Path(path).is_file() else None
+            if content is None or text not in content:
+                problem = f"{path} does not contain {text!r}"
+        if problem:
+            self._record_end(record, error=problem)
+            raise StepFailed(problem)
+        self._record_end(record, result=ToolResult(output="holds"))
+
+    # -- model sub-tasks ----------------------------------------------------------------------
+    def agent(self, task: str, *, max_steps: int = 10) -> RunResult:
+        """Hand a sub-task to the model, with its own step budget; raise unless it ends `done`."""
+        if self.model_factory is None:
+            raise StepFailed("an agent step needs a model (--model, or model = ... in the recipe)")
+        actuator = self.actuator
+        sub = Agent(
+            model=self.model_factory(), screen=self.screen, executor=actuator.executor,
+            gate=actuator.gate, registry=self.registry, trajectory=self.trajectory,
+            approve=actuator.approve, window_info=actuator.window_info, audit=actuator.audit,
+            max_steps=max_steps, settle_timeout=self.settle_timeout, first_step=self.steps,
+            nested=True,
+        )  # fmt: skip
+        result = sub.run(task)
+        self.steps = result.steps
+        if result.outcome is Outcome.DENIED:
+            raise PolicyDenied(result.reason)
+        if result.outcome is not Outcome.DONE:
+            raise StepFailed(f"agent step {task!r} ended {result.outcome.value}: {result.reason}")
+        return result
+
+    # -- recording ----------------------------------------------------------------------------
+    def _observe(self) -> Frame:
+        if self.steps and self.settle_timeout > 0 and not self.actuator.executor.dry_run:
+            return grab_settled(self.screen, timeout=self.settle_timeout)
+        return self.screen.grab()
+
+    def _title(self) -> str | None:
+        return (self.actuator.window_info if self.actuator.window_info is not no_window
+                else _active_title)()[0]  # fmt: skip
+
+    def _record_start(self, frame: Frame, call: dict[str, Any]) -> StepRecord:
+        self.steps += 1
+        shot = self.trajectory.save_frame(self.steps, frame) if self.trajectory else None
+        space = CoordinateSpace.screen(frame.width, frame.height)
+        return StepRecord(step=self.steps, screenshot=shot, monitor=frame.monitor, call=call,
+                          coordinate_space=space.describe(), raw_output=json.dumps(call))  # fmt: skip
+
+    def _record_end(self, record: StepRecord, *, result: ToolResult | None = None,
+                    error: str = "") -> None:  # fmt: skip
+        if result is not None:
+            record.result = {"output": result.output, "error": result.error,
+                             "targets": [list(t) for t in result.targets], **result.data}  # fmt: skip
+        else:
+            record.error, record.result = error, {"error": error}
+        if self.trajectory:
+            self.trajectory.step(record)
+
+
+def _given(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None and k != "timeout"}
+
+
+def _active_title() -> tuple[str | None, str | None]:
+    from deskpilot.windows import active_window
+
+    return active_window()

@@ -1,0 +1,208 @@
+"""The recipe file (TOML): parameters and steps, validated with errors that name the line.
+
+name = "save a note"
+[params]
+text = { default = "hello", description = "what to write" }
+path = { description = "required: no default" }
+
+[[step]]                       # a literal tool call (coordinates in screen pixels)
+tool = "type_text"
+args = { text = "{text}" }     # "{param}" is replaced; alone, it keeps the parameter's type
+[[step]]
+agent = "save the file as {path}"   # a sub-task for the model, with its own budget
+max_steps = 8
+[[step]]
+wait_for = { file = "{path}", timeout = 10 }
+[[step]]
+assert = { file_contains = ["{path}", "{text}"] }
+retries = 1
+on_failure = "stop"            # or "continue"
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from deskpilot.errors import ToolCallError, UsageError
+from deskpilot.tomlfile import load_toml_model, problem
+from deskpilot.tools.registry import ToolRegistry
+
+Scalar = str | int | float | bool
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class Param(BaseModel):
+    """A recipe parameter. Without a default it must be given (``--param name=value``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    default: Scalar | None = None
+    description: str = ""
+
+
+class WaitFor(BaseModel):
+    """Wait until a window title appears, a file exists, or the screen settles / changes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_title: str | None = Field(None, description="regex on the active window's title")
+    file: str | None = None
+    screen: Literal["settle", "change"] | None = None
+    timeout: float = Field(10, gt=0, le=600)
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> WaitFor:
+        given = [f for f in ("window_title", "file", "screen") if getattr(self, f) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of window_title, file, screen")
+        return self
+
+
+class Assertion(BaseModel):
+    """A check on the world after the steps before it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_title: str | None = Field(None, description="regex on the active window's title")
+    file_exists: str | None = None
+    file_contains: tuple[str, str] | None = Field(None, description="[path, text]")
+
+    @model_validator(mode="after")
+    def _one_check(self) -> Assertion:
+        given = [f for f in ("window_title", "file_exists", "file_contains") if getattr(self, f)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of window_title, file_exists, file_contains")
+        return self
+
+
+class Step(BaseModel):
+    """One step: exactly one of ``tool``, ``agent``, ``wait_for``, ``assert``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: str = ""
+    tool: str | None = None
+    args: dict[str, Any] = Field(default_factory=dict)
+    agent: str | None = None
+    max_steps: int = Field(10, ge=1, le=200)
+    wait_for: WaitFor | None = None
+    assert_: Assertion | None = Field(None, alias="assert")
+    retries: int = Field(0, ge=0, le=10)
+    on_failure: Literal["stop", "continue"] = "stop"
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Step:
+        kinds = [k for k in ("tool", "agent", "wait_for", "assert_") if getattr(self, k)]
+        if len(kinds) != 1:
+            raise ValueError("a step needs exactly one of tool, agent, wait_for, assert")
+        if self.args and self.tool is None:
+            raise ValueError("args belong to a tool step")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """tool, agent, wait_for or assert."""
+        kind = next(k for k in ("tool", "agent", "wait_for", "assert_") if getattr(self, k))
+        return "assert" if kind == "assert_" else kind
+
+
+class Recipe(BaseModel):
+    """A whole recipe file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = ""
+    description: str = ""
+    model: str | None = Field(None, description="model for agent steps (--model overrides)")
+    params: dict[str, Param] = Field(default_factory=dict)
+    step: list[Step] = Field(min_length=1)
+
+
+def substitute(value: Any, params: dict[str, Scalar]) -> Any:
+    """Fill ``{name}`` placeholders; a string that is only ``{name}`` takes the parameter's type."""
+    if isinstance(value, str):
+        whole = PLACEHOLDER.fullmatch(value)
+        if whole:
+            return params[whole.group(1)]
+        return PLACEHOLDER.sub(lambda m: str(params[m.group(1)]), value)
+    if isinstance(value, dict):
+        return {k: substitute(v, params) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [substitute(v, params) for v in value]
+    return value
+
+
+def placeholders(value: Any) -> set[str]:
+    """Every parameter name a value refers to."""
+    if isinstance(value, str):
+        return set(PLACEHOLDER.findall(value))
+    if isinstance(value, dict):
+        return set().union(*(placeholders(v) for v in value.values())) if value else set()
+    if isinstance(value, list | tuple):
+        return set().union(*(placeholders(v) for v in value)) if value else set()
+    if isinstance(value, BaseModel):
+        return placeholders(value.model_dump())
+    return set()
+
+
+def load_recipe(path: Path, registry: ToolRegistry) -> Recipe:
+    """Read and check a recipe: schema, known tools, known parameters, literal calls that validate.
+
+    Raises:
+        UsageError: Naming the line and the problem.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read recipe {path}: {exc}") from None
+    recipe = load_toml_model(text, Recipe, f"recipe {path}")
+    problems = []
+    for index, step in enumerate(recipe.step):
+        unknown = placeholders(step) - set(recipe.params)
+        if unknown:
+            problems.append(
+                problem(text, ("step", index), f"unknown parameter(s) {sorted(unknown)}")
+            )
+            continue
+        if step.tool is None:
+            continue
+        if step.tool not in registry:
+            problems.append(problem(text, ("step", index, "tool"), f"unknown tool {step.tool!r}"))
+            continue
+        if placeholders(step.args):
+            continue  # checked again when the parameters are known
+        try:
+            registry.validate({"name": step.tool, "arguments": step.args})
+        except ToolCallError as exc:
+            problems.append(problem(text, ("step", index, "args"), str(exc)))
+    if problems:
+        raise UsageError(f"recipe {path} is invalid:\n" + "\n".join(problems))
+    return recipe
+
+
+def resolve_params(recipe: Recipe, given: dict[str, str]) -> dict[str, Scalar]:
+    """Parameter values: given ones (converted to the default's type) over defaults.
+
+    Raises:
+        UsageError: An unknown parameter, a missing one, or a value of the wrong type.
+    """
+    unknown = sorted(set(given) - set(recipe.params))
+    if unknown:
+        raise UsageError(f"unknown parameter(s) {unknown}; the recipe has {sorted(recipe.params)}")
+    values: dict[str, Scalar] = {}
+    for name, param in recipe.params.items():
+        if name not in given:
+            if param.default is None:
+                raise UsageError(f"parameter {name!r} is required: --param {name}=VALUE")
+            values[name] = param.default
+            continue
+        raw, kind = given[name], type(param.default) if param.default is not None else str
+        try:
+            values[name] = (raw.lower() in ("1", "true", "yes")) if kind is bool else kind(raw)
+        except ValueError:
+            raise UsageError(f"parameter {name!r}: {raw!r} is not a {kind.__name__}") from None
+    return values
