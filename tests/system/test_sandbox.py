@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,11 +22,19 @@ EXTRA = {"getent": {}, "sleep": {}, "yes": {}, "id": {}, "ping": {}}
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> ShellSandbox:
+def work_dir() -> Iterator[Path]:
+    """A work dir that `nobody` can reach (pytest's own tmp dirs are private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="deskpilot-test-work-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def sandbox(work_dir: Path) -> ShellSandbox:
     settings = ShellSettings.model_validate(
         {"programs": {**ShellSettings().programs, **EXTRA}, "timeout_s": 2}
     )
-    return ShellSandbox(settings, tmp_path / "work")
+    return ShellSandbox(settings, work_dir)
 
 
 def run(sandbox: ShellSandbox, command: str) -> tuple[int, str]:
@@ -104,7 +114,9 @@ def test_output_is_capped(sandbox: ShellSandbox) -> None:
     assert len(result.output) == sandbox.settings.max_output_kb << 10
 
 
-def test_an_agent_runs_an_allowed_command_through_the_gate(make_agent, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_agent_runs_an_allowed_command_through_the_gate(  # type: ignore[no-untyped-def]
+    make_agent, tmp_path: Path, work_dir: Path
+) -> None:
     from deskpilot.tools.executor import Executor
     from tests.unit.conftest import call
 
