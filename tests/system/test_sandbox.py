@@ -127,7 +127,7 @@ def test_an_agent_runs_an_allowed_command_through_the_gate(  # type: ignore[no-u
     )
     agent.gate.policy = agent.gate.policy.model_copy(update={"on_deny": "continue"})
     agent.executor = Executor(
-        driver, stop=driver.stop, shell=ShellSandbox(agent.gate.policy.shell, tmp_path / "work")
+        driver, stop=driver.stop, shell=ShellSandbox(agent.gate.policy.shell, work_dir)
     )
     assert agent.run("t").outcome is Outcome.DONE
     steps = [r for r in read_trajectory(tmp_path / "run") if r["type"] == "step"]
