@@ -15,6 +15,7 @@ from rich.table import Table
 from deskpilot import __version__
 from deskpilot.cli.common import EXIT_USAGE, build_registry, fail_usage, usage_errors
 from deskpilot.cli.demo import demo
+from deskpilot.cli.mcp_cmd import mcp
 from deskpilot.cli.model_cmd import model_app
 from deskpilot.cli.recipe_cmd import recipe_app
 from deskpilot.cli.run import run
@@ -37,6 +38,7 @@ app.add_typer(recipe_app, name="recipe")
 app.add_typer(audit_app, name="audit")
 app.command()(run)
 app.command()(demo)
+app.command()(mcp)
 out = Console()
 
 

@@ -1,0 +1,68 @@
+"""`deskpilot mcp`: the registered tools served over stdio with the official MCP SDK.
+
+Every call goes through the same actuator as an agent run (policy gate, approvals, audit) and is
+recorded in a trajectory. Coordinates are screen pixels of the captured monitor. `screenshot`
+returns the screen as a PNG image. There is no terminal to ask on, so `ask` decisions are denials.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from deskpilot.errors import ActionFailed, PolicyDenied, ToolCallError
+from deskpilot.recipes.context import RecipeContext
+
+
+def build_server(ctx: RecipeContext) -> Any:
+    """An MCP `Server` whose tools are ``ctx.registry``'s, executed through ``ctx``."""
+    import mcp.types as types
+    from mcp.server.lowlevel import Server
+
+    from deskpilot import __version__
+
+    def describe(tool: Any) -> types.Tool:
+        doc = " ".join((tool.__doc__ or "").split())
+        if tool.category == "gui":
+            doc += " Coordinates are screen pixels of the screenshot."
+        return types.Tool(name=tool.name, description=doc, input_schema=tool.model_json_schema())
+
+    async def list_tools(_: Any, __: Any) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=[describe(tool) for tool in ctx.registry])
+
+    def text(message: str, *, error: bool) -> types.CallToolResult:
+        content = [types.TextContent(type="text", text=message)]
+        return types.CallToolResult(content=content, is_error=error)
+
+    async def call_tool(_: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        arguments = params.arguments if params.arguments is not None else {}
+        if params.name == "screenshot":
+            try:
+                ctx.registry.validate({"name": "screenshot", "arguments": arguments})
+            except ToolCallError as exc:
+                return text(str(exc), error=True)
+            png = ctx.screen.grab().png_bytes()
+            image = types.ImageContent(type="image", data=base64.b64encode(png).decode(),
+                                       mime_type="image/png")  # fmt: skip
+            return types.CallToolResult(content=[image], is_error=False)
+        try:
+            result = ctx.call(params.name, **arguments)
+        except PolicyDenied as exc:
+            return text(str(exc), error=True)
+        except ActionFailed as exc:
+            return text(str(exc), error=True)
+        except TypeError as exc:  # arguments that are not keyword names
+            return text(f"invalid arguments: {exc}", error=True)
+        return text(result.output or "ok", error=False)
+
+    return Server("deskpilot", version=__version__, on_list_tools=list_tools,
+                  on_call_tool=call_tool)  # fmt: skip
+
+
+async def serve_stdio(ctx: RecipeContext) -> None:
+    """Serve until the client closes stdin."""
+    from mcp.server.stdio import stdio_server
+
+    server = build_server(ctx)
+    async with stdio_server() as (read, write):
+        await server.run(read, write, server.create_initialization_options())
