@@ -18,6 +18,7 @@ from deskpilot.cli.demo import demo
 from deskpilot.cli.mcp_cmd import mcp
 from deskpilot.cli.model_cmd import model_app
 from deskpilot.cli.recipe_cmd import recipe_app
+from deskpilot.cli.record_cmd import record
 from deskpilot.cli.run import run
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.add_typer(audit_app, name="audit")
 app.command()(run)
 app.command()(demo)
 app.command()(mcp)
+app.command()(record)
 out = Console()
 
 

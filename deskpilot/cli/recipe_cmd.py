@@ -64,6 +64,7 @@ def recipe_run(
     from deskpilot.cli.run import summary
     from deskpilot.cli.session import SessionOptions, open_session
     from deskpilot.recipes import RecipeContext, resolve_params, run_python_recipe, run_recipe
+    from deskpilot.recipes.grounding import ModelRegrounder
     from deskpilot.runtime import load_model
 
     recipe, func = _load(file)
@@ -74,9 +75,17 @@ def recipe_run(
     options = SessionOptions(policy=policy, run_dir=directory, dry_run=dry_run, driver=driver,
                              monitor=monitor, yes=yes)  # fmt: skip
     session = open_session(options)
-    ctx = RecipeContext(screen=session.screen, actuator=session.actuator,
-                        registry=session.registry, trajectory=session.trajectory,
-                        model_factory=(lambda: load_model(spec)) if spec else None)  # fmt: skip
+    ctx = RecipeContext(
+        screen=session.screen,
+        actuator=session.actuator,
+        registry=session.registry,
+        trajectory=session.trajectory,
+        model_factory=(lambda: load_model(spec)) if spec else None,
+        recipe_file=file,
+    )
+    if spec:
+        with usage_errors():
+            ctx.regrounder = ModelRegrounder(load_model(spec), session.registry)  # fmt: skip
     session.trajectory.start(task=f"recipe {recipe.name or file.name}", recipe=str(file),
                              params=values, policy=policy or "default", dry_run=dry_run)  # fmt: skip
     err.print(f"[bold]deskpilot recipe[/] {file} {values}", highlight=False)
@@ -91,4 +100,6 @@ def recipe_run(
     session.close()
     write_report(directory)
     summary(result, directory)
+    if ctx.checked:
+        err.print(f"replay: {ctx.replay_summary()}", highlight=False)
     raise typer.Exit(result.outcome.exit_code)

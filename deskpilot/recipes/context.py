@@ -10,7 +10,7 @@ import json
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,13 @@ from deskpilot.agent.records import Outcome, RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
 from deskpilot.coords import CoordinateSpace
 from deskpilot.errors import ActionFailed, PolicyDenied, ToolCallError
+from deskpilot.recipes.grounding import (
+    MATCH_THRESHOLD,
+    Regrounder,
+    TemplateRegrounder,
+    difference,
+    load_crop,
+)
 from deskpilot.runtime.base import Model
 from deskpilot.screen import Frame, ScreenSource, grab_settled
 from deskpilot.tools.registry import ToolRegistry
@@ -44,6 +51,10 @@ class RecipeContext:
     settle_timeout: float = 1.0
     poll_interval: float = 0.1
     steps: int = 0
+    recipe_file: Path | None = None
+    regrounder: Regrounder = field(default_factory=TemplateRegrounder)
+    checked: int = 0
+    regrounded: dict[str, int] = field(default_factory=dict)
 
     # -- literal tool calls -------------------------------------------------------------------
     def call(self, name: str, **arguments: Any) -> ToolResult:
@@ -76,6 +87,32 @@ class RecipeContext:
     def key(self, keys: str) -> ToolResult:
         """Press a key or combination such as ctrl+s."""
         return self.call("key", keys=keys)
+
+    def grounded(
+        self, name: str, arguments: dict[str, Any], crop_file: str, description: str
+    ) -> dict[str, Any]:
+        """The arguments of a recorded pointer step, re-grounded if the screen changed there."""
+        crop = load_crop(self.recipe_file or Path("."), crop_file)
+        frame = self._observe()
+        self.checked += 1
+        x, y = int(arguments["x"]), int(arguments["y"])
+        if difference(frame, crop, x, y) <= MATCH_THRESHOLD:
+            return arguments
+        found = self.regrounder.locate(frame, crop, description or name, (x, y))
+        if found is None:
+            problem = f"{name}: {description or 'the recorded target'} is not on the screen"
+            record = self._record_start(frame, {"name": name, "arguments": arguments})
+            self._record_end(record, error=problem)
+            raise StepFailed(problem)
+        self.regrounded[found.by] = self.regrounded.get(found.by, 0) + 1
+        return {**arguments, "x": found.x, "y": found.y}
+
+    def replay_summary(self) -> str:
+        """How many checked steps needed re-grounding, and by whom."""
+        by = ", ".join(f"{who}: {n}" for who, n in sorted(self.regrounded.items())) or "none"
+        return (
+            f"{sum(self.regrounded.values())} of {self.checked} recorded targets re-grounded ({by})"
+        )
 
     # -- waits and checks ---------------------------------------------------------------------
     def wait_for(

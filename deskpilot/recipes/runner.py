@@ -19,7 +19,10 @@ RECIPE_MARK = "__deskpilot_recipe__"
 
 def _run_step(ctx: RecipeContext, step: Step, params: dict[str, Any]) -> None:
     if step.tool is not None:
-        ctx.call(step.tool, **substitute(step.args, params))
+        args = substitute(step.args, params)
+        if step.expect_crop is not None and {"x", "y"} <= set(args):
+            args = ctx.grounded(step.tool, args, step.expect_crop, step.description)
+        ctx.call(step.tool, **args)
     elif step.agent is not None:
         ctx.agent(substitute(step.agent, params), max_steps=step.max_steps)
     elif step.wait_for is not None:

@@ -92,6 +92,10 @@ class Step(BaseModel):
     wait_for: WaitFor | None = None
     assert_: Assertion | None = Field(None, alias="assert")
     retries: int = Field(0, ge=0, le=10)
+    description: str = Field("", description="what the step acts on, for re-grounding")
+    expect_crop: str | None = Field(
+        None, description="recorded image around the target (replay checks it first)"
+    )
     on_failure: Literal["stop", "continue"] = "stop"
 
     @model_validator(mode="after")

@@ -1,0 +1,37 @@
+"""`deskpilot record OUT.toml`: record what you do as a recipe."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from deskpilot.cli.common import err, usage_errors
+
+
+def record(
+    out: Annotated[Path, typer.Argument(help="The recipe file to write (.toml).")],
+    monitor: Annotated[int, typer.Option(help="Monitor to capture (1 = primary).")] = 1,
+    stop_hotkey: Annotated[str, typer.Option(help="Key combination that ends recording.")] = (
+        "ctrl+alt+r"
+    ),
+) -> None:
+    """Record clicks, drags, scrolls and keys (with a screenshot crop per target) into a recipe."""
+    from deskpilot.recorder import Recorder
+    from deskpilot.screen import MssScreen, require_display
+    from deskpilot.windows import active_window
+
+    with usage_errors():
+        require_display()
+        MssScreen(monitor).close()  # fail now, not in the listener thread, if the monitor is wrong
+        recorder = Recorder(lambda: MssScreen(monitor), out, stop_hotkey=stop_hotkey,
+                            title=lambda: active_window()[0]).start()  # fmt: skip
+    err.print(f"recording; press {stop_hotkey} (or Ctrl-C here) to stop", highlight=False)
+    with contextlib.suppress(KeyboardInterrupt):
+        recorder.wait()
+    path = recorder.stop()
+    err.print(f"wrote {len(recorder.steps)} steps to {path}", highlight=False)
+    if not recorder.steps:
+        err.print("[yellow]nothing was recorded[/]: the file has no steps to run")
