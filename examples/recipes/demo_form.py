@@ -1,6 +1,6 @@
 """A Python recipe: fill in deskpilot's demo form (`python -m deskpilot.demo.app STATE.json`).
 
-    deskpilot recipe run examples/recipes/demo_form.py --param state=STATE.json --param name=Ada
+deskpilot recipe run examples/recipes/demo_form.py --param state=STATE.json --param name=Ada
 """
 
 import json
