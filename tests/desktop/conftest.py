@@ -1,0 +1,98 @@
+"""Desktop tests on a real X display: the tests start their own Xvfb (and jwm), never the user's."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deskpilot.xvfb import VirtualDisplay
+
+pytestmark = pytest.mark.display
+
+
+@pytest.fixture(scope="session")
+def display() -> Iterator[VirtualDisplay]:
+    """A private 1280x800 display for the whole session; DISPLAY points at it meanwhile."""
+    previous = os.environ.get("DISPLAY")
+    with VirtualDisplay(1280, 800) as virtual:
+        os.environ["DISPLAY"] = virtual.display
+        yield virtual
+    if previous is None:
+        os.environ.pop("DISPLAY", None)
+    else:
+        os.environ["DISPLAY"] = previous
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 15, message: str = "") -> Any:
+    """Poll ``condition`` until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s: {message}")
+
+
+@pytest.fixture
+def launch(display: VirtualDisplay) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Start programs on the display; each is terminated and reaped after the test."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(*argv: str) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(list(argv), env=display.env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)  # fmt: skip
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def demo_app(
+    launch: Callable[..., subprocess.Popen[bytes]], tmp_path: Path
+) -> Callable[[], dict[str, Any]]:
+    """The demo form (deskpilot.demo.app); returns a function that reads its state."""
+    state = tmp_path / "demo-state.json"
+    launch(sys.executable, "-m", "deskpilot.demo.app", str(state))
+
+    def read() -> dict[str, Any]:
+        return json.loads(state.read_text())
+
+    wait_until(lambda: state.exists() and read().get("mapped"), message="the demo window")
+    time.sleep(0.3)  # the window manager's first placement
+    read.path = state  # type: ignore[attr-defined]
+    return read
+
+
+def deskpilot(*args: str, env: dict[str, str] | None = None, timeout: float = 90
+              ) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """The real command line, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "deskpilot", *args], capture_output=True,
+                          text=True, timeout=timeout, env=env or dict(os.environ))  # fmt: skip
+
+
+def center(rect: list[int]) -> tuple[int, int]:
+    """The centre of an [x, y, w, h] rectangle."""
+    x, y, w, h = rect
+    return x + w // 2, y + h // 2
+
+
+def xdotool(*args: str) -> str:
+    """Run xdotool on the test display (as a person's input would arrive: through XTEST)."""
+    return subprocess.run(["xdotool", *args], check=True, capture_output=True, text=True).stdout

@@ -1,0 +1,90 @@
+"""Record what a person does on the demo form (input through XTEST, as from a real keyboard), then
+replay it: unchanged screens need no re-grounding; a moved window is re-grounded."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from deskpilot.recipes.schema import load_recipe
+from deskpilot.tools import ToolRegistry
+from deskpilot.xvfb import VirtualDisplay
+from tests.desktop.conftest import center, deskpilot, wait_until, xdotool
+
+
+def record_demo(display: VirtualDisplay, state: dict[str, Any], out: Path) -> str:
+    recorder = subprocess.Popen([sys.executable, "-m", "deskpilot", "record", str(out)],
+                                env=display.env(), stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        wait_until(lambda: recorder.poll() is None and time.sleep(1.0) is None, message="recorder")
+        xdotool("mousemove", *map(str, center(state["widgets"]["name"])), "click", "1")
+        time.sleep(0.2)
+        xdotool("type", "--delay", "20", "Ada")
+        xdotool("mousemove", *map(str, center(state["widgets"]["save"])), "click", "1")
+        time.sleep(0.3)
+        xdotool("key", "ctrl+alt+r")
+        _, stderr = recorder.communicate(timeout=15)
+    finally:
+        if recorder.poll() is None:
+            recorder.kill()
+            recorder.wait()
+    return stderr
+
+
+def start_form(launch: Callable[..., Any], path: Path) -> tuple[Any, Callable[[], dict[str, Any]]]:
+    proc = launch(sys.executable, "-m", "deskpilot.demo.app", str(path))
+
+    def read() -> dict[str, Any]:
+        return json.loads(path.read_text())
+
+    wait_until(lambda: path.exists() and read()["mapped"], message="the demo form")
+    time.sleep(0.3)
+    return proc, read
+
+
+def test_record_then_replay_on_a_moved_window(
+    display: VirtualDisplay, launch: Callable[..., Any], tmp_path: Path
+) -> None:
+    proc, form = start_form(launch, tmp_path / "first.json")
+    out = tmp_path / "recorded.toml"
+    stderr = record_demo(display, form(), out)
+    assert "wrote 3 steps" in stderr, stderr
+    recipe = load_recipe(out, ToolRegistry())
+    assert [s.tool for s in recipe.step] == ["click", "type_text", "click"]
+    assert recipe.step[1].args == {"text": "Ada"}
+    assert all((out.parent / s.expect_crop).is_file() for s in recipe.step if s.expect_crop)
+    wait_until(lambda: form()["saved"] == "Ada", message="the recording itself saved Ada")
+    proc.terminate()
+    proc.wait()
+
+    # a fresh form that the window manager or the user put somewhere else
+    _, fresh = start_form(launch, tmp_path / "fresh.json")
+    window = xdotool("search", "--sync", "--name", "deskpilot demo").split()[-1]
+    xdotool("windowmove", "--sync", window, "480", "330")
+    time.sleep(0.5)
+    assert fresh()["widgets"]["save"] != form()["widgets"]["save"]
+    result = deskpilot("recipe", "run", str(out), "--run-dir", str(tmp_path / "replay"))
+    assert result.returncode == 0, result.stderr
+    wait_until(lambda: fresh()["saved"] == "Ada", message="replay saved Ada")
+    assert "replay: 2 of 2 recorded targets re-grounded (template: 2)" in result.stderr
+
+
+def test_replay_of_an_unchanged_screen_needs_no_regrounding(
+    display: VirtualDisplay, demo_app: Callable[[], dict[str, Any]], tmp_path: Path
+) -> None:
+    out = tmp_path / "recorded.toml"
+    record_demo(display, demo_app(), out)
+    wait_until(lambda: demo_app()["saved"] == "Ada", message="recorded")
+    # the same window: put the name field back the way it was when recording began
+    xdotool("mousemove", *map(str, center(demo_app()["widgets"]["name"])), "click", "1")
+    xdotool("key", "ctrl+a", "BackSpace")
+    xdotool("mousemove", "5", "700")
+    time.sleep(0.4)
+    result = deskpilot("recipe", "run", str(out), "--run-dir", str(tmp_path / "replay"))
+    assert result.returncode == 0, result.stderr
+    assert "replay: 0 of 2 recorded targets re-grounded" in result.stderr
