@@ -1,0 +1,266 @@
+"""Synthetic screens drawn with Pillow, with the exact box of every element.
+
+A screen is a desktop with one or two windows (title bar, close / minimize buttons) holding rows of
+widgets: buttons, labelled text fields, check boxes, radio buttons, tabs, a menu bar, a list and icons
+with captions; light or dark theme, random accents, font sizes, spacing and background clutter.
+Labels are unique within a screen, so "click Save" has exactly one answer.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from deskpilot.data.vocab import Vocabulary
+
+Box = tuple[int, int, int, int]
+KINDS = ("button", "field", "checkbox", "radio", "tab", "menu", "list_item", "icon")
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/noto"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Element:
+    """One thing on the screen that an instruction can name."""
+
+    kind: str
+    label: str
+    box: Box  # x0, y0, x1, y1 in pixels: the area a click must land in
+    window: str
+
+
+@dataclass(kw_only=True)
+class Screen:
+    """A drawn screen and its ground truth."""
+
+    image: Image.Image
+    elements: list[Element] = field(default_factory=list)
+    dark: bool = False
+    scrollables: list[Element] = field(default_factory=list)
+
+
+@cache
+def _font_files() -> tuple[str, ...]:
+    found = [str(p) for d in FONT_DIRS if d.is_dir() for p in sorted(d.glob("*Sans*.ttf"))]
+    return tuple(f for f in found if "Bold" not in f and "Oblique" not in f) or ("",)
+
+
+@cache
+def font(size: int, index: int = 0) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """A sans font of ``size`` px (Pillow's built-in font when no system font is installed)."""
+    files = _font_files()
+    path = files[index % len(files)]
+    return ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Colours of one screen."""
+
+    desktop: tuple[int, int, int]
+    window: tuple[int, int, int]
+    title: tuple[int, int, int]
+    title_text: tuple[int, int, int]
+    text: tuple[int, int, int]
+    control: tuple[int, int, int]
+    border: tuple[int, int, int]
+    field: tuple[int, int, int]
+    accent: tuple[int, int, int]
+
+
+def make_theme(rng: random.Random, dark: bool) -> Theme:
+    """Random colours, light or dark."""
+    accent = (rng.randint(20, 200), rng.randint(60, 200), rng.randint(120, 240))
+    if dark:
+        base = rng.randint(28, 52)
+        return Theme((rng.randint(0, 40),) * 3, (base,) * 3, accent, (240, 240, 240), (225, 225, 225),
+                     (base + 25,) * 3, (base + 60,) * 3, (base - 12,) * 3, accent)  # fmt: skip
+    base = rng.randint(225, 245)
+    return Theme((rng.randint(40, 120), rng.randint(60, 140), rng.randint(90, 170)), (base,) * 3,
+                 accent, (255, 255, 255), (20, 20, 20), (base - 18,) * 3, (120, 120, 120),
+                 (255, 255, 255), accent)  # fmt: skip
+
+
+class _Painter:
+    def __init__(self, image: Image.Image, theme: Theme, rng: random.Random, size: int) -> None:
+        self.canvas = ImageDraw.Draw(image)
+        self.scratch = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+        self.draw = self.canvas
+        self.theme, self.rng, self.size = theme, rng, size
+        self.font = font(size, rng.randint(0, 7))
+
+    def text_size(self, text: str) -> tuple[int, int]:
+        x0, y0, x1, y1 = self.draw.textbbox((0, 0), text, font=self.font)
+        return int(x1 - x0), int(y1 - y0)
+
+    def text(
+        self, xy: tuple[int, int], text: str, fill: tuple[int, int, int] | None = None
+    ) -> None:
+        self.draw.text(xy, text, font=self.font, fill=fill or self.theme.text)
+
+    def fits(self, kind: str, label: str, x: int, y: int, right: int) -> tuple[Box, int] | None:
+        """Draw the widget only if it fits left of ``right`` (measured first, same randomness)."""
+        seed = self.rng.random()
+        self.draw, self.rng = self.scratch, random.Random(seed)
+        box, width = self.widget(kind, label, x, y)
+        self.draw, outer = self.canvas, self.rng
+        if box[2] > right:
+            return None
+        self.rng = random.Random(seed)
+        result = self.widget(kind, label, x, y)
+        self.rng = random.Random(outer.random())
+        return result if result[1] == width else None
+
+    def widget(self, kind: str, label: str, x: int, y: int) -> tuple[Box, int]:
+        """Draw one widget at (x, y); return its clickable box and its width."""
+        t, pad = self.theme, max(4, self.size // 2)
+        tw, th = self.text_size(label)
+        h = th + 2 * pad
+        if kind in ("button", "tab"):
+            w = tw + 3 * pad
+            fill = t.accent if kind == "button" and self.rng.random() < 0.3 else t.control
+            self.draw.rounded_rectangle(
+                (x, y, x + w, y + h), radius=pad // 2, fill=fill, outline=t.border
+            )
+            self.text((x + (w - tw) // 2, y + pad - 1), label,
+                      (255, 255, 255) if fill == t.accent else None)  # fmt: skip
+            return (x, y, x + w, y + h), w
+        if kind == "field":
+            self.text((x, y + pad - 1), label)
+            fx, fw = x + tw + pad, self.rng.randint(8, 16) * self.size
+            self.draw.rectangle((fx, y, fx + fw, y + h), fill=t.field, outline=t.border)
+            return (fx, y, fx + fw, y + h), tw + pad + fw
+        if kind in ("checkbox", "radio"):
+            s = th + 2
+            box = (x, y + pad - 1, x + s, y + pad - 1 + s)
+            if kind == "checkbox":
+                self.draw.rectangle(box, fill=t.field, outline=t.border)
+            else:
+                self.draw.ellipse(box, fill=t.field, outline=t.border)
+            if self.rng.random() < 0.4:
+                inset = s // 4
+                self.draw.rectangle((box[0] + inset, box[1] + inset, box[2] - inset, box[3] - inset),
+                                    fill=t.accent)  # fmt: skip
+            self.text((x + s + pad, y + pad - 1), label)
+            return (x, y, x + s + pad + tw, y + h), s + pad + tw
+        if kind == "icon":
+            s = 3 * self.size
+            w = max(s, tw)
+            ix = x + (w - s) // 2
+            colour = tuple(self.rng.randint(60, 230) for _ in range(3))
+            self.draw.rounded_rectangle((ix, y, ix + s, y + s), radius=self.size // 3, fill=colour)
+            self.text((x + (w - tw) // 2, y + s + 2), label)
+            return (x, y, x + w, y + s + th + 6), w
+        # menu and list items: plain text in a strip
+        w = tw + 2 * pad
+        self.text((x + pad, y + pad - 1), label)
+        return (x, y, x + w, y + h), w
+
+
+def _window(screen: Screen, painter: _Painter, vocab: Vocabulary, box: Box, used: set[str]) -> None:
+    t, rng, draw = painter.theme, painter.rng, painter.draw
+    x0, y0, x1, y1 = box
+    title = _unique(vocab, used)
+    bar = painter.size * 2
+    draw.rectangle(box, fill=t.window, outline=t.border)
+    draw.rectangle((x0, y0, x1, y0 + bar), fill=t.title)
+    painter.text((x0 + 8, y0 + (bar - painter.text_size(title)[1]) // 2 - 1), title, t.title_text)
+    for i, mark in enumerate(("x", "_")):  # close, minimize: drawn, not named in tasks
+        cx = x1 - (i + 1) * bar
+        painter.text((cx + bar // 3, y0 + 2), mark, t.title_text)
+    x, y, row_h = x0 + 12, y0 + bar + 10, 0
+    if rng.random() < 0.5:  # a menu bar
+        for _ in range(rng.randint(3, 6)):
+            label = _unique(vocab, used, 1)
+            fitted = painter.fits("menu", label, x, y, x1 - 8)
+            if fitted is None:
+                break
+            ebox, w = fitted
+            screen.elements.append(Element(kind="menu", label=label, box=ebox, window=title))
+            x += w + 2
+            row_h = max(row_h, ebox[3] - ebox[1])
+        draw.line((x0, y + row_h + 2, x1, y + row_h + 2), fill=t.border)
+        x, y, row_h = x0 + 12, y + row_h + 10, 0
+    if rng.random() < 0.4:  # tabs
+        for _ in range(rng.randint(2, 5)):
+            label = _unique(vocab, used, 1)
+            fitted = painter.fits("tab", label, x, y, x1 - 8)
+            if fitted is None:
+                break
+            ebox, w = fitted
+            screen.elements.append(Element(kind="tab", label=label, box=ebox, window=title))
+            x += w
+            row_h = max(row_h, ebox[3] - ebox[1])
+        x, y, row_h = x0 + 12, y + row_h + 12, 0
+    list_box: Box | None = None
+    if rng.random() < 0.35 and x1 - x0 > 260:  # a list on the right
+        lw = (x1 - x0) // 3
+        list_box = (x1 - lw - 10, y, x1 - 10, min(y1 - 10, y + 9 * painter.size * 2))
+        draw.rectangle(list_box, fill=t.field, outline=t.border)
+        ly = list_box[1] + 2
+        while ly + painter.size * 2 < list_box[3]:
+            label = _unique(vocab, used)
+            fitted = painter.fits("list_item", label, list_box[0] + 2, ly, list_box[2] - 2)
+            if fitted is None:
+                ly += painter.size * 2
+                continue
+            ebox, _ = fitted
+            screen.elements.append(Element(kind="list_item", label=label, box=ebox, window=title))
+            ly = ebox[3]
+        screen.scrollables.append(Element(kind="list", label="list", box=list_box, window=title))
+    right = (list_box[0] - 10) if list_box else x1 - 10
+    kinds = [k for k in KINDS if k not in ("menu", "tab", "list_item")]
+    while True:
+        kind = rng.choice(kinds)
+        label = _unique(vocab, used)
+        fitted = painter.fits(kind, label, x, y, right) if x + 40 < right else None
+        if fitted is None or fitted[0][3] > y1 - 6:
+            used.discard(label.lower())
+            x, y, row_h = x0 + 12, y + row_h + rng.randint(8, 20), 0
+            if y + 4 * painter.size > y1 - 8:
+                break
+            continue
+        ebox, w = fitted
+        screen.elements.append(Element(kind=kind, label=label, box=ebox, window=title))
+        x += w + rng.randint(12, 40)
+        row_h = max(row_h, ebox[3] - ebox[1])
+
+
+def _unique(vocab: Vocabulary, used: set[str], max_words: int = 2) -> str:
+    while True:
+        label = vocab.label(max_words)
+        if label.lower() not in used:
+            used.add(label.lower())
+            return label
+
+
+def draw_screen(
+    rng: random.Random, vocab: Vocabulary, size: tuple[int, int] = (1008, 624),
+    dark: bool | None = None,
+) -> Screen:  # fmt: skip
+    """One random screen with its elements."""
+    dark = rng.random() < 0.3 if dark is None else dark
+    theme = make_theme(rng, dark)
+    image = Image.new("RGB", size, theme.desktop)
+    screen = Screen(image=image, dark=dark)
+    font_px = rng.randint(11, 17) if min(size) > 300 else rng.randint(9, 12)
+    painter = _Painter(image, theme, rng, font_px)
+    width, height = size
+    for _ in range(rng.randint(0, 6)):  # clutter on the desktop
+        x, y = rng.randint(0, width - 40), rng.randint(0, height - 20)
+        painter.draw.rectangle(
+            (x, y, x + rng.randint(10, 120), y + rng.randint(4, 40)),
+            fill=tuple(rng.randint(0, 255) for _ in range(3)),
+        )
+    used: set[str] = set()
+    windows = 1 if rng.random() < 0.7 or width < 700 else 2
+    for index in range(windows):
+        w = rng.randint(int(width * 0.45), int(width * (0.95 if windows == 1 else 0.55)))
+        h = rng.randint(int(height * 0.45), int(height * 0.9))
+        x0 = rng.randint(0, width - w) if windows == 1 else (0 if index == 0 else width - w)
+        y0 = rng.randint(0, height - h)
+        _window(screen, painter, vocab, (x0, y0, x0 + w - 1, y0 + h - 1), used)
+    return screen

@@ -1,0 +1,247 @@
+"""Labels for synthetic screens: common UI words, and pseudo-words for labels never seen in training.
+
+Splits are deterministic: ``train`` and ``heldout`` never share a word, so an eval on ``heldout``
+measures grounding on unseen labels.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Literal
+
+Split = Literal["train", "heldout"]
+
+UI_WORDS = [
+    "save",
+    "open",
+    "close",
+    "cancel",
+    "apply",
+    "ok",
+    "yes",
+    "no",
+    "help",
+    "about",
+    "edit",
+    "view",
+    "file",
+    "tools",
+    "settings",
+    "options",
+    "search",
+    "find",
+    "replace",
+    "print",
+    "export",
+    "import",
+    "share",
+    "send",
+    "reply",
+    "forward",
+    "delete",
+    "remove",
+    "add",
+    "new",
+    "create",
+    "copy",
+    "paste",
+    "cut",
+    "undo",
+    "redo",
+    "refresh",
+    "reload",
+    "back",
+    "next",
+    "previous",
+    "finish",
+    "start",
+    "stop",
+    "pause",
+    "play",
+    "record",
+    "upload",
+    "download",
+    "login",
+    "logout",
+    "sign",
+    "register",
+    "submit",
+    "continue",
+    "skip",
+    "retry",
+    "browse",
+    "select",
+    "clear",
+    "reset",
+    "update",
+    "install",
+    "uninstall",
+    "enable",
+    "disable",
+    "connect",
+    "disconnect",
+    "sync",
+    "archive",
+    "restore",
+    "rename",
+    "move",
+    "duplicate",
+    "preview",
+    "zoom",
+    "fit",
+    "rotate",
+    "crop",
+    "resize",
+    "insert",
+    "format",
+    "bold",
+    "italic",
+    "underline",
+    "align",
+    "left",
+    "right",
+    "center",
+    "justify",
+    "font",
+    "color",
+    "size",
+    "style",
+    "theme",
+    "language",
+    "account",
+    "profile",
+    "password",
+    "email",
+    "username",
+    "name",
+    "address",
+    "phone",
+    "city",
+    "country",
+    "message",
+    "subject",
+    "body",
+    "attach",
+    "link",
+    "image",
+    "table",
+    "chart",
+    "page",
+    "document",
+    "folder",
+    "project",
+    "window",
+    "tab",
+    "menu",
+    "toolbar",
+    "sidebar",
+    "panel",
+    "list",
+    "grid",
+    "details",
+    "properties",
+    "history",
+    "bookmarks",
+    "downloads",
+    "calendar",
+    "contacts",
+    "notes",
+    "tasks",
+    "mail",
+    "inbox",
+    "drafts",
+    "sent",
+    "trash",
+    "spam",
+    "filter",
+    "sort",
+    "group",
+    "refresh",
+    "status",
+    "network",
+    "wifi",
+    "bluetooth",
+    "sound",
+    "display",
+    "battery",
+    "power",
+    "keyboard",
+    "mouse",
+    "printer",
+    "camera",
+    "microphone",
+    "volume",
+    "brightness",
+    "security",
+    "privacy",
+    "updates",
+    "storage",
+    "memory",
+    "backup",
+    "timezone",
+    "date",
+    "time",
+    "alarm",
+    "timer",
+    "weather",
+    "maps",
+    "music",
+    "photos",
+    "videos",
+    "games",
+    "store",
+    "library",
+    "news",
+    "sports",
+    "finance",
+    "travel",
+    "food",
+    "health",
+]
+
+_ONSETS = ["b", "br", "c", "cl", "d", "dr", "f", "fl", "g", "gr", "h", "j", "k", "l", "m", "n",
+           "p", "pl", "qu", "r", "s", "st", "t", "tr", "v", "w", "z"]  # fmt: skip
+_VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "io", "ou"]
+_CODAS = ["", "n", "r", "s", "t", "l", "m", "x", "nd", "rk", "st"]
+
+
+def pseudo_word(rng: random.Random) -> str:
+    """A pronounceable made-up word of 2-3 syllables."""
+    return "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS)
+                   for _ in range(rng.choice([2, 2, 3])))  # fmt: skip
+
+
+def _split_of(word: str) -> Split:
+    """A stable split by a hash of the word (not Python's randomized hash)."""
+    value = 0
+    for char in word:
+        value = (value * 131 + ord(char)) % 1_000_003
+    return "heldout" if value % 5 == 0 else "train"
+
+
+class Vocabulary:
+    """Draws labels from one split."""
+
+    def __init__(self, split: Split, rng: random.Random) -> None:
+        self.split = split
+        self.rng = rng
+        self.words = [w for w in UI_WORDS if _split_of(w) == split]
+
+    def word(self) -> str:
+        """One label word: a UI word, or (a third of the time) a pseudo-word of this split."""
+        if self.rng.random() < 0.66:
+            return self.rng.choice(self.words)
+        while True:
+            candidate = pseudo_word(self.rng)
+            if _split_of(candidate) == self.split:
+                return candidate
+
+    def label(self, max_words: int = 2) -> str:
+        """A capitalized label of one to ``max_words`` words."""
+        words = [self.word() for _ in range(self.rng.randint(1, max_words))]
+        text = " ".join(words)
+        return text[:1].upper() + text[1:]
+
+    def text(self) -> str:
+        """Short free text to type into a field."""
+        return " ".join(self.word() for _ in range(self.rng.randint(1, 3)))

@@ -1,0 +1,95 @@
+"""The data engine: deterministic screens, exact ground truth, valid targets, disjoint splits."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deskpilot.data.dataset import read_dataset, synthetic_samples, write_dataset
+from deskpilot.data.screens import draw_screen
+from deskpilot.data.tasks import TASK_KINDS, lands_inside, samples_for
+from deskpilot.data.vocab import UI_WORDS, Vocabulary, _split_of
+from deskpilot.tools import ToolRegistry
+
+REGISTRY = ToolRegistry()
+
+
+def test_the_same_seed_gives_the_same_samples() -> None:
+    first = list(synthetic_samples(3, "train", seed=5))
+    second = list(synthetic_samples(3, "train", seed=5))
+    assert [(s.task, s.target) for s in first] == [(s.task, s.target) for s in second]
+    assert np.array_equal(np.asarray(first[0].image), np.asarray(second[0].image))
+    other = list(synthetic_samples(3, "train", seed=6))
+    assert [s.task for s in other] != [s.task for s in first]
+
+
+def test_splits_never_share_a_word() -> None:
+    train = {w for w in UI_WORDS if _split_of(w) == "train"}
+    held = {w for w in UI_WORDS if _split_of(w) == "heldout"}
+    assert train and held and not train & held
+    rng = random.Random(0)
+    words = {Vocabulary("heldout", rng).word() for _ in range(300)}
+    assert all(_split_of(w) == "heldout" for w in words)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_screens_have_unique_labels_and_boxes_on_the_image(seed: int) -> None:
+    rng = random.Random(seed)
+    screen = draw_screen(rng, Vocabulary("train", rng))
+    labels = [e.label.lower() for e in screen.elements]
+    assert len(labels) == len(set(labels)) and len(labels) >= 3
+    width, height = screen.image.size
+    for element in screen.elements:
+        x0, y0, x1, y1 = element.box
+        assert 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height, element
+
+
+def test_every_target_is_a_valid_call_and_every_click_lands_in_its_box() -> None:
+    seen = set()
+    for sample in synthetic_samples(40, "train", seed=1):
+        call = REGISTRY.validate(sample.target)
+        seen.add(sample.kind)
+        if sample.box is not None and call.action.points():
+            assert lands_inside(sample.target, sample.box, sample.image.size), sample.task
+    assert {"click", "type", "key", "done", "not_found"} <= seen
+
+
+def test_not_found_tasks_name_something_absent() -> None:
+    rng = random.Random(2)
+    vocab = Vocabulary("train", rng)
+    screen = draw_screen(rng, vocab)
+    for _ in range(10):
+        (sample,) = samples_for(screen, rng, vocab, "not_found")
+        missing = sample.task.split(" ", 1)[1].lower()
+        assert missing not in {e.label.lower() for e in screen.elements}
+        assert sample.target["name"] == "fail"
+
+
+def test_multi_step_typing_has_the_history_of_each_step() -> None:
+    rng = random.Random(4)
+    vocab = Vocabulary("train", rng)
+    screen = draw_screen(rng, vocab)
+    while not (steps := samples_for(screen, rng, vocab, "type")):
+        screen = draw_screen(rng, vocab)
+    assert [s.target["name"] for s in steps] == ["click", "type_text", "done"]
+    assert [len(s.history) for s in steps] == [0, 1, 2]
+
+
+def test_dark_screens_are_dark() -> None:
+    rng = random.Random(9)
+    dark = draw_screen(rng, Vocabulary("train", rng), dark=True)
+    light = draw_screen(rng, Vocabulary("train", rng), dark=False)
+    assert np.asarray(dark.image).mean() < np.asarray(light.image).mean()
+
+
+def test_dataset_round_trip(tmp_path: Path) -> None:
+    samples = list(synthetic_samples(2, "heldout", seed=3))
+    assert write_dataset(tmp_path, iter(samples)) == len(samples)
+    back = list(read_dataset(tmp_path))
+    assert [(s.task, s.target, s.history, s.box) for s in back] == [
+        (s.task, s.target, s.history, s.box) for s in samples
+    ]
+    assert set(TASK_KINDS) >= {s.kind for s in back}
