@@ -30,7 +30,7 @@ class App:
         self.root, self.path, self.seq = root, path, 0
         self.state: dict[str, Any] = {
             "clicks": 0, "saved": None, "saves": 0, "combo": 0, "double": 0, "right": 0,
-            "drags": [], "motion": 0, "wheel": {"up": 0, "down": 0}, "buttons": [], "keys": [],
+            "drags": [], "motion": 0, "wheel": {"up": 0, "down": 0, "left": 0, "right": 0}, "buttons": [], "keys": [],
         }  # fmt: skip
         self.pressed_at: list[int] | None = None
         root.title("deskpilot integration app")
@@ -52,8 +52,8 @@ class App:
         self.canvas.bind("<ButtonPress-1>", self.on_press)
         self.canvas.bind("<B1-Motion>", lambda _e: self.bump("motion", write=False))
         self.canvas.bind("<ButtonRelease-1>", self.on_release)
-        self.canvas.bind("<Button-4>", lambda _e: self.wheel("up"))
-        self.canvas.bind("<Button-5>", lambda _e: self.wheel("down"))
+        self.canvas.bind("<Button-4>", lambda e: self.wheel(e, "up"))
+        self.canvas.bind("<Button-5>", lambda e: self.wheel(e, "down"))
         root.bind("<Configure>", lambda _e: self.write())
         root.bind("<Map>", lambda _e: self.write())
         root.after(100, self.write)
@@ -63,7 +63,10 @@ class App:
         if write:
             self.write()
 
-    def wheel(self, direction: str) -> None:
+    def wheel(self, event: tk.Event, direction: str) -> None:  # type: ignore[type-arg]
+        # Tk 8.6 reports X11 buttons 6 / 7 (horizontal wheel) as Shift + button 4 / 5.
+        if event.state & 1:
+            direction = {"up": "left", "down": "right"}[direction]
         self.state["wheel"][direction] += 1
         self.write()
 
