@@ -9,8 +9,8 @@ import random
 import time
 import tkinter as tk
 from collections.abc import Iterator
-from typing import Any
 from tkinter import ttk
+from typing import Any
 
 from deskpilot.data.screens import Element, Screen
 from deskpilot.data.vocab import Split, Vocabulary

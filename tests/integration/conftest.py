@@ -236,11 +236,16 @@ class TkApp:
                  timeout: float = 10) -> dict[str, Any]:  # fmt: skip
         """Poll the state file until ``predicate(state)`` holds; the state then."""
 
-        def holds() -> dict[str, Any] | None:
-            state = self.state()
-            return state if predicate(state) else None
+        last: list[dict[str, Any]] = []
 
-        result: dict[str, Any] = wait_until(holds, timeout, message)
+        def holds() -> dict[str, Any] | None:
+            last[:] = [self.state()]
+            return last[0] if predicate(last[0]) else None
+
+        try:
+            result: dict[str, Any] = wait_until(holds, timeout, message)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; the app's state: {last}") from None
         return result
 
     def barrier(self) -> dict[str, Any]:
