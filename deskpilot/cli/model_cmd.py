@@ -95,3 +95,46 @@ def synthetic_screen(width: int = 1280, height: int = 800) -> Image.Image:
     draw.rectangle((600, 300, 700, 336), fill=(225, 225, 225), outline=(60, 60, 60))
     draw.text((630, 310), "Save", fill="black")
     return picture
+
+
+@model_app.command("eval")
+def model_eval(
+    path: Annotated[Path | None, typer.Argument(help="A model folder (default: embedded).")] = None,
+    suite: Annotated[
+        list[str] | None, typer.Option(help="synthetic, unseen and/or tk (default: all).")
+    ] = None,
+    screens: Annotated[int, typer.Option(help="Screens per suite (4 tasks each).")] = 25,
+) -> None:
+    """Run the held-out grounding suites and print one table."""
+    import contextlib
+    import functools
+    import os
+
+    from rich.progress import Progress
+
+    from deskpilot.data.evaluate import SUITES, evaluate, suite_samples
+    from deskpilot.runtime import load_model
+    from deskpilot.xvfb import VirtualDisplay
+
+    chosen = suite or list(SUITES)
+    unknown = sorted(set(chosen) - set(SUITES))
+    if unknown:
+        raise typer.BadParameter(f"unknown suite(s) {unknown}; choose from {', '.join(SUITES)}")
+    with usage_errors():
+        model = load_model(str(path) if path else None)
+    table = Table(title=f"deskpilot model eval {path or '(embedded)'}")
+    rows = []
+    with contextlib.ExitStack() as stack, Progress(console=out) as progress:
+        for name in chosen:
+            if name == "tk" and not os.environ.get("DISPLAY"):
+                with usage_errors():
+                    os.environ["DISPLAY"] = stack.enter_context(VirtualDisplay(1008, 624)).display
+            job = progress.add_task(name, total=screens * 4)
+            advance = functools.partial(progress.advance, job)
+            result = evaluate(model, name, suite_samples(name, screens), advance)
+            rows.append(result.row())
+    for column in rows[0]:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row.values())
+    out.print(table)

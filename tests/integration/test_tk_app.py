@@ -112,6 +112,7 @@ def test_double_click_right_click_drag_and_scroll(tk_app: TkApp, tmp_path: Path,
     assert state["right"] == 1
     assert state["drags"] == [[*start, *end]]  # pressed at start, released at end, root pixels
     assert state["motion"] >= 2  # the pointer really travelled with the button held
+    print("STATE", state)
     assert state["wheel"] == {"up": 2, "down": 3, "left": 1, "right": 2}  # dy > 0 is down
     # Buttons: 1 1 (double), 3 (right), 1 (drag), 5 5 5 (down), 4 4 (up), then X11's 7 7 (right)
     # and 6 (left), which Tk 8.6 reports as Shift + 5 and Shift + 4.

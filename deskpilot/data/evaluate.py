@@ -1,0 +1,124 @@
+"""The grounding eval: a model against held-out suites, one table.
+
+Suites: ``synthetic`` (new layouts, training vocabulary), ``unseen`` (labels never in training),
+``tk`` (real Tk windows on the current display). Rows: tool-call validity, action-type accuracy,
+click-inside-target rate, false clicks on "not on the screen" tasks, p50 / p95 step latency, peak RSS.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from deskpilot.agent.prompt import tools_prompt
+from deskpilot.coords import scale_coordinates
+from deskpilot.data.dataset import synthetic_samples
+from deskpilot.data.tasks import Sample, random_samples
+from deskpilot.data.vocab import Vocabulary
+from deskpilot.errors import ActionFailed, ModelError, ToolCallError
+from deskpilot.runtime.base import Model, ModelRequest
+from deskpilot.runtime.genai import peak_rss_mb
+from deskpilot.screen import Frame
+from deskpilot.tools.registry import ToolRegistry
+
+SUITES = ("synthetic", "unseen", "tk")
+EVAL_SEED = 10_000  # far from any training seed
+
+
+@dataclass
+class SuiteResult:
+    """Counts for one suite."""
+
+    name: str
+    total: int = 0
+    valid: int = 0
+    right_type: int = 0
+    pointer: int = 0
+    inside: int = 0
+    not_found: int = 0
+    false_clicks: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    peak_rss_mb: float = 0.0
+
+    def row(self) -> dict[str, str]:
+        """The table row, as percentages and milliseconds."""
+
+        def pct(part: int, whole: int) -> str:
+            return f"{100 * part / whole:.1f}%" if whole else "-"
+
+        ordered = sorted(self.latencies_ms) or [0.0]
+        return {
+            "suite": self.name, "samples": str(self.total), "valid calls": pct(self.valid, self.total),
+            "action type": pct(self.right_type, self.total),
+            "click inside": pct(self.inside, self.pointer),
+            "false clicks": pct(self.false_clicks, self.not_found),
+            "p50 ms": f"{statistics.median(ordered):.0f}",
+            "p95 ms": f"{ordered[max(0, int(len(ordered) * 0.95) - 1)]:.0f}",
+            "peak RSS MB": f"{self.peak_rss_mb:.0f}",
+        }  # fmt: skip
+
+
+def suite_samples(name: str, screens: int) -> Iterator[Sample]:
+    """The samples of one suite (``tk`` needs a display)."""
+    if name == "synthetic":
+        yield from synthetic_samples(screens, "train", seed=EVAL_SEED)
+    elif name == "unseen":
+        yield from synthetic_samples(screens, "heldout", seed=EVAL_SEED)
+    elif name == "tk":
+        import random
+
+        from deskpilot.data.tkscreens import tk_screens
+
+        rng = random.Random(EVAL_SEED)
+        vocab = Vocabulary("heldout", rng)
+        for screen in tk_screens(screens, "heldout", EVAL_SEED):
+            yield from random_samples(screen, rng, vocab, 4)
+    else:
+        raise ValueError(f"unknown suite {name!r}; suites: {', '.join(SUITES)}")
+
+
+def _lands_in(points: tuple[tuple[int, int], ...], model: Model, frame: Frame,
+              box: tuple[int, int, int, int] | None) -> bool:  # fmt: skip
+    if not points or box is None:
+        return False
+    try:
+        x, y = scale_coordinates(*points[0], model.coordinate_space(frame), frame.monitor)
+    except ActionFailed:
+        return False
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def evaluate(model: Model, name: str, samples: Iterable[Sample],
+             progress: Callable[[], None] | None = None) -> SuiteResult:  # fmt: skip
+    """Score ``model`` on ``samples``."""
+    registry = ToolRegistry()
+    schema, prompt = registry.call_schema(), tools_prompt(registry)
+    result = SuiteResult(name=name)
+    for sample in samples:
+        frame = Frame.from_image(sample.image)
+        request = ModelRequest(task=sample.task, frame=frame, history=sample.history,
+                               tool_schema=schema, tool_prompt=prompt)  # fmt: skip
+        started = time.perf_counter()
+        try:
+            call = registry.parse(model.next_action(request).text)
+        except (ToolCallError, ModelError):
+            call = None
+        result.latencies_ms.append((time.perf_counter() - started) * 1000)
+        result.total += 1
+        expected = sample.target["name"]
+        pointer = sample.box is not None and expected != "fail"
+        result.pointer += pointer
+        if sample.kind == "not_found":
+            result.not_found += 1
+            result.false_clicks += bool(call is not None and call.action.points())
+        if call is not None:
+            result.valid += 1
+            result.right_type += call.name == expected
+            if pointer and call.name == expected:
+                result.inside += _lands_in(call.action.points(), model, frame, sample.box)
+        if progress:
+            progress()
+    result.peak_rss_mb = peak_rss_mb()
+    return result
