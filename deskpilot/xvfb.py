@@ -13,6 +13,16 @@ from deskpilot.errors import UsageError
 WINDOW_MANAGERS = ("jwm", "openbox", "fluxbox", "twm")
 
 
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 5) -> None:
+    """Terminate a child, kill it if it does not go within ``timeout``, and always reap it."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class VirtualDisplay:
     """Starts ``Xvfb`` on a free display number (and a window manager); stops both on exit.
 
@@ -80,12 +90,7 @@ class VirtualDisplay:
     def stop(self) -> None:
         """Terminate the window manager and Xvfb, and reap them."""
         for proc in reversed(self._procs):
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
         self._procs.clear()
 
     def __enter__(self) -> VirtualDisplay:

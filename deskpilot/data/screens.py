@@ -171,30 +171,28 @@ def _window(screen: Screen, painter: _Painter, vocab: Vocabulary, box: Box, used
     for i, mark in enumerate(("x", "_")):  # close, minimize: drawn, not named in tasks
         cx = x1 - (i + 1) * bar
         painter.text((cx + bar // 3, y0 + 2), mark, t.title_text)
-    x, y, row_h = x0 + 12, y0 + bar + 10, 0
+    x, y = x0 + 12, y0 + bar + 10
+
+    def strip(kind: str, count: int, gap: int) -> int:
+        """A row of one-word items (menu bar, tabs) from (x, y); returns the row's height."""
+        left, height = x, 0
+        for _ in range(count):
+            label = _unique(vocab, used, 1)
+            fitted = painter.fits(kind, label, left, y, x1 - 8)
+            if fitted is None:
+                break
+            ebox, w = fitted
+            screen.elements.append(Element(kind=kind, label=label, box=ebox, window=title))
+            left, height = left + w + gap, max(height, ebox[3] - ebox[1])
+        return height
+
     if rng.random() < 0.5:  # a menu bar
-        for _ in range(rng.randint(3, 6)):
-            label = _unique(vocab, used, 1)
-            fitted = painter.fits("menu", label, x, y, x1 - 8)
-            if fitted is None:
-                break
-            ebox, w = fitted
-            screen.elements.append(Element(kind="menu", label=label, box=ebox, window=title))
-            x += w + 2
-            row_h = max(row_h, ebox[3] - ebox[1])
+        row_h = strip("menu", rng.randint(3, 6), 2)
         draw.line((x0, y + row_h + 2, x1, y + row_h + 2), fill=t.border)
-        x, y, row_h = x0 + 12, y + row_h + 10, 0
+        y += row_h + 10
     if rng.random() < 0.4:  # tabs
-        for _ in range(rng.randint(2, 5)):
-            label = _unique(vocab, used, 1)
-            fitted = painter.fits("tab", label, x, y, x1 - 8)
-            if fitted is None:
-                break
-            ebox, w = fitted
-            screen.elements.append(Element(kind="tab", label=label, box=ebox, window=title))
-            x += w
-            row_h = max(row_h, ebox[3] - ebox[1])
-        x, y, row_h = x0 + 12, y + row_h + 12, 0
+        y += strip("tab", rng.randint(2, 5), 0) + 12
+    row_h = 0
     list_box: Box | None = None
     if rng.random() < 0.35 and x1 - x0 > 260:  # a list on the right
         lw = (x1 - x0) // 3

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from deskpilot.xvfb import VirtualDisplay
+from deskpilot.xvfb import VirtualDisplay, stop_process
 
 pytestmark = pytest.mark.display
 
@@ -55,12 +55,7 @@ def launch(display: VirtualDisplay) -> Iterator[Callable[..., subprocess.Popen[b
 
     yield start
     for proc in started:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 @pytest.fixture
