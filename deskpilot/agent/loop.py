@@ -94,7 +94,10 @@ class Agent:
         budget = BudgetTracker(self.gate.policy.budget, self.max_steps)
         actuator = Actuator(gate=self.gate, executor=self.executor, approve=self.approve,
                             window_info=self.window_info, audit=self.audit)  # fmt: skip
-        schema, prompt = self.registry.call_schema(), tools_prompt(self.registry)
+        names = self.registry.names()
+        enabled = [name for name in names if self.gate.may_allow(name)] or names
+        schema = self.registry.call_schema(enabled)
+        prompt = tools_prompt(self.registry, enabled)
         while True:
             if stop.is_set():
                 return self._end(Outcome.STOPPED, stop.reason)

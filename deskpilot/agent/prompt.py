@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from deskpilot.tools.registry import ToolRegistry
 
 
-def tools_prompt(registry: ToolRegistry) -> str:
-    """One line per tool: name, arguments with their types, and the tool's docstring."""
+def tools_prompt(registry: ToolRegistry, names: Iterable[str] | None = None) -> str:
+    """One line per tool (``names``, or all): name, arguments with their types, and its docstring."""
     lines = []
-    for tool in registry:
+    for tool in registry if names is None else [registry.get(n) for n in names]:
         schema = tool.model_json_schema()
         props = schema.get("properties", {})
         required = set(schema.get("required", []))

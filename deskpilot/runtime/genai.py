@@ -21,11 +21,12 @@ from deskpilot.runtime.base import ModelReply, ModelRequest
 from deskpilot.runtime.folder import ModelFolder
 from deskpilot.runtime.prompting import system_text, user_text
 from deskpilot.screen import Frame
-from deskpilot.tools.registry import ToolRegistry
+from deskpilot.tools.registry import guided_schema
 
 log = logging.getLogger("deskpilot.runtime")
 
-DEFAULT_MAX_NEW_TOKENS = 160
+DEFAULT_MAX_NEW_TOKENS = 256
+MAX_GUIDED_TEXT = 120  # characters per string argument while decoding; longer text takes more calls
 
 
 def peak_rss_mb() -> float:
@@ -43,14 +44,12 @@ class GenaiModel:
         *,
         guidance: bool = True,
         max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
-        registry: ToolRegistry | None = None,
     ) -> None:
         self.folder = ModelFolder.open(path)
         self.family = self.folder.family
         self.name = f"genai:{self.folder.path}"
         self.guidance = guidance
         self.max_new_tokens = max_new_tokens
-        self._registry = registry or ToolRegistry()
         self._warned = False
         try:
             import onnxruntime_genai as og
@@ -112,7 +111,7 @@ class GenaiModel:
         """Preprocess the screenshot and prompt, prefill, decode one tool call."""
         og = self._og
         space = self.coordinate_space(request.frame)
-        schema = self._registry.bounded_call_schema(space)
+        schema = guided_schema(request.tool_schema, space, max_text=MAX_GUIDED_TEXT)
         started = time.perf_counter()
         try:
             images = og.Images.open_bytes(request.frame.png_bytes())

@@ -25,7 +25,7 @@ FORBIDDEN_CHARS = (
 SAFE_TEXT_PATTERN = f"^[^{FORBIDDEN_CHARS}]*$"
 
 # Coordinates carry their axis in the schema ("x-axis"), so that the schema sent to constrained
-# decoding can be bounded to the model's coordinate space (`ToolRegistry.bounded_call_schema`).
+# decoding can be bounded to the model's coordinate space (`deskpilot.tools.registry.guided_schema`).
 CoordX = Annotated[
     int,
     Field(

@@ -72,6 +72,34 @@ def _explain(error: jsonschema.ValidationError) -> str:
     return f"{path}: {_short(error.message, 200)}"
 
 
+def guided_schema(
+    schema: dict[str, Any], space: CoordinateSpace, max_text: int | None = None
+) -> dict[str, Any]:
+    """A tool-call schema made for constrained decoding: every coordinate bounded to ``space``
+    (through the ``x-axis`` marks the action models carry), strings capped at ``max_text``
+    characters, compact JSON (no free whitespace). Validation afterwards uses the full schema."""
+    inclusive = space.kind == "normalized"
+    limits = {
+        "x": space.width if inclusive else space.width - 1,
+        "y": space.height if inclusive else space.height - 1,
+    }
+
+    def bound(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {k: bound(v) for k, v in node.items() if k != "x-axis"}
+            if node.get("x-axis") in limits:
+                out["maximum"] = limits[node["x-axis"]]
+            if max_text is not None and node.get("type") == "string" and "enum" not in node:
+                out["maxLength"] = min(int(node.get("maxLength", max_text)), max_text)
+            return out
+        if isinstance(node, list):
+            return [bound(v) for v in node]
+        return node
+
+    bounded: dict[str, Any] = bound(schema)
+    return {"x-guidance": {"whitespace_flexible": False}, **bounded}
+
+
 class ToolRegistry:
     """The enabled tools by name, their schemas, and the parser of tool calls."""
 
@@ -134,29 +162,6 @@ class ToolRegistry:
         schema: dict[str, Any] = TypeAdapter(union).json_schema()
         schema["title"] = "ToolCall"
         return schema
-
-    def bounded_call_schema(
-        self, space: CoordinateSpace, names: Iterable[str] | None = None
-    ) -> dict[str, Any]:
-        """`call_schema` with every coordinate bounded to ``space`` (for constrained decoding)."""
-        inclusive = space.kind == "normalized"
-        limits = {
-            "x": space.width if inclusive else space.width - 1,
-            "y": space.height if inclusive else space.height - 1,
-        }
-
-        def bound(node: Any) -> Any:
-            if isinstance(node, dict):
-                out = {k: bound(v) for k, v in node.items() if k != "x-axis"}
-                if node.get("x-axis") in limits:
-                    out["maximum"] = limits[node["x-axis"]]
-                return out
-            if isinstance(node, list):
-                return [bound(v) for v in node]
-            return node
-
-        bounded: dict[str, Any] = bound(self.call_schema(names))
-        return bounded
 
     def parse(self, text: str) -> ToolCall:
         """Parse and validate model output. Raise `ToolCallError` naming the field and the reason."""
