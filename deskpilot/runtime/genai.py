@@ -87,12 +87,19 @@ class GenaiModel:
             system_text(request, space), user_text(request, self.family.image_tag)
         )
 
-    def _generator(self, inputs: Any, schema: dict[str, Any]) -> Any:
+    def _length(self, prompt_tokens: int) -> int:
+        """``max_length`` for one step: the prompt plus the answer budget (genai sizes its cache by
+        it, so not the whole context), but at least the sliding window, which genai requires."""
+        decoder = self.folder.config["model"].get("decoder", {})
+        window = int(decoder.get("sliding_window", {}).get("window_size", 0))
+        return min(self._max_length, max(prompt_tokens + self.max_new_tokens, window))
+
+    def _generator(self, inputs: Any, schema: dict[str, Any], length: int) -> Any:
         """A fresh generator; with guidance unless it cannot be set up (said once, then off)."""
         og = self._og
         while True:
             params = og.GeneratorParams(self._model)
-            params.set_search_options(max_length=self._max_length, do_sample=False)
+            params.set_search_options(max_length=length, do_sample=False)
             try:
                 if self.guidance:
                     params.set_guidance("json_schema", json.dumps(schema))
@@ -119,7 +126,9 @@ class GenaiModel:
         except Exception as exc:
             raise ModelError(f"the processor rejected the screenshot or prompt: {exc}") from None
         preprocessed = time.perf_counter()
-        generator = self._generator(inputs, schema)
+        prompt_tokens = int(inputs["input_ids"].as_numpy().shape[-1])
+        length = self._length(prompt_tokens)
+        generator = self._generator(inputs, schema, length)
         stream = self._tokenizer.create_stream()
         pieces: list[str] = []
         first_token_at = None
@@ -135,8 +144,8 @@ class GenaiModel:
         except Exception as exc:
             del generator
             raise ModelError(f"generation failed after {tokens} tokens: {exc}") from None
-        completed = bool(generator.is_done())
         del generator
+        truncated = tokens >= self.max_new_tokens or prompt_tokens + tokens >= length
         finished = time.perf_counter()
         text = "".join(pieces)
         for marker in self.family.end_markers:
@@ -149,7 +158,8 @@ class GenaiModel:
             "tokens_per_s": round((tokens - 1) / decode_s, 1) if tokens > 1 and decode_s else 0.0,
             "peak_rss_mb": round(peak_rss_mb(), 1),
             "guided": 1.0 if self.guidance else 0.0,
-            "truncated": 0.0 if completed else 1.0,
+            "truncated": 1.0 if truncated else 0.0,
+            "prompt_tokens": float(prompt_tokens),
         }
         return ModelReply(text=text, stats=stats)
 
