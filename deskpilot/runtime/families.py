@@ -49,7 +49,8 @@ class Family:
 
     Attributes:
         model_type: genai_config.json's ``model.type``.
-        template: The turn, with ``{system}`` and ``{user}`` placeholders.
+        template: The turn, with ``{system}`` and ``{user}`` placeholders. genai adds no special
+            tokens itself, so the template starts with the family's ``<bos>``.
         image_tag: What stands for the screenshot in the prompt.
         required_tokens: Strings the tokenizer must know as single tokens.
         space: The coordinate space for a screenshot of the given size.
@@ -62,6 +63,9 @@ class Family:
     required_tokens: tuple[str, ...]
     space: SpaceFor = _normalized
     end_markers: tuple[str, ...] = ()
+    image_tokens: int | None = (
+        None  # fixed soft tokens per image, where the family has a fixed count
+    )
 
     def render(self, system: str, user: str) -> str:
         """The whole prompt for one step."""
@@ -75,17 +79,18 @@ FAMILIES: dict[str, Family] = {
     for family in (
         Family(
             model_type="gemma4_unified",
-            template="<|turn>system\n{system}<turn|>\n<|turn>user\n{user}<turn|>\n<|turn>model\n",
+            template="<bos><|turn>system\n{system}<turn|>\n<|turn>user\n{user}<turn|>\n<|turn>model\n",
             image_tag="<|image|>",
             required_tokens=("<|image>", "<|image|>", "<image|>"),
             end_markers=("<turn|>",),
         ),
         Family(
             model_type="gemma3",
-            template="<start_of_turn>user\n{system}\n\n{user}<end_of_turn>\n<start_of_turn>model\n",
+            template="<bos><start_of_turn>user\n{system}\n\n{user}<end_of_turn>\n<start_of_turn>model\n",
             image_tag="<start_of_image>",
             required_tokens=("<start_of_image>",),
             end_markers=("<end_of_turn>",),
+            image_tokens=256,
         ),
         Family(
             model_type="qwen2_5_vl",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,12 +71,16 @@ class ModelFolder:
         return sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
 
     def quantization(self) -> str:
-        """int4 when the decoder uses MatMulNBits (what the genai builder writes for -p int4)."""
+        """The decoder's weight precision: the genai builder writes MatMulNBits nodes for -p int4
+        and -p int8, with a ``bits`` attribute (read from the protobuf without loading it)."""
         decoder = self.config["model"].get("decoder", {}).get("filename", "model.onnx")
         path = self.path / decoder
         data = path.read_bytes() if path.is_file() and path.stat().st_size < 512 << 20 else b""
         if b"MatMulNBits" in data:
-            return "int4 (MatMulNBits)"
+            # AttributeProto: name "bits" (field 1), then its int value (field 3, a varint)
+            found = re.search(rb"\n\x04bits\x18([\x01-\x7f])", data)
+            bits = found.group(1)[0] if found else 4
+            return f"int{bits} (MatMulNBits)"
         return "int8" if b"MatMulInteger" in data else "float"
 
     def image_token_budget(self) -> int | None:
@@ -85,7 +90,7 @@ class ModelFolder:
             if key in text:
                 return _find_int(self.processor, key)
         max_pixels = _find_int(self.processor, "max_pixels")
-        return max_pixels // (28 * 28) if max_pixels else None
+        return max_pixels // (28 * 28) if max_pixels else self.family.image_tokens
 
     def info(self) -> dict[str, Any]:
         """What `deskpilot model info` prints."""

@@ -1,0 +1,78 @@
+"""What a tiny model family is, and the build every family shares.
+
+A family supplies its random HF model, its vision graph and image processor config; the shared
+build runs the genai builder on the decoder, exports embedding + vision, and assembles the folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tinymodels import onnx_parts, text
+from tinymodels.common import read_json, run_genai_builder, say, step, write_json
+
+
+@dataclass(frozen=True)
+class TinyFamily:
+    name: str  # the folder name
+    model_type: str  # genai_config.json's model.type
+    chat: text.ChatFormat
+    hf_model: Callable[[int], tuple[Any, Any]]  # seed -> (tokenizer, HF model); same seed, same
+    export_vision: Callable[[Any, Path], None]  # (HF model, path) -> vision.onnx
+    image_processor: dict[str, Any]  # image_processor.json
+    vision_inputs: dict[str, str]  # genai_config model.vision.inputs
+    features_rank: int  # rank of image_features between vision and embedding
+    speech_block: bool  # write model.speech = {"config_filename": ""}
+    vision_feeds: Callable[[Any], dict[str, Any]]  # genai processor output -> vision.onnx feeds
+    hf_image_kwargs: Callable[[Any], dict[str, Any]]  # genai processor output -> HF forward kwargs
+    vision_reference: Callable[[Any, Any], Any]  # (HF model, genai inputs) -> [T, H] features
+
+    @property
+    def probe_prompt(self) -> str:
+        """A fixed prompt whose greedy tokens go into build_info.json."""
+        o, c = self.chat.turn_open, self.chat.turn_close
+        return f"<bos>{o}user\nTask: click Save\n{self.chat.image_tag}\nNext action:{c}\n{o}model\n"
+
+    def build(
+        self, folder: Path, seed: int, precision: str = "int4", quantize_vision: bool = True
+    ) -> None:
+        """Write a complete genai model folder (``folder`` must not exist yet)."""
+        with tempfile.TemporaryDirectory(prefix=f"tiny-{self.model_type}-") as tmp:
+            work = Path(tmp)
+            with step(f"{self.name}: tokenizer + random HF model"):
+                tokenizer, model = self.hf_model(seed)
+                hf_dir = work / "hf"
+                model.save_pretrained(hf_dir)
+                text.write_tokenizer_files(tokenizer, hf_dir, self.chat)
+                params = sum(p.numel() for p in model.parameters())
+                say(f"{params / 1e6:.2f} M parameters, vocabulary {tokenizer.get_vocab_size()}")
+            with step(f"{self.name}: genai builder, decoder {precision}"):
+                onnx_dir = work / "onnx"
+                run_genai_builder(hf_dir, onnx_dir, precision, work)
+            folder.mkdir(parents=True)
+            for name in ("model.onnx", "model.onnx.data"):
+                if (onnx_dir / name).exists():
+                    shutil.copy2(onnx_dir / name, folder / name)
+            with step(f"{self.name}: embedding.onnx + vision.onnx"):
+                ids = text.token_ids(tokenizer, self.chat)
+                inner = model.model
+                onnx_parts.export_embedding(
+                    inner.language_model.embed_tokens, int(model.config.image_token_id),
+                    ids["<pad>"], folder / "embedding.onnx", self.features_rank,
+                )  # fmt: skip
+                self.export_vision(model, folder / "vision.onnx")
+                if quantize_vision:
+                    onnx_parts.quantize_int8(folder / "vision.onnx")
+            eos = [ids["<eos>"], ids[self.chat.turn_close]]
+            config = onnx_parts.multimodal_genai_config(
+                read_json(onnx_dir / "genai_config.json"), self.model_type, eos,
+                self.vision_inputs, self.speech_block,
+            )  # fmt: skip
+            write_json(folder / "genai_config.json", config)
+            write_json(folder / "image_processor.json", self.image_processor)
+            text.write_tokenizer_files(tokenizer, folder, self.chat)

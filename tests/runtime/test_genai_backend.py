@@ -1,0 +1,162 @@
+"""The onnxruntime-genai backend with a real (tiny, random-weight) gemma4_unified model folder:
+real preprocessing of a real screenshot, real constrained decoding, and every bad input."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from deskpilot.agent.prompt import tools_prompt
+from deskpilot.coords import CoordinateSpace
+from deskpilot.errors import ModelError, ToolCallError, UsageError
+from deskpilot.runtime import load_model
+from deskpilot.runtime.base import HistoryEntry, ModelRequest
+from deskpilot.runtime.folder import ModelFolder
+from deskpilot.runtime.genai import GenaiModel
+from deskpilot.screen import Frame
+from deskpilot.tools import ToolRegistry
+
+MODELS = Path(__file__).parents[1] / "models"
+GEMMA4 = MODELS / "gemma4_unified-tiny"
+GEMMA3 = MODELS / "gemma3-tiny"
+REGISTRY = ToolRegistry()
+
+
+@pytest.fixture(scope="module")
+def model() -> GenaiModel:
+    return GenaiModel(GEMMA4)
+
+
+def request(
+    size: tuple[int, int] = (1280, 800), history: tuple[HistoryEntry, ...] = ()
+) -> ModelRequest:
+    image = Image.new("RGB", size, (230, 233, 240))
+    image.paste((40, 90, 160), (600, 300, 700, 336))
+    return ModelRequest(task="click Save", frame=Frame.from_image(image), history=history,
+                        tool_schema=REGISTRY.call_schema(), tool_prompt=tools_prompt(REGISTRY))  # fmt: skip
+
+
+def test_gemma3_folder_info() -> None:
+    info = ModelFolder.open(GEMMA3).info()
+    assert (info["type"], info["image_token_budget"]) == ("gemma3", 256)
+    assert info["quantization"] == "int4 (MatMulNBits)"
+
+
+def test_prompts_start_with_bos_as_genai_adds_none(model: GenaiModel) -> None:
+    assert model.prompt(request(), CoordinateSpace.normalized()).startswith("<bos><|turn>system")
+
+
+def test_folder_info() -> None:
+    info = ModelFolder.open(GEMMA4).info()
+    assert info["type"] == "gemma4_unified"
+    assert info["quantization"].startswith("int4")
+    assert info["coordinate_space"] == "normalized 0-1000 on both axes"
+    assert info["image_token_budget"] == 280
+    assert info["size_mb"] < 10
+
+
+def test_constrained_decoding_gives_a_valid_call_even_from_random_weights(
+    model: GenaiModel,
+) -> None:
+    for history in ((), (HistoryEntry(step=1, call='{"name": "wait"}', observation="waited 1 s"),)):
+        reply = model.next_action(request(history=history))
+        call = REGISTRY.parse(reply.text)  # raises if invalid
+        for x, y in call.action.points():
+            assert 0 <= x <= 1000 and 0 <= y <= 1000  # bounded to the model's space by the schema
+        assert reply.stats["guided"] == 1.0 and reply.stats["truncated"] == 0.0
+        assert {
+            "preprocess_ms",
+            "prefill_ms",
+            "decode_tokens",
+            "tokens_per_s",
+            "peak_rss_mb",
+        } <= set(reply.stats)
+        assert reply.stats["decode_tokens"] < 60  # compact JSON, no runaway whitespace
+
+
+def test_the_coordinate_space_goes_into_the_prompt(model: GenaiModel) -> None:
+    space = model.coordinate_space(request().frame)
+    assert space == CoordinateSpace.normalized()
+    prompt = model.prompt(request(), space)
+    assert prompt.count("<|image|>") == 1 and "normalized 0-1000" in prompt
+    assert prompt.index("Task: click Save") < prompt.index("<|image|>")
+
+
+def test_screens_of_other_sizes_are_accepted(model: GenaiModel) -> None:
+    for size in ((320, 200), (1920, 1080), (800, 1280)):
+        REGISTRY.parse(model.next_action(request(size)).text)
+
+
+def test_output_cut_by_the_token_limit_is_reported_and_fails_validation() -> None:
+    short = GenaiModel(GEMMA4, max_new_tokens=4)
+    reply = short.next_action(request())
+    assert reply.stats["truncated"] == 1.0
+    with pytest.raises(ToolCallError):
+        REGISTRY.parse(reply.text)
+
+
+def test_a_schema_guidance_rejects_falls_back_to_free_text_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    model = GenaiModel(GEMMA4, max_new_tokens=8)
+    good = request()
+    broken = ModelRequest(task=good.task, frame=good.frame, history=(), tool_prompt=good.tool_prompt,
+                          tool_schema={"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}})  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="deskpilot.runtime"):
+        model.next_action(broken)
+        model.next_action(broken)
+    assert not model.guidance
+    assert sum("constrained decoding is off" in r.message for r in caplog.records) == 1
+
+
+def copy_model(tmp_path: Path) -> Path:
+    target = tmp_path / "model"
+    shutil.copytree(GEMMA4, target)
+    return target
+
+
+def test_a_corrupt_onnx_file_is_a_clear_error(tmp_path: Path) -> None:
+    folder = copy_model(tmp_path)
+    (folder / "vision.onnx").write_bytes(b"this is not a protobuf")
+    with pytest.raises(UsageError, match="cannot load model folder"):
+        load_model(str(folder))
+
+
+def test_a_missing_file_named_by_the_config(tmp_path: Path) -> None:
+    folder = copy_model(tmp_path)
+    (folder / "embedding.onnx").unlink()
+    with pytest.raises(
+        UsageError, match=r"embedding\.onnx \(named in genai_config.json\) is missing"
+    ):
+        load_model(str(folder))
+
+
+def test_a_vocabulary_without_the_image_tokens(tmp_path: Path) -> None:
+    folder = copy_model(tmp_path)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        path = folder / name
+        path.write_text(path.read_text().replace("<|image|>", "<|picture|>"))
+    with pytest.raises(UsageError, match=r"lacks the image token\(s\) \['<\|image\|>'\]"):
+        GenaiModel(folder)
+
+
+def test_an_unknown_model_type(tmp_path: Path) -> None:
+    folder = copy_model(tmp_path)
+    config = json.loads((folder / "genai_config.json").read_text())
+    config["model"]["type"] = "mystery_vl"
+    (folder / "genai_config.json").write_text(json.dumps(config))
+    with pytest.raises(UsageError, match="unsupported model type 'mystery_vl'; supported types"):
+        load_model(str(folder))
+
+
+def test_an_image_the_processor_rejects_is_a_model_error(model: GenaiModel) -> None:
+    bad = request()
+    broken = Frame.from_image(Image.new("RGB", (16400, 8)))  # wider than the decoder allows
+    with pytest.raises(ModelError):
+        model.next_action(ModelRequest(task=bad.task, frame=broken, history=(),
+                                       tool_schema=bad.tool_schema, tool_prompt=bad.tool_prompt))  # fmt: skip
