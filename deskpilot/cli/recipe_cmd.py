@@ -98,6 +98,7 @@ def recipe_run(
         raise
     session.trajectory.finish(result)
     session.close()
+    result = session.redact_result(result)
     write_report(directory)
     summary(result, directory)
     if ctx.checked:

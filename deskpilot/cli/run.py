@@ -53,13 +53,15 @@ def run_task(
                   "driver": "none" if options.dry_run else options.driver,
                   "monitor": options.monitor},
     )  # fmt: skip
-    err.print(f"[bold]deskpilot[/] {task!r} with {chosen_model.name}, up to {steps} steps",
+    shown = session.redactor.redact(task)
+    err.print(f"[bold]deskpilot[/] {shown!r} with {chosen_model.name}, up to {steps} steps",
               highlight=False)  # fmt: skip
     try:
         result = agent.run(task)
     finally:
         session.close()
         chosen_model.close()
+    result = session.redact_result(result)
     if report:
         write_report(options.run_dir)
     summary(result, options.run_dir)

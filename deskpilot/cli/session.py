@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from deskpilot.agent.actuator import Actuator, no_window
-from deskpilot.agent.records import StepRecord
+from deskpilot.agent.records import RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
 from deskpilot.cli.approve import TerminalApprover
 from deskpilot.cli.common import build_registry, err, usage_errors
@@ -72,6 +73,13 @@ class Session:
             f"[dim]{ms:7.1f} ms[/] ", end="", highlight=False,
         )  # fmt: skip
         err.print(self.redactor.redact(str(text))[:160], markup=False, highlight=False)
+
+    def redact_result(self, result: RunResult) -> RunResult:
+        """The result with secrets masked in its reason and answer, for printing."""
+        redact = self.redactor.redact
+        return dataclasses.replace(
+            result, reason=redact(result.reason), answer=redact(result.answer)
+        )
 
     def close(self) -> None:
         """Release the screen, the audit log and the kill switch."""

@@ -15,6 +15,17 @@ from deskpilot.errors import ActionFailed
 
 Button = Literal["left", "right", "middle"]
 
+# Toolkits drop wheel clicks that arrive within the same millisecond (Tk 8.6 lost 14 of 120 sent
+# back to back); drivers send them one at a time, this far apart.
+WHEEL_INTERVAL = 0.008
+
+
+def wheel_steps(dx: int, dy: int) -> list[tuple[int, int]]:
+    """One (dx, dy) unit step per wheel click: vertical clicks first, then horizontal ones."""
+    vertical = [(0, 1 if dy > 0 else -1)] * abs(dy)
+    horizontal = [(1 if dx > 0 else -1, 0)] * abs(dx)
+    return vertical + horizontal
+
 
 class Stopped(ActionFailed):
     """The stop flag was raised while an action was running."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
-from deskpilot.drivers.base import Button, StopFlag, Stopped
+from deskpilot.drivers.base import WHEEL_INTERVAL, Button, StopFlag, Stopped, wheel_steps
 from deskpilot.errors import ActionFailed
 from deskpilot.screen import require_display
 
@@ -57,10 +58,14 @@ class PyAutoGuiDriver:
 
     def scroll(self, x: int, y: int, *, dx: int, dy: int) -> None:
         """Scroll; PyAutoGUI's vertical sign is the opposite of ours (> 0 is up there)."""
-        if dy:
-            self._do(self._gui.scroll, -dy, x=x, y=y)
-        if dx:
-            self._do(self._gui.hscroll, dx, x=x, y=y)
+        self._do(self._gui.moveTo, x, y)
+        for index, (step_x, step_y) in enumerate(wheel_steps(dx, dy)):
+            if index:
+                time.sleep(WHEEL_INTERVAL)
+            if step_y:
+                self._do(self._gui.scroll, -step_y, x=x, y=y)
+            else:
+                self._do(self._gui.hscroll, step_x, x=x, y=y)
 
     def type_text(self, text: str) -> None:
         """Type one character at a time, checking the stop flag before each."""

@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from deskpilot.drivers.base import Button, StopFlag
+from deskpilot.drivers.base import WHEEL_INTERVAL, Button, StopFlag, wheel_steps
 from deskpilot.screen import require_display
 
 _DRAG_STEPS = 12
@@ -94,8 +94,11 @@ class PynputDriver:
     def scroll(self, x: int, y: int, *, dx: int, dy: int) -> None:
         """Scroll; pynput's vertical sign is the opposite of ours (> 0 is up there)."""
         self.move(x, y)
-        self.stop.check()
-        self._mouse.scroll(dx, -dy)
+        for index, (step_x, step_y) in enumerate(wheel_steps(dx, dy)):
+            if index:
+                time.sleep(WHEEL_INTERVAL)
+            self.stop.check()
+            self._mouse.scroll(step_x, -step_y)
 
     def type_text(self, text: str) -> None:
         """Type one character at a time, checking the stop flag before each."""

@@ -47,17 +47,21 @@ def _depth(value: Any, limit: int) -> int:
 
 
 def _first_object(text: str) -> Any:
-    """Decode the whole text, or else the first JSON object found in it."""
+    """Decode the whole text, or else the JSON object that starts at its first ``{``.
+
+    Only the first ``{`` is tried: trying later ones would dig a complete inner object (say the
+    arguments of a cut-off call that look like a call themselves) out of a broken outer one.
+    """
     try:
         return _DECODER.decode(text)
     except json.JSONDecodeError as whole_error:
         start = text.find("{")
-        while start != -1:
+        if start != -1:
             try:
                 value, _ = _DECODER.raw_decode(text, start)
                 return value
             except json.JSONDecodeError:
-                start = text.find("{", start + 1)
+                pass
         raise ToolCallError(
             f"not valid JSON: {whole_error.msg} at line {whole_error.lineno} column "
             f"{whole_error.colno}; answer with one JSON object "

@@ -6,9 +6,10 @@ atomically (temporary file + ``os.replace``) with:
 - ``clicks`` (the button), ``text`` (the entry), ``saved`` / ``saves`` (Control-s: the entry's text
   at that moment), ``combo`` (Control-Shift-K), ``double`` / ``right`` (the label);
 - ``drags`` (canvas: ``[press_x, press_y, release_x, release_y]`` in root pixels, ``motion``: the
-  pointer moves seen while the button was held), ``wheel`` (canvas: Button-4 up, Button-5 down);
-- ``presses`` (every mouse button pressed anywhere in the app) and ``keys`` (every key pressed):
-  what a test checks to prove that *nothing* reached the app;
+  pointer moves seen while the button was held), ``wheel`` (canvas: wheel clicks up, down, left,
+  right);
+- ``buttons`` (the number of every mouse button pressed anywhere in the app) and ``keys`` (the
+  keysym of every key pressed): what a test checks to prove that *nothing* reached the app;
 - ``widgets``: each widget's screen rectangle ``[x, y, width, height]`` (from ``winfo_root*``), and
   ``mapped``; ``seq`` grows with every write.
 """
@@ -30,7 +31,8 @@ class App:
         self.root, self.path, self.seq = root, path, 0
         self.state: dict[str, Any] = {
             "clicks": 0, "saved": None, "saves": 0, "combo": 0, "double": 0, "right": 0,
-            "drags": [], "motion": 0, "wheel": {"up": 0, "down": 0, "left": 0, "right": 0}, "buttons": [], "keys": [],
+            "drags": [], "motion": 0, "wheel": {"up": 0, "down": 0, "left": 0, "right": 0},
+            "buttons": [], "keys": [],
         }  # fmt: skip
         self.pressed_at: list[int] | None = None
         root.title("deskpilot integration app")
@@ -63,18 +65,18 @@ class App:
         if write:
             self.write()
 
-    def wheel(self, event: tk.Event, direction: str) -> None:  # type: ignore[type-arg]
+    def wheel(self, event: tk.Event, direction: str) -> None:
         # Tk 8.6 reports X11 buttons 6 / 7 (horizontal wheel) as Shift + button 4 / 5.
-        if event.state & 1:
+        if int(event.state) & 1:
             direction = {"up": "left", "down": "right"}[direction]
         self.state["wheel"][direction] += 1
         self.write()
 
-    def on_button(self, event: tk.Event) -> None:  # type: ignore[type-arg]
+    def on_button(self, event: tk.Event) -> None:
         self.state["buttons"].append(event.num)
         self.write()
 
-    def on_key(self, event: tk.Event) -> None:  # type: ignore[type-arg]
+    def on_key(self, event: tk.Event) -> None:
         self.state["keys"].append(event.keysym)
         self.write()
 
@@ -82,10 +84,10 @@ class App:
         self.state["saved"] = self.entry.get()
         self.bump("saves")
 
-    def on_press(self, event: tk.Event) -> None:  # type: ignore[type-arg]
+    def on_press(self, event: tk.Event) -> None:
         self.pressed_at = [event.x_root, event.y_root]
 
-    def on_release(self, event: tk.Event) -> None:  # type: ignore[type-arg]
+    def on_release(self, event: tk.Event) -> None:
         if self.pressed_at is not None:
             self.state["drags"].append([*self.pressed_at, event.x_root, event.y_root])
             self.pressed_at = None

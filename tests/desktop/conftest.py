@@ -15,7 +15,13 @@ import pytest
 
 from deskpilot.xvfb import VirtualDisplay, stop_process
 
-pytestmark = pytest.mark.display
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder needs a real display (a conftest's pytestmark would be ignored)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.display)
 
 
 @pytest.fixture(scope="session")

@@ -206,6 +206,23 @@ def find_window(title: str, timeout: float = 10) -> tuple[int, Rect]:
     return window, wait_until(placed, timeout, f"window {title!r} to be placed")
 
 
+@pytest.fixture
+def wheel_clicks(display: VirtualDisplay) -> Iterator[list[tuple[int, int, int, int]]]:
+    """Every wheel click the X server handles during the test, as pynput reports it: ``(x, y,
+    dx, dy)`` with dy = 1 up, dy = -1 down. Recorded at the server (XRecord), this is what a
+    driver really sent, whatever an app makes of it."""
+    from pynput import mouse
+
+    seen: list[tuple[int, int, int, int]] = []
+    listener = mouse.Listener(on_scroll=lambda x, y, dx, dy, *_: seen.append((x, y, dx, dy)))
+    listener.start()
+    listener.wait()
+    yield seen
+    listener.stop()
+    xdotool("mousemove_relative", "1", "0")  # pynput's X11 listener sees stop() at its next event
+    listener.join(5)
+
+
 def require(*programs: str) -> None:
     """Skip the test when a program it drives is not installed."""
     missing = [p for p in programs if shutil.which(p) is None]
@@ -257,7 +274,7 @@ class TkApp:
         """
         before = self.state()["clicks"]
         x, y = self.center("button")
-        xdotool("mousemove", "--sync", str(x), str(y), "click", "1")
+        xdotool("mousemove", str(x), str(y), "click", "1")
         return self.wait_for(lambda s: s["clicks"] == before + 1, "the barrier click")
 
 

@@ -124,7 +124,7 @@ def test_nothing_denied_unknown_or_malformed_reaches_the_driver(
     agent = Agent(model=ScriptedModel([*plan, '{"name": "done", "arguments": {}}']),
                   screen=StaticScreen([make_frame()]), executor=Executor(driver, stop=stop),
                   gate=gate, registry=REGISTRY, trajectory=Trajectory(tmp_path_factory.mktemp("r")),
-                  max_steps=40, settle_timeout=0)  # fmt: skip
+                  max_steps=40, max_invalid=100, settle_timeout=0)  # fmt: skip
     agent.run("t")
     # what the gate would let through, computed independently of the loop
     allowed: list[str] = []
