@@ -14,6 +14,10 @@ from typing import Any
 import pytest
 
 from deskpilot.xvfb import VirtualDisplay, stop_process
+from tests.integration.conftest import center, wait_until, xdotool
+from tests.integration.conftest import cli as deskpilot
+
+__all__ = ["center", "deskpilot", "wait_until", "xdotool"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -35,17 +39,6 @@ def display() -> Iterator[VirtualDisplay]:
         os.environ.pop("DISPLAY", None)
     else:
         os.environ["DISPLAY"] = previous
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 15, message: str = "") -> Any:
-    """Poll ``condition`` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s: {message}")
 
 
 @pytest.fixture
@@ -79,21 +72,3 @@ def demo_app(
     time.sleep(0.3)  # the window manager's first placement
     read.path = state  # type: ignore[attr-defined]
     return read
-
-
-def deskpilot(*args: str, env: dict[str, str] | None = None, timeout: float = 90
-              ) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    """The real command line, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "deskpilot", *args], capture_output=True,
-                          text=True, timeout=timeout, env=env or dict(os.environ))  # fmt: skip
-
-
-def center(rect: list[int]) -> tuple[int, int]:
-    """The centre of an [x, y, w, h] rectangle."""
-    x, y, w, h = rect
-    return x + w // 2, y + h // 2
-
-
-def xdotool(*args: str) -> str:
-    """Run xdotool on the test display (as a person's input would arrive: through XTEST)."""
-    return subprocess.run(["xdotool", *args], check=True, capture_output=True, text=True).stdout
