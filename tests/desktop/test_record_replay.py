@@ -21,14 +21,17 @@ def record_demo(display: VirtualDisplay, state: dict[str, Any], out: Path) -> st
     recorder = subprocess.Popen([sys.executable, "-m", "deskpilot", "record", str(out)],
                                 env=display.env(), stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
-        wait_until(lambda: recorder.poll() is None and time.sleep(1.0) is None, message="recorder")
+        assert recorder.stderr is not None
+        ready = recorder.stderr.readline()  # printed once the listeners are running
+        assert ready.startswith("recording"), ready
         xdotool("mousemove", *map(str, center(state["widgets"]["name"])), "click", "1")
         time.sleep(0.2)
         xdotool("type", "--delay", "20", "Ada")
         xdotool("mousemove", *map(str, center(state["widgets"]["save"])), "click", "1")
         time.sleep(0.3)
         xdotool("key", "ctrl+alt+r")
-        _, stderr = recorder.communicate(timeout=15)
+        _, rest = recorder.communicate(timeout=15)
+        stderr = ready + rest
     finally:
         if recorder.poll() is None:
             recorder.kill()
