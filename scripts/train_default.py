@@ -85,7 +85,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261128, help="the test folder's seed")
     parser.add_argument("--checkpoint-every", type=int, default=50)
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument(
+        "--export", type=Path, help="write a genai folder from the checkpoint, then stop"
+    )
+    parser.add_argument("--precision", default="int4", choices=["int4", "int8", "fp32"])
     args = parser.parse_args()
+    if args.export:
+        state = torch.load(args.out / "checkpoint.pt", weights_only=False)
+        FAMILY.build(args.export, args.seed, args.precision, state_dict=state["model"])
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     random.seed(args.seed)
     torch.manual_seed(args.seed)

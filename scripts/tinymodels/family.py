@@ -39,13 +39,17 @@ class TinyFamily:
         return f"<bos>{o}user\nTask: click Save\n{self.chat.image_tag}\nNext action:{c}\n{o}model\n"
 
     def build(
-        self, folder: Path, seed: int, precision: str = "int4", quantize_vision: bool = True
-    ) -> None:
-        """Write a complete genai model folder (``folder`` must not exist yet)."""
+        self, folder: Path, seed: int, precision: str = "int4", quantize_vision: bool = True,
+        state_dict: dict[str, Any] | None = None,
+    ) -> None:  # fmt: skip
+        """Write a complete genai model folder (``folder`` must not exist yet); with
+        ``state_dict``, from trained weights instead of the seed's random ones."""
         with tempfile.TemporaryDirectory(prefix=f"tiny-{self.model_type}-") as tmp:
             work = Path(tmp)
-            with step(f"{self.name}: tokenizer + random HF model"):
+            with step(f"{self.name}: tokenizer + HF model"):
                 tokenizer, model = self.hf_model(seed)
+                if state_dict is not None:
+                    model.load_state_dict(state_dict)
                 hf_dir = work / "hf"
                 model.save_pretrained(hf_dir)
                 text.write_tokenizer_files(tokenizer, hf_dir, self.chat)
