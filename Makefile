@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := xvfb xauth x11-utils xdotool xclip wmctrl x11-xserver-utils xterm x11-apps \
 	l3afpad jwm bubblewrap
 
-.PHONY: deps install demo test lint bench clean
+.PHONY: deps install demo test lint bench clean default-model
 
 deps:  ## Debian packages: a virtual X display, a window manager and the apps the tests drive
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -34,6 +34,10 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+default-model: install  ## rebuild the embedded default model: data -> train -> export -> eval (~2 h)
+	$(PY) -m pip install -q -e '.[build]'
+	$(PY) scripts/build_default_model.py
 
 bench: install
 	$(PY) benchmarks/bench_toolkit.py

@@ -1,17 +1,24 @@
-"""Training prototype for the embedded default model (issue 4): data engine -> genai's own token ids
-and pixels -> a gemma4_unified model in PyTorch, loss on the answer tokens only. Resumable and seeded,
-with progress and a JSONL log. Export and shipping are not done yet.
+"""Train the embedded default model (issue 4): data engine -> genai's own token ids and pixels -> the
+deskpilot-default gemma4_unified model in PyTorch. Resumable, seeded, with progress and a JSONL log.
 
-    python scripts/train_default.py --out runs/train/proto --steps 200 [--resume]
+    python scripts/train_default.py --out runs/default --minutes 100 [--resume]
+    python scripts/train_default.py --out runs/default --export FOLDER [--precision int4|fp32]
 
-Inputs are made by onnxruntime-genai's processor from the test model folder built from the same seed
-(same tokenizer), so training sees exactly the ids and pixels that inference will produce.
+Inputs are made by onnxruntime-genai's processor from a folder with the same tokenizer, in the
+compact prompt the shipped folder asks for, so training sees exactly the ids and pixels inference
+will produce. Three things make grounding learnable on a CPU budget:
+- coordinates are single tokens (one per integer 0-1000), trained with soft labels spread over the
+  values that land inside the target, so "close" is rewarded and the readout is one choice;
+- an auxiliary loss on every image token ("is this patch on the target?") from the last hidden
+  state: dense supervision, dropped at export (a training-only linear head);
+- the task comes before the image, so image tokens can attend to it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 import time
@@ -20,25 +27,28 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tinymodels.gemma4_unified import FAMILY
+from tinymodels.default_model import FAMILY, build
 
-from deskpilot.agent.prompt import tools_prompt
 from deskpilot.coords import CoordinateSpace
 from deskpilot.data.dataset import synthetic_samples
 from deskpilot.data.tasks import Sample
 from deskpilot.policies import PolicyGate, load_policy
 from deskpilot.runtime.base import ModelRequest
 from deskpilot.runtime.families import family_for
-from deskpilot.runtime.prompting import system_text, user_text
+from deskpilot.runtime.prompting import render_prompt
 from deskpilot.screen import Frame
 from deskpilot.tools import ToolRegistry
 
-FOLDER = Path(__file__).resolve().parents[1] / "tests" / "models" / "gemma4_unified-tiny"
 IGNORE = -100
+READ_LAYER = 2  # the layer whose image tokens learn to "read" their labels (through the LM head)
+PATCH = 48
+WEIGHTS = {"click": 6, "double_click": 1, "right_click": 1, "type": 2, "key": 1, "scroll": 1,
+           "done": 1, "not_found": 1.5}  # fmt: skip
+DATA_VERSION = "synthetic-v1"  # deskpilot.data generator as of this commit, split "train"
 
 
 class Encoder:
-    """Sample -> (input ids, labels, image kwargs), through genai's processor and tokenizer."""
+    """Sample -> tensors, through genai's processor and tokenizer (what inference sends)."""
 
     def __init__(self, folder: Path) -> None:
         import onnxruntime_genai as og
@@ -50,89 +60,266 @@ class Encoder:
         self.family = family_for("gemma4_unified")
         registry = ToolRegistry()
         gate = PolicyGate(load_policy(), registry)
-        enabled = [n for n in registry.names() if gate.may_allow(n)]
-        self.schema = registry.call_schema(enabled)
-        self.tools = tools_prompt(registry, enabled)
+        self.schema = registry.call_schema([n for n in registry.names() if gate.may_allow(n)])
         self.end = list(self.tokenizer.encode("<turn|>"))
+        self.numbers = {n: self._single(str(n)) for n in range(1001)}
+        self.vocab = 0  # set by the trainer: the model's vocabulary size
 
-    def encode(self, sample: Sample) -> tuple[Any, Any, dict[str, Any]]:
+    def _single(self, text: str) -> int:
+        ids = list(self.tokenizer.encode(text))
+        if len(ids) != 1:
+            raise SystemExit(f"the tokenizer has no single token for {text!r}: {ids}")
+        return int(ids[0])
+
+    def encode(self, sample: Sample) -> dict[str, Any]:
         import torch
 
         frame = Frame.from_image(sample.image)
         request = ModelRequest(task=sample.task, frame=frame, history=sample.history,
-                               tool_schema=self.schema, tool_prompt=self.tools)  # fmt: skip
-        space = CoordinateSpace.normalized()
-        prompt = self.family.render(system_text(request, space),
-                                    user_text(request, self.family.image_tag))  # fmt: skip
+                               tool_schema=self.schema, tool_prompt="")  # fmt: skip
+        prompt = render_prompt(self.family, request, CoordinateSpace.normalized(), "compact")
         inputs = self.processor(prompt, images=self.og.Images.open_bytes(frame.png_bytes()))
         prompt_ids = inputs["input_ids"].as_numpy().astype("int64")[0].tolist()
         answer = json.dumps(sample.target, separators=(",", ":"), ensure_ascii=False)
-        answer_ids = list(self.tokenizer.encode(answer)) + self.end
-        ids = torch.tensor([prompt_ids + answer_ids])
-        labels = torch.tensor([[IGNORE] * len(prompt_ids) + answer_ids])
-        return ids, labels, FAMILY.hf_image_kwargs(inputs)
+        answer_ids = [int(i) for i in self.tokenizer.encode(answer)] + self.end
+        ids = prompt_ids + answer_ids
+        positions = inputs["pixel_position_ids"].as_numpy()[0]
+        valid = positions[(positions != -1).all(axis=-1)]
+        item: dict[str, Any] = {
+            "ids": torch.tensor([ids]),
+            "labels": torch.tensor([[IGNORE] * len(prompt_ids) + answer_ids]),
+            "pixel_values": torch.from_numpy(inputs["pixel_values"].as_numpy()),
+            "image_position_ids": torch.from_numpy(inputs["pixel_position_ids"].as_numpy()),
+            "soft": [],  # (position in ids, target distribution over 0..1000)
+            "patches": None,  # 0/1 per image token: is the patch on the target?
+        }
+        if sample.box is not None and "x" in sample.target["arguments"]:
+            width, height = frame.width, frame.height
+            cols, rows = int(valid[:, 0].max()) + 1, int(valid[:, 1].max()) + 1
+            x0, y0, x1, y1 = sample.box
+            sx, sy = cols * PATCH / width, rows * PATCH / height
+            on = [(x0 * sx < (c + 1) * PATCH and x1 * sx > c * PATCH
+                   and y0 * sy < (r + 1) * PATCH and y1 * sy > r * PATCH) for c, r in valid]  # fmt: skip
+            item["patches"] = torch.tensor(on, dtype=torch.float32)
+            spans = (
+                (x0 * 1000 / width, x1 * 1000 / width),
+                (y0 * 1000 / height, y1 * 1000 / height),
+            )
+            number_ids = set(self.numbers.values())
+            found = [i for i, t in enumerate(answer_ids) if t in number_ids][:2]
+            for axis, index in enumerate(found):
+                item["soft"].append((len(prompt_ids) + index, soft_target(*spans[axis])))
+        elif sample.kind == "not_found":  # nothing on the screen is the target
+            item["patches"] = torch.zeros(len(valid))
+        item["reading"] = self.reading(sample, valid, frame.width, frame.height)
+        return item
+
+    def reading(self, sample: Sample, valid: Any, width: int, height: int) -> Any:
+        """Per image token, which label tokens are drawn in that patch (rows sum to 1; rows of
+        patches without a label are zero): what the patch should "read"."""
+        import torch
+
+        cols, rows = int(valid[:, 0].max()) + 1, int(valid[:, 1].max()) + 1
+        sx, sy = cols * PATCH / width, rows * PATCH / height
+        index = {(int(c), int(r)): i for i, (c, r) in enumerate(valid)}
+        target = torch.zeros(len(valid), self.vocab)
+        for element in sample.elements:
+            x0, y0, x1, y1 = element.text_box or element.box
+            tokens = [int(t) for t in self.tokenizer.encode(" " + element.label)]
+            for c in range(int(x0 * sx) // PATCH, min(cols - 1, int(x1 * sx) // PATCH) + 1):
+                for r in range(int(y0 * sy) // PATCH, min(rows - 1, int(y1 * sy) // PATCH) + 1):
+                    overlap_x = min(x1 * sx, (c + 1) * PATCH) - max(x0 * sx, c * PATCH)
+                    overlap_y = min(y1 * sy, (r + 1) * PATCH) - max(y0 * sy, r * PATCH)
+                    if min(overlap_x, overlap_y) >= 8 and (c, r) in index:
+                        target[index[(c, r)], tokens] += 1.0 / len(tokens)
+        sums = target.sum(dim=1, keepdim=True)
+        return torch.where(sums > 0, target / sums.clamp(min=1e-9), target)
+
+
+def soft_target(low: float, high: float) -> Any:
+    """A distribution over 0..1000 on the values inside [low, high], peaked at the centre."""
+    import torch
+
+    values = torch.arange(1001, dtype=torch.float32)
+    centre, sigma = (low + high) / 2, max((high - low) / 4, 1.0)
+    weights = torch.exp(-0.5 * ((values - centre) / sigma) ** 2)
+    inside = (values >= math.ceil(low)) & (values <= math.floor(high))
+    if inside.any():
+        weights = weights * inside
+    return weights / weights.sum()
+
+
+def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any) -> dict[str, Any]:
+    """Answer cross-entropy (soft at coordinates), the patch loss, and whether x and y landed."""
+    import torch
+    import torch.nn.functional as F
+
+    out = model(input_ids=item["ids"], pixel_values=item["pixel_values"],
+                image_position_ids=item["image_position_ids"], output_hidden_states=True)  # fmt: skip
+    logits = out.logits[0, :-1]
+    labels = item["labels"][0, 1:]
+    per_token = F.cross_entropy(logits, labels, ignore_index=IGNORE, reduction="none")
+    mask = labels != IGNORE
+    hits = []
+    for position, target in item["soft"]:
+        row = F.log_softmax(logits[position - 1], dim=-1)
+        per_token[position - 1] = -(row[number_ids] * target).sum()
+        chosen = int(logits[position - 1].argmax())
+        hits.append(
+            chosen in number_ids.tolist() and float(target[number_ids.tolist().index(chosen)]) > 0
+        )
+    answer = per_token[mask].mean()
+    patch = torch.zeros(())
+    if item["patches"] is not None:
+        image = item["ids"][0] == model.config.image_token_id
+        scores = head(out.hidden_states[-1][0, image]).squeeze(-1)
+        patch = F.binary_cross_entropy_with_logits(
+            scores, item["patches"], pos_weight=torch.tensor(8.0)
+        )
+    read = torch.zeros(())
+    reading = item["reading"]
+    rows = reading.sum(dim=1) > 0
+    if rows.any():
+        image = item["ids"][0] == model.config.image_token_id
+        inner = model.model.language_model
+        hidden = inner.norm(out.hidden_states[READ_LAYER][0, image][rows])
+        read = -(F.log_softmax(model.lm_head(hidden), dim=-1) * reading[rows]).sum(dim=1).mean()
+    return {"answer": answer, "patch": patch, "read": read, "hits": hits}
+
+
+def tokenizer_folder(out: Path, seed: int) -> Path:
+    """A folder with the model's tokenizer and processor (random weights), for encoding."""
+    folder = out / "encoder-folder"
+    if not (folder / "genai_config.json").exists():
+        FAMILY.build(folder, seed, "int4")
+    return folder
 
 
 def main() -> None:
-    """Train; write checkpoints and a log."""
+    """Train until --minutes or --steps; write checkpoints, a log and the card facts."""
     import torch
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=20261128, help="the test folder's seed")
-    parser.add_argument("--checkpoint-every", type=int, default=50)
+    parser.add_argument("--steps", type=int, default=100_000, help="optimizer updates at most")
+    parser.add_argument(
+        "--minutes", type=float, default=100.0, help="wall-clock budget of this run"
+    )
+    parser.add_argument(
+        "--schedule-steps", type=int, default=6000, help="updates the LR decays over"
+    )
+    parser.add_argument("--batch", type=int, default=4, help="samples per update (accumulated)")
+    parser.add_argument("--lr", type=float, default=1.5e-3)
+    parser.add_argument("--patch-weight", type=float, default=0.5)
+    parser.add_argument("--read-weight", type=float, default=1.0)
+    parser.add_argument("--pseudo", type=float, default=0.1, help="share of made-up label words")
+    parser.add_argument("--phase", default="a", help="a new phase draws a new data stream")
+    parser.add_argument("--forms", type=float, default=0.0, help="share of simple form screens")
+    parser.add_argument("--weights", default="", help='task weights as JSON, e.g. {"type": 4}')
+    parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument("--checkpoint-every", type=int, default=100)
     parser.add_argument("--resume", action="store_true")
     parser.add_argument(
         "--export", type=Path, help="write a genai folder from the checkpoint, then stop"
     )
     parser.add_argument("--precision", default="int4", choices=["int4", "int8", "fp32"])
     args = parser.parse_args()
+    checkpoint = args.out / "checkpoint.pt"
     if args.export:
-        state = torch.load(args.out / "checkpoint.pt", weights_only=False)
-        FAMILY.build(args.export, args.seed, args.precision, state_dict=state["model"])
+        state = torch.load(checkpoint, weights_only=False)
+        card = {"data": DATA_VERSION, "seed": args.seed, "updates": state["step"],
+                "samples": state["samples"], "train_seconds": round(state["seconds"]),
+                "precision": args.precision}  # fmt: skip
+        build(args.export, args.seed, args.precision, state["model"], card)
         return
     args.out.mkdir(parents=True, exist_ok=True)
     random.seed(args.seed)
     torch.manual_seed(args.seed)
+    torch.set_num_threads(2)
     _, model = FAMILY.hf_model(args.seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr)
-    start = 0
-    checkpoint = args.out / "checkpoint.pt"
+    # A unit-scale 2-D position embedding: at 0.02 it is ~2% of the patch signal.
+    with torch.no_grad():
+        model.model.embed_vision.pos_embedding.normal_(0.0, 1.0)
+    head = torch.nn.Linear(model.config.text_config.hidden_size, 1)
+    params = list(model.parameters()) + list(head.parameters())
+    optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    step, samples_seen, seconds = 0, 0, 0.0
+    phases: dict[str, int] = {}  # samples drawn from each phase's data stream
     if args.resume and checkpoint.exists():
         state = torch.load(checkpoint, weights_only=False)
         model.load_state_dict(state["model"])
+        head.load_state_dict(state["head"])
         optimizer.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["rng"])
-        start = state["step"]
-    encoder = Encoder(FOLDER)
-    samples = synthetic_samples(args.steps * 2, "train", seed=args.seed)
-    for _ in range(start):  # the same data order after a resume
-        next(samples)
+        step, samples_seen, seconds = state["step"], state["samples"], state["seconds"]
+        phases = state.get("phases", {})
+    encoder = Encoder(tokenizer_folder(args.out, args.seed))
+    encoder.vocab = model.config.text_config.vocab_size
+    number_ids = torch.tensor([encoder.numbers[n] for n in range(1001)])
+    phase_seed = args.seed if args.phase == "a" else args.seed + sum(map(ord, args.phase))
+    weights = {**WEIGHTS, **json.loads(args.weights or "{}")}
+    data = synthetic_samples(10**7, "train", seed=phase_seed, weights=weights, pseudo=args.pseudo,
+                             forms=args.forms)  # fmt: skip
+    for _ in range(phases.get(args.phase, 0)):  # the same data order after a resume
+        next(data)
+
+    def rate(update: int) -> float:
+        warm = min(1.0, (update + 1) / 100)
+        progress = min(1.0, update / args.schedule_steps)
+        return args.lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    def save() -> None:
+        state = {"model": model.state_dict(), "head": head.state_dict(),
+                 "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state(),
+                 "step": step, "samples": samples_seen, "seconds": seconds,
+                 "phases": phases}  # fmt: skip
+        torch.save(state, checkpoint.with_suffix(".tmp"))
+        checkpoint.with_suffix(".tmp").replace(checkpoint)
+
     model.train()
     log = (args.out / "train.jsonl").open("a")
-    columns = [TextColumn("step {task.completed}/{task.total}"), BarColumn(),
-               TextColumn("loss {task.fields[loss]:.3f}"), TimeRemainingColumn()]  # fmt: skip
-    started = time.perf_counter()
+    columns = [TextColumn("update {task.completed}"), BarColumn(), TextColumn("{task.fields[info]}"),
+               TimeElapsedColumn()]  # fmt: skip
+    started, window = time.perf_counter(), []
+    base_seconds = seconds
     with Progress(*columns) as progress:
-        job = progress.add_task("train", total=args.steps, completed=start, loss=float("nan"))
-        for step in range(start, args.steps):
-            ids, labels, images = encoder.encode(next(samples))
-            loss = model(input_ids=ids, labels=labels, **images).loss
+        job = progress.add_task("train", total=args.steps, completed=step, info="")
+        while step < args.steps and time.perf_counter() - started < args.minutes * 60:
+            for group in optimizer.param_groups:
+                group["lr"] = rate(step)
+            totals = {"answer": 0.0, "patch": 0.0, "read": 0.0}
+            hits: list[bool] = []
             optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            for _ in range(args.batch):
+                item = encoder.encode(next(data))
+                samples_seen += 1
+                phases[args.phase] = phases.get(args.phase, 0) + 1
+                parts = losses(model, head, item, number_ids)
+                loss = (parts["answer"] + args.patch_weight * parts["patch"]
+                        + args.read_weight * parts["read"]) / args.batch  # fmt: skip
+                loss.backward()
+                totals["answer"] += float(parts["answer"].detach()) / args.batch
+                totals["patch"] += float(parts["patch"].detach()) / args.batch
+                totals["read"] += float(parts["read"].detach()) / args.batch
+                hits.extend(parts["hits"])
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
-            elapsed = time.perf_counter() - started
-            log.write(json.dumps({"step": step + 1, "loss": float(loss.detach()), "seconds": round(elapsed, 2),
-                                  "tokens": int(ids.shape[1])}) + "\n")  # fmt: skip
+            step += 1
+            seconds = base_seconds + time.perf_counter() - started
+            window = (window + hits)[-400:]
+            record = {"step": step, "samples": samples_seen, "seconds": round(seconds, 1),
+                      "lr": rate(step - 1), **{k: round(v, 4) for k, v in totals.items()},
+                      "coord_hit": round(sum(window) / max(len(window), 1), 3)}  # fmt: skip
+            log.write(json.dumps(record) + "\n")
             log.flush()
-            progress.update(job, advance=1, loss=float(loss.detach()))
-            if (step + 1) % args.checkpoint_every == 0 or step + 1 == args.steps:
-                torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                            "rng": torch.get_rng_state(), "step": step + 1}, checkpoint)  # fmt: skip
+            info = (f"answer {totals['answer']:.3f} patch {totals['patch']:.3f} "
+                    f"read {totals['read']:.3f} "
+                    f"coord-hit {record['coord_hit']:.2f} ({samples_seen} samples)")  # fmt: skip
+            progress.update(job, advance=1, info=info)
+            if step % args.checkpoint_every == 0:
+                save()
+    save()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 from pathlib import Path
@@ -20,14 +21,17 @@ out = Console()
 
 @model_app.command("info")
 def model_info(
-    path: Annotated[Path, typer.Argument(help="An onnxruntime-genai model folder.")],
+    path: Annotated[
+        Path | None, typer.Argument(help="A genai model folder (default: the embedded one).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print a model folder's type, size, quantization, coordinate space and image-token budget."""
     from deskpilot.runtime.folder import ModelFolder
+    from deskpilot.runtime.loader import default_model_folder
 
     with usage_errors():
-        info = ModelFolder.open(path).info()
+        info = ModelFolder.open(path or default_model_folder()).info()
     if as_json:
         typer.echo(json.dumps(info, indent=2))
         return
@@ -99,14 +103,19 @@ def synthetic_screen(width: int = 1280, height: int = 800) -> Image.Image:
 
 @model_app.command("eval")
 def model_eval(
-    path: Annotated[Path | None, typer.Argument(help="A model folder (default: embedded).")] = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Model folders, compared side by side (default: the embedded one)."),
+    ] = None,
     suite: Annotated[
         list[str] | None, typer.Option(help="synthetic, unseen and/or tk (default: all).")
     ] = None,
     screens: Annotated[int, typer.Option(help="Screens per suite (4 tasks each).")] = 25,
+    as_json: Annotated[
+        Path | None, typer.Option("--json", help="Also write the rows here.")
+    ] = None,
 ) -> None:
-    """Run the held-out grounding suites and print one table."""
-    import contextlib
+    """Run the held-out grounding suites and print one table (one row per model and suite)."""
     import functools
     import os
 
@@ -120,21 +129,37 @@ def model_eval(
     unknown = sorted(set(chosen) - set(SUITES))
     if unknown:
         raise typer.BadParameter(f"unknown suite(s) {unknown}; choose from {', '.join(SUITES)}")
+    specs: list[str | None] = [str(p) for p in paths] if paths else [None]
     with usage_errors():
-        model = load_model(str(path) if path else None)
-    table = Table(title=f"deskpilot model eval {path or '(embedded)'}")
+        models = [load_model(spec) for spec in specs]
+    title = ", ".join(spec or "(embedded)" for spec in specs)
+    table = Table(title=f"deskpilot model eval {title}")
     rows = []
     with contextlib.ExitStack() as stack, Progress(console=out) as progress:
         for name in chosen:
             if name == "tk" and not os.environ.get("DISPLAY"):
                 with usage_errors():
                     os.environ["DISPLAY"] = stack.enter_context(VirtualDisplay(1008, 624)).display
-            job = progress.add_task(name, total=screens * 4)
-            advance = functools.partial(progress.advance, job)
-            result = evaluate(model, name, suite_samples(name, screens), advance)
-            rows.append(result.row())
+            for spec, model in zip(specs, models, strict=True):
+                job = progress.add_task(f"{name} {spec or '(embedded)'}", total=screens * 4)
+                advance = functools.partial(progress.advance, job)
+                result = evaluate(model, name, suite_samples(name, screens), advance)
+                rows.append({"model": _short(spec), **result.row()})
     for column in rows[0]:
         table.add_column(column)
     for row in rows:
         table.add_row(*row.values())
     out.print(table)
+    if as_json:
+        as_json.write_text(json.dumps(rows, indent=2) + "\n")
+
+
+def _short(spec: str | None) -> str:
+    """A model's name in the table: the folder name, with its quantization."""
+    if spec is None:
+        return "embedded"
+    from deskpilot.runtime.folder import ModelFolder
+
+    with contextlib.suppress(Exception):
+        return f"{Path(spec).name} ({ModelFolder.open(spec).quantization()})"
+    return Path(spec).name

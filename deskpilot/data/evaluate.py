@@ -1,12 +1,15 @@
 """The grounding eval: a model against held-out suites, one table.
 
 Suites: ``synthetic`` (new layouts, training vocabulary), ``unseen`` (labels never in training),
-``tk`` (real Tk windows on the current display). Rows: tool-call validity, action-type accuracy,
+``tk`` (real Tk windows on the current display), ``edge`` (dark theme, a tiny and a huge screen, a
+very long and an empty instruction). Rows: tool-call validity, action-type accuracy,
 click-inside-target rate, false clicks on "not on the screen" tasks, p50 / p95 step latency, peak RSS.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import random
 import statistics
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +26,12 @@ from deskpilot.runtime.genai import peak_rss_mb
 from deskpilot.screen import Frame
 from deskpilot.tools.registry import ToolRegistry
 
-SUITES = ("synthetic", "unseen", "tk")
+SUITES = ("synthetic", "unseen", "tk", "edge")
+LONG_TAIL = (
+    "in the window that is open in front of you right now, and please make sure that it is really "
+    "the element with exactly this label and not some other element that merely looks similar to "
+    "it, because clicking the wrong element could change settings that nobody asked to change"
+)
 EVAL_SEED = 10_000  # far from any training seed
 
 
@@ -67,16 +75,48 @@ def suite_samples(name: str, screens: int) -> Iterator[Sample]:
     elif name == "unseen":
         yield from synthetic_samples(screens, "heldout", seed=EVAL_SEED)
     elif name == "tk":
-        import random
-
         from deskpilot.data.tkscreens import tk_screens
 
         rng = random.Random(EVAL_SEED)
         vocab = Vocabulary("heldout", rng)
         for screen in tk_screens(screens, "heldout", EVAL_SEED):
             yield from random_samples(screen, rng, vocab, 4)
+    elif name == "edge":
+        yield from edge_samples(screens)
     else:
         raise ValueError(f"unknown suite {name!r}; suites: {', '.join(SUITES)}")
+
+
+def _scaled(sample: Sample, factor: float) -> Sample:
+    width, height = sample.image.size
+    size = (round(width * factor), round(height * factor))
+    box = None
+    if sample.box:
+        x0, y0, x1, y1 = (round(v * factor) for v in sample.box)
+        box = (x0, y0, x1, y1)
+    return dataclasses.replace(sample, image=sample.image.resize(size), box=box)
+
+
+def edge_samples(screens: int) -> Iterator[Sample]:
+    """Four hard cases per screen: a click on a dark screen, the same click on a tiny (0.5x) and a
+    huge (2x) screen, then a very long instruction or, every other screen, an empty one (which
+    must not produce a click: it counts with the not-found tasks)."""
+    from deskpilot.data.screens import draw_screen
+
+    rng = random.Random(f"edge-{EVAL_SEED}")
+    vocab = Vocabulary("train", rng)
+    for index in range(screens):
+        dark = draw_screen(rng, vocab, (1008, 624), dark=True)
+        yield random_samples(dark, rng, vocab, 1, {"click": 1})[0]
+        light = draw_screen(rng, vocab, (1008, 624), dark=False)
+        click = random_samples(light, rng, vocab, 1, {"click": 1})[0]
+        yield _scaled(click, 0.5)
+        yield _scaled(click, 2.0)
+        if index % 2:
+            yield dataclasses.replace(click, task="", kind="not_found", box=None,
+                                      target={"name": "fail", "arguments": {"reason": "no task"}})  # fmt: skip
+        else:
+            yield dataclasses.replace(click, task=f"{click.task} {LONG_TAIL}")
 
 
 def _lands_in(points: tuple[tuple[int, int], ...], model: Model, frame: Frame,

@@ -30,6 +30,7 @@ class Element:
     label: str
     box: Box  # x0, y0, x1, y1 in pixels: the area a click must land in
     window: str
+    text_box: Box | None = None  # where the label is drawn, when it is not inside ``box``
 
 
 @dataclass(kw_only=True)
@@ -160,6 +161,11 @@ class _Painter:
         return (x, y, x + w, y + h), w
 
 
+def _text_box(kind: str, box: Box, width: int) -> Box | None:
+    """A field's label is drawn left of its box (``width`` spans both); others inside their box."""
+    return (box[2] - width, box[1], box[0], box[3]) if kind == "field" else None
+
+
 def _window(screen: Screen, painter: _Painter, vocab: Vocabulary, box: Box, used: set[str]) -> None:
     t, rng, draw = painter.theme, painter.rng, painter.draw
     x0, y0, x1, y1 = box
@@ -182,7 +188,8 @@ def _window(screen: Screen, painter: _Painter, vocab: Vocabulary, box: Box, used
             if fitted is None:
                 break
             ebox, w = fitted
-            screen.elements.append(Element(kind=kind, label=label, box=ebox, window=title))
+            screen.elements.append(Element(kind=kind, label=label, box=ebox, window=title,
+                                           text_box=_text_box(kind, ebox, w)))  # fmt: skip
             left, height = left + w + gap, max(height, ebox[3] - ebox[1])
         return height
 
@@ -222,7 +229,8 @@ def _window(screen: Screen, painter: _Painter, vocab: Vocabulary, box: Box, used
                 break
             continue
         ebox, w = fitted
-        screen.elements.append(Element(kind=kind, label=label, box=ebox, window=title))
+        screen.elements.append(Element(kind=kind, label=label, box=ebox, window=title,
+                                       text_box=_text_box(kind, ebox, w)))  # fmt: skip
         x += w + rng.randint(12, 40)
         row_h = max(row_h, ebox[3] - ebox[1])
 
@@ -261,4 +269,45 @@ def draw_screen(
         x0 = rng.randint(0, width - w) if windows == 1 else (0 if index == 0 else width - w)
         y0 = rng.randint(0, height - h)
         _window(screen, painter, vocab, (x0, y0, x0 + w - 1, y0 + h - 1), used)
+    return screen
+
+
+def draw_form(
+    rng: random.Random, vocab: Vocabulary, size: tuple[int, int] = (1008, 624),
+    dark: bool | None = None,
+) -> Screen:  # fmt: skip
+    """A simple dialog: a title bar, a line of text, one to three labelled fields stacked, and one
+    to three buttons in a row (the easy end of the curriculum; real forms look like this)."""
+    dark = rng.random() < 0.3 if dark is None else dark
+    theme = make_theme(rng, dark)
+    screen = Screen(image=Image.new("RGB", size, theme.desktop), dark=dark)
+    painter = _Painter(screen.image, theme, rng, rng.randint(11, 16))
+    width, height = size
+    w = rng.randint(int(width * 0.3), int(width * 0.6))
+    h = rng.randint(int(height * 0.3), int(height * 0.55))
+    x0, y0 = rng.randint(0, width - w), rng.randint(0, height - h)
+    used: set[str] = set()
+    title, bar = _unique(vocab, used), painter.size * 2
+    painter.draw.rectangle((x0, y0, x0 + w, y0 + h), fill=theme.window, outline=theme.border)
+    painter.draw.rectangle((x0, y0, x0 + w, y0 + bar), fill=theme.title)
+    painter.text((x0 + 8, y0 + 3), title, theme.title_text)
+    y = y0 + bar + 12
+    if rng.random() < 0.7:  # a line of plain text, not nameable
+        painter.text((x0 + 16, y), " ".join(vocab.word() for _ in range(rng.randint(2, 5))))
+        y += painter.size * 2 + 6
+    for kind, count in (("field", rng.randint(1, 3)), ("button", rng.randint(1, 3))):
+        x = x0 + 16
+        for _ in range(count):
+            label = _unique(vocab, used)
+            fitted = painter.fits(kind, label, x, y, x0 + w - 10)
+            if fitted is None or fitted[0][3] > y0 + h - 6:
+                break
+            box, advance = fitted
+            screen.elements.append(Element(kind=kind, label=label, box=box, window=title,
+                                           text_box=_text_box(kind, box, advance)))  # fmt: skip
+            if kind == "field":
+                y = box[3] + rng.randint(8, 16)
+            else:
+                x = box[2] + rng.randint(10, 30)
+        y += painter.size
     return screen

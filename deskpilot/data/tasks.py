@@ -7,6 +7,7 @@ one sample per step. Instructions naming something not on the screen expect `fai
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ class Sample:
     target: dict[str, Any]
     kind: str
     box: Box | None = None  # where a click must land, in pixels of ``image``
+    elements: tuple[Element, ...] = ()  # everything nameable on the screen (training targets)
 
     def action_type(self) -> str:
         """The tool the right answer calls."""
@@ -142,4 +144,4 @@ def random_samples(screen: Screen, rng: random.Random, vocab: Vocabulary, count:
         if len(out) >= count:
             break
         out.extend(samples_for(screen, rng, vocab, rng.choices(kinds, odds)[0]))
-    return out[:count]
+    return [dataclasses.replace(s, elements=tuple(screen.elements)) for s in out[:count]]

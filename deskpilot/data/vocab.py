@@ -222,14 +222,15 @@ def _split_of(word: str) -> Split:
 class Vocabulary:
     """Draws labels from one split."""
 
-    def __init__(self, split: Split, rng: random.Random) -> None:
+    def __init__(self, split: Split, rng: random.Random, pseudo: float = 0.34) -> None:
         self.split = split
         self.rng = rng
+        self.pseudo = pseudo  # how often a word is a made-up one
         self.words = [w for w in UI_WORDS if _split_of(w) == split]
 
     def word(self) -> str:
-        """One label word: a UI word, or (a third of the time) a pseudo-word of this split."""
-        if self.rng.random() < 0.66:
+        """One label word: a UI word, or (``pseudo`` of the time) a pseudo-word of this split."""
+        if self.rng.random() >= self.pseudo:
             return self.rng.choice(self.words)
         while True:
             candidate = pseudo_word(self.rng)

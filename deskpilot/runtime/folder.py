@@ -10,8 +10,10 @@ from typing import Any
 
 from deskpilot.errors import UsageError
 from deskpilot.runtime.families import Family, family_for
+from deskpilot.runtime.prompting import PROMPT_STYLES
 
 CONFIG_FILE = "genai_config.json"
+DESKPILOT_FILE = "deskpilot.json"  # optional: how deskpilot talks to this folder (its prompt style)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -32,6 +34,7 @@ class ModelFolder:
     config: dict[str, Any]
     family: Family
     processor: dict[str, Any]
+    prompt_style: str = "full"
 
     @classmethod
     def open(cls, path: str | Path) -> ModelFolder:
@@ -59,7 +62,16 @@ class ModelFolder:
         vision = model.get("vision", {})
         processor_file = vision.get("config_filename") if isinstance(vision, dict) else None
         processor = _read_json(folder / processor_file) if processor_file else {}
-        return cls(path=folder, config=config, family=family, processor=processor)
+        style = "full"
+        if (folder / DESKPILOT_FILE).is_file():
+            style = _read_json(folder / DESKPILOT_FILE).get("prompt", "full")
+            if style not in PROMPT_STYLES:
+                raise UsageError(
+                    f"{folder / DESKPILOT_FILE}: unknown prompt style {style!r}; "
+                    f"styles: {', '.join(PROMPT_STYLES)}"
+                )
+        return cls(path=folder, config=config, family=family, processor=processor,
+                   prompt_style=style)  # fmt: skip
 
     @property
     def model_type(self) -> str:
@@ -100,6 +112,7 @@ class ModelFolder:
             "type": self.model_type,
             "size_mb": round(self.size_bytes() / 1e6, 2),
             "quantization": self.quantization(),
+            "prompt_style": self.prompt_style,
             "coordinate_space": self.family.space(1280, 800, self.processor).describe(),
             "image_token_budget": self.image_token_budget(),
             "context_length": model.get("context_length"),

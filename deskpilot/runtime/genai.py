@@ -19,7 +19,7 @@ from deskpilot.coords import CoordinateSpace
 from deskpilot.errors import ModelError, UsageError
 from deskpilot.runtime.base import ModelReply, ModelRequest
 from deskpilot.runtime.folder import ModelFolder
-from deskpilot.runtime.prompting import system_text, user_text
+from deskpilot.runtime.prompting import render_prompt
 from deskpilot.screen import Frame
 from deskpilot.tools.registry import guided_schema
 
@@ -83,9 +83,7 @@ class GenaiModel:
 
     def prompt(self, request: ModelRequest, space: CoordinateSpace) -> str:
         """The full prompt text for one step."""
-        return self.family.render(
-            system_text(request, space), user_text(request, self.family.image_tag)
-        )
+        return render_prompt(self.family, request, space, self.folder.prompt_style)
 
     def _length(self, prompt_tokens: int) -> int:
         """``max_length`` for one step: the prompt plus the answer budget (genai sizes its cache by

@@ -1,12 +1,45 @@
-"""Turn a `--model` spec into a model backend."""
+"""Turn a `--model` spec into a model backend; no spec means the embedded default model."""
 
 from __future__ import annotations
+
+import atexit
+import contextlib
+from importlib import resources
+from pathlib import Path
 
 from deskpilot.errors import UsageError
 from deskpilot.runtime.base import Model
 from deskpilot.runtime.scripted import ScriptedModel
 
 SCRIPT_PREFIX = "script:"
+DEFAULT_MODEL = ("models", "default")  # inside the deskpilot package
+_resources = contextlib.ExitStack()
+atexit.register(_resources.close)
+
+
+def has_default_model() -> bool:
+    """Whether this installation carries the embedded default model."""
+    return resources.files("deskpilot").joinpath(*DEFAULT_MODEL, "genai_config.json").is_file()
+
+
+def default_model_folder() -> Path:
+    """The folder of the embedded default model inside the package (``deskpilot/models/default``,
+    read through importlib.resources).
+
+    Raises:
+        UsageError: This installation has none.
+    """
+    resource = resources.files("deskpilot").joinpath(*DEFAULT_MODEL)
+    if not has_default_model():
+        raise UsageError(
+            "no embedded default model ships with this version: none trained so far grounds well "
+            "enough to be trusted with your mouse (scripts/build_default_model.py ships one only "
+            "when it clears the eval's bar); pass --model FOLDER (an onnxruntime-genai model "
+            "folder) or --model script:PLAN.jsonl"
+        )
+    if isinstance(resource, Path):
+        return resource
+    return _resources.enter_context(resources.as_file(resource))  # e.g. installed as a zip
 
 
 def load_model(spec: str | None) -> Model:
@@ -21,11 +54,6 @@ def load_model(spec: str | None) -> Model:
     """
     if spec is not None and spec.startswith(SCRIPT_PREFIX):
         return ScriptedModel.from_file(spec[len(SCRIPT_PREFIX) :])
-    if spec is None:
-        raise UsageError(
-            "no embedded default model ships with this version yet; "
-            "give a scripted plan with --model script:PLAN.jsonl"
-        )
     from deskpilot.runtime.genai import GenaiModel
 
-    return GenaiModel(spec)
+    return GenaiModel(default_model_folder() if spec is None else spec)

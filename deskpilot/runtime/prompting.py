@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from deskpilot.coords import CoordinateSpace
 from deskpilot.runtime.base import ModelRequest
+from deskpilot.runtime.families import Family
 
 MAX_HISTORY = 8
 
@@ -21,6 +22,22 @@ def system_text(request: ModelRequest, space: CoordinateSpace) -> str:
         "Call done when the task is complete, fail if it cannot be done.\n"
         f"Tools:\n{request.tool_prompt}"
     )
+
+
+PROMPT_STYLES = ("full", "compact")
+
+
+def compact_system_text(space: CoordinateSpace) -> str:
+    """The short instructions of a model trained on deskpilot's own tool set (the embedded default):
+    no tool list, since its tools are known to it and constrained decoding enforces the schema."""
+    return f"Answer with one JSON tool call. Coordinates are {space.describe()}."
+
+
+def render_prompt(family: Family, request: ModelRequest, space: CoordinateSpace,
+                  style: str = "full") -> str:  # fmt: skip
+    """The whole prompt of one step for ``family``, in a folder's prompt ``style``."""
+    system = compact_system_text(space) if style == "compact" else system_text(request, space)
+    return family.render(system, user_text(request, family.image_tag))
 
 
 def history_text(request: ModelRequest, limit: int = MAX_HISTORY) -> str:

@@ -39,8 +39,11 @@ class Geometry:
     initializer_range: float = 0.02
 
 
-def hf_model(seed: int) -> tuple[Any, Any]:
-    """(tokenizer, Gemma4UnifiedForConditionalGeneration) for a seed; same seed, same weights."""
+def hf_model(
+    seed: int, geometry: Geometry | None = None, number_tokens: bool = False
+) -> tuple[Any, Any]:
+    """(tokenizer, Gemma4UnifiedForConditionalGeneration) for a seed; same seed, same weights.
+    ``number_tokens`` gives every integer 0-1000 its own token (the default model's coordinates)."""
     import torch
     from transformers import (
         Gemma4UnifiedConfig,
@@ -49,8 +52,8 @@ def hf_model(seed: int) -> tuple[Any, Any]:
         Gemma4UnifiedVisionConfig,
     )
 
-    g = Geometry()
-    tokenizer = text.train_tokenizer(seed, g.vocab_size, text.GEMMA4)
+    g = geometry or Geometry()
+    tokenizer = text.train_tokenizer(seed, g.vocab_size, text.GEMMA4, number_tokens=number_tokens)
     ids = text.token_ids(tokenizer, text.GEMMA4)
     text_config = Gemma4UnifiedTextConfig(
         vocab_size=tokenizer.get_vocab_size(),

@@ -191,8 +191,15 @@ def corpus(seed: int, chat: ChatFormat, lines: int = 6000) -> list[str]:
     return out
 
 
-def train_tokenizer(seed: int, vocab_size: int, chat: ChatFormat) -> Any:
-    """Train the byte-level BPE, drop every merge that would join a digit, add bos on encode."""
+NUMBER_TOKENS = range(10, 1001)  # 0-9 are byte tokens already
+
+
+def train_tokenizer(
+    seed: int, vocab_size: int, chat: ChatFormat, number_tokens: bool = False
+) -> Any:
+    """Train the byte-level BPE, drop every merge that would join a digit, add bos on encode.
+    With ``number_tokens`` every integer 0-1000 is one token (coordinates as one choice each,
+    like PaliGemma's location tokens); longer numbers split leftmost-longest."""
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
     from tokenizers.trainers import BpeTrainer
 
@@ -227,6 +234,8 @@ def train_tokenizer(seed: int, vocab_size: int, chat: ChatFormat) -> Any:
     rebuilt.add_special_tokens(
         [AddedToken(t, special=True, normalized=False) for t in chat.special_tokens]
     )
+    if number_tokens:
+        rebuilt.add_tokens([AddedToken(str(n), normalized=False) for n in NUMBER_TOKENS])
     bos = new_vocab["<bos>"]
     rebuilt.post_processor = processors.TemplateProcessing(
         single="<bos> $A", pair="<bos> $A $B", special_tokens=[("<bos>", bos)]

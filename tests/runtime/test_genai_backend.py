@@ -160,3 +160,26 @@ def test_an_image_the_processor_rejects_is_a_model_error(model: GenaiModel) -> N
     with pytest.raises(ModelError):
         model.next_action(ModelRequest(task=bad.task, frame=broken, history=(),
                                        tool_schema=bad.tool_schema, tool_prompt=bad.tool_prompt))  # fmt: skip
+
+
+def test_model_eval_compares_folders_side_by_side_with_the_edge_suite(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    rows_file = tmp_path / "eval.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "deskpilot", "model", "eval", str(GEMMA4), str(GEMMA3), "--suite",
+         "edge", "--suite", "synthetic", "--screens", "1", "--json", str(rows_file)],
+        capture_output=True, text=True, timeout=300, env={**__import__("os").environ, "COLUMNS": "250"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(rows_file.read_text())
+    assert [(r["model"], r["suite"]) for r in rows] == [
+        ("gemma4_unified-tiny (int4 (MatMulNBits))", "edge"),
+        ("gemma3-tiny (int4 (MatMulNBits))", "edge"),
+        ("gemma4_unified-tiny (int4 (MatMulNBits))", "synthetic"),
+        ("gemma3-tiny (int4 (MatMulNBits))", "synthetic"),
+    ]
+    assert all(r["valid calls"].endswith("%") and r["p50 ms"].isdigit() for r in rows)
+    assert rows[0]["samples"] == "4" and "false clicks" in rows[0]
+    assert "edge" in result.stdout and "gemma3-tiny" in result.stdout

@@ -93,3 +93,57 @@ def test_dataset_round_trip(tmp_path: Path) -> None:
         (s.task, s.target, s.history, s.box) for s in samples
     ]
     assert set(TASK_KINDS) >= {s.kind for s in back}
+
+
+def test_a_field_label_is_drawn_left_of_its_box_and_ink_is_there() -> None:
+    rng = random.Random(5)
+    fields = []
+    for _ in range(6):
+        screen = draw_screen(rng, Vocabulary("train", rng), (1008, 624))
+        fields += [(screen, e) for e in screen.elements if e.kind == "field"]
+        assert all(e.text_box is None for e in screen.elements if e.kind != "field")
+    assert fields
+    for screen, element in fields:
+        assert element.text_box is not None
+        x0, y0, x1, y1 = element.text_box
+        assert x0 < x1 == element.box[0] and (y0, y1) == (element.box[1], element.box[3])
+        pixels = np.asarray(screen.image.crop(element.text_box).convert("L"), dtype=np.int16)
+        assert pixels.max() - pixels.min() > 60  # the label's glyphs are in that box
+
+
+def test_samples_carry_every_element_of_their_screen() -> None:
+    samples = list(synthetic_samples(2, "train", seed=4))
+    assert all(s.elements for s in samples)
+    for sample in samples:
+        if sample.box is not None and sample.kind != "scroll":
+            assert sample.box in {e.box for e in sample.elements}
+
+
+def test_the_share_of_made_up_words_is_a_setting() -> None:
+    real = {w.lower() for w in UI_WORDS}
+    only_real = Vocabulary("train", random.Random(2), pseudo=0.0)
+    assert all(only_real.word().lower() in real for _ in range(300))
+    only_made_up = Vocabulary("train", random.Random(2), pseudo=1.0)
+    assert not any(only_made_up.word().lower() in real for _ in range(300))
+
+
+def test_simple_forms_hold_labelled_fields_and_buttons() -> None:
+    from deskpilot.data.screens import draw_form
+
+    rng = random.Random(8)
+    for _ in range(10):
+        screen = draw_form(rng, Vocabulary("train", rng), (1008, 624))
+        kinds = [e.kind for e in screen.elements]
+        assert kinds and set(kinds) <= {"field", "button"} and "field" in kinds
+        labels = [e.label.lower() for e in screen.elements]
+        assert len(set(labels)) == len(labels)
+        for element in screen.elements:
+            x0, y0, x1, y1 = element.box
+            assert 0 <= x0 < x1 <= 1008 and 0 <= y0 < y1 <= 624
+            assert (element.text_box is not None) == (element.kind == "field")
+
+
+def test_a_forms_share_mixes_forms_into_the_stream() -> None:
+    samples = list(synthetic_samples(12, "train", seed=6, forms=1.0))
+    kinds = {e.kind for s in samples for e in s.elements}
+    assert kinds <= {"field", "button"}

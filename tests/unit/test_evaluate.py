@@ -51,3 +51,33 @@ def test_a_right_type_in_the_wrong_place_is_not_inside() -> None:
                           space=CoordinateSpace.normalized())  # fmt: skip
     result = evaluate(model, "u", [sample])
     assert (result.right_type, result.inside, result.pointer) == (1, 0, 1)
+
+
+def test_the_edge_suite_holds_the_cases_the_issue_lists() -> None:
+    from deskpilot.data.evaluate import edge_samples
+    from deskpilot.data.tasks import lands_inside
+
+    samples = list(edge_samples(2))
+    assert len(samples) == 8
+    sizes = {s.image.size for s in samples}
+    assert {(504, 312), (2016, 1248), (1008, 624)} <= sizes
+    dark = samples[0].image.convert("L").resize((1, 1)).getpixel((0, 0))
+    assert isinstance(dark, int) and dark < 110  # the dark-theme screen is dark
+    assert any(len(s.task) > 200 for s in samples)
+    empty = [s for s in samples if s.task == ""]
+    assert len(empty) == 1 and empty[0].kind == "not_found" and empty[0].box is None
+    # A scaled screen keeps its answer: the same normalized point lands inside the scaled box.
+    for sample in samples:
+        if sample.box is not None:
+            assert lands_inside(sample.target, sample.box, sample.image.size)
+
+
+def test_the_edge_suite_counts_an_empty_task_click_as_a_false_click() -> None:
+    from deskpilot.data.evaluate import edge_samples
+
+    def clicks_anyway(request: ModelRequest) -> str:
+        return '{"name": "click", "arguments": {"x": 500, "y": 500}}'
+
+    result = evaluate(FunctionModel(clicks_anyway, space=CoordinateSpace.normalized()), "edge",
+                      edge_samples(2))  # fmt: skip
+    assert (result.not_found, result.false_clicks) == (1, 1)

@@ -68,3 +68,51 @@ def test_qwen_resize_respects_the_pixel_budget() -> None:
     w, h = qwen_resized(3840, 2160, {"max_pixels": 1003520})
     assert w * h <= 1003520 and w % 28 == 0 and h % 28 == 0
     assert abs(w / h - 3840 / 2160) < 0.05
+
+
+def _tiny_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(Path(__file__).parents[1] / "models" / "gemma4_unified-tiny", folder)
+    return folder
+
+
+def test_a_folder_declares_the_compact_prompt_style(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from deskpilot.runtime.base import ModelRequest
+    from deskpilot.runtime.prompting import render_prompt
+    from deskpilot.screen import Frame
+    from deskpilot.tools import ToolRegistry
+
+    folder = _tiny_copy(tmp_path)
+    assert ModelFolder.open(folder).prompt_style == "full"
+    (folder / "deskpilot.json").write_text('{"prompt": "compact"}')
+    opened = ModelFolder.open(folder)
+    assert opened.info()["prompt_style"] == "compact"
+    registry = ToolRegistry()
+    request = ModelRequest(task="click Save", frame=Frame.from_image(Image.new("RGB", (64, 40))),
+                           history=(), tool_schema=registry.call_schema(),
+                           tool_prompt="- click(x, y): Click.")  # fmt: skip
+    space = CoordinateSpace.normalized()
+    full = render_prompt(opened.family, request, space, "full")
+    compact = render_prompt(opened.family, request, space, "compact")
+    assert "- click(x, y)" in full and "- click(x, y)" not in compact
+    for prompt in (full, compact):  # the task before the image, both styles
+        assert prompt.startswith("<bos>") and prompt.index("click Save") < prompt.index("<|image|>")
+
+
+def test_an_unknown_prompt_style_is_a_usage_error(tmp_path: Path) -> None:
+    folder = _tiny_copy(tmp_path)
+    (folder / "deskpilot.json").write_text('{"prompt": "chatty"}')
+    with pytest.raises(UsageError, match="unknown prompt style 'chatty'; styles: full, compact"):
+        ModelFolder.open(folder)
+
+
+def test_without_an_embedded_model_no_model_is_a_clear_usage_error() -> None:
+    from deskpilot.runtime.loader import has_default_model
+
+    assert not has_default_model()  # this version ships none (see issue 4)
+    with pytest.raises(UsageError, match=r"no embedded default model ships.*--model FOLDER"):
+        load_model(None)

@@ -1,0 +1,144 @@
+"""Rebuild the embedded default model from scratch: data -> train -> export -> eval -> model card.
+
+    make default-model            # = python scripts/build_default_model.py --out runs/default
+
+Training resumes from ``OUT/checkpoint.pt`` when it exists (``--fresh`` starts over). The int4 build
+(``OUT/int4``, with its MODEL_CARD.md) replaces ``deskpilot/models/default`` only if it clears the
+issue's click-inside targets; an fp32 build goes to ``OUT/fp32`` for the side-by-side eval.
+Needs the ``[build]`` extra (torch, transformers, onnx tooling) and, for the Tk suite, Xvfb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tinymodels.common import folder_size, read_json
+from tinymodels.default_model import GEOMETRY
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "deskpilot" / "models" / "default"
+LIMIT_MB = 30
+SHIP_BAR = {"synthetic": 90.0, "unseen": 60.0, "tk": 80.0}  # click inside, the issue's targets
+
+
+def run(*command: str) -> None:
+    sys.stderr.write("+ " + " ".join(command) + "\n")
+    subprocess.run(command, check=True, cwd=ROOT)
+
+
+def card(out: Path, folder: Path, rows: list[dict[str, str]], screens: int) -> str:
+    """MODEL_CARD.md: what the model is, how it was made, what it scores."""
+    facts = read_json(folder / "deskpilot.json")
+    log = [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]
+    last = log[-1]
+    head = list(rows[0])
+    table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    table += ["| " + " | ".join(row[k] for k in head) + " |" for row in rows]
+    geometry = {k: v for k, v in vars(GEOMETRY).items()}
+    return f"""# deskpilot-default
+
+The embedded default model of deskpilot: a small encoder-free **gemma4_unified** model (screen
+patches of 48x48 pixels enter the decoder directly as tokens, no vision tower), trained from scratch
+by this project on its own synthetic screens, exported with the onnxruntime-genai model builder
+(int4 decoder, int8 patch embedder) and run through the same genai path as any other model folder.
+Licence: Apache-2.0, like the project. No pretrained weights or outside data were used.
+
+## What it does
+One step of a desktop task at a time, from a screenshot, the task and the history: click /
+double-click / right-click a named element, "type TEXT into FIELD" (click the field, type, done), a
+key or combination for a few named intents (save, copy, paste, undo, ...), scroll a list, `done`
+once the history shows the task carried out, and `fail` when the named element is not on the screen.
+Coordinates are normalized 0-1000. The folder asks deskpilot for the compact prompt
+(`deskpilot.json`: no tool list; constrained decoding enforces the tool-call schema).
+
+## How it was made
+- Data: `{facts["data"]}` — `deskpilot.data` screens drawn with Pillow (windows, title bars,
+  buttons, labelled fields, check boxes, radios, tabs, menus, lists, icons; light and dark themes),
+  training vocabulary split only; several tasks per screen; encoded through onnxruntime-genai's own
+  processor so training sees the ids and pixels inference sends.
+- Model: {json.dumps(geometry)}; tokenizer: byte-level BPE trained here, digits single tokens,
+  plus one token per integer 0-1000 (a coordinate is one choice).
+- Objective: answer tokens (soft labels over the coordinate values inside the target) plus an
+  auxiliary "is this patch on the target?" loss on every image token (a training-only head, not
+  exported). Seed {facts["seed"]}.
+- Run: {facts["updates"]} updates of 4 samples ({facts["samples"]} samples), {facts["train_seconds"]} s
+  of training on 2 CPU cores; last logged answer loss {last["answer"]}, patch loss {last["patch"]},
+  teacher-forced coordinate hit rate {last["coord_hit"]} (last 400 coordinates).
+- Size: {folder_size(folder) / 1e6:.1f} MB.
+
+## Eval (`deskpilot model eval`, {screens} screens x 4 tasks per suite, this 2-core CPU)
+Suites: synthetic (new layouts), unseen (labels never in training), tk (real Tk windows on Xvfb,
+layouts the generator never made), edge (dark theme, 0.5x and 2x screens, very long and empty
+instructions). fp32 and int4 builds of the same weights side by side.
+
+{chr(10).join(table)}
+
+## Limits
+Trained for minutes-to-hours on a CPU, not days: it reads short labels it has seen far better than
+new ones, and knows nothing beyond the tasks above. For real work use a larger model folder with
+`--model`. Rebuild: `make default-model` (scripts/build_default_model.py).
+"""
+
+
+def passes(rows: list[dict[str, str]], minimum: dict[str, float]) -> list[str]:
+    """What keeps the int4 build from shipping: each suite's click-inside rate under its bar."""
+    short = []
+    for row in rows:
+        bar = minimum.get(row["suite"])
+        if "fp32" in row["model"] or bar is None:
+            continue
+        value = 0.0 if row["click inside"] == "-" else float(row["click inside"].rstrip("%"))
+        if value < bar:
+            short.append(f"{row['suite']}: click inside {value:.1f}% < {bar:.0f}%")
+    return short
+
+
+def main() -> None:
+    """Train (or resume), export int4 + fp32, evaluate both, write the card; ship the int4 build
+    into the package only if it clears the issue's grounding bar (``--force`` ships anyway)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "default")
+    parser.add_argument("--minutes", type=float, default=105.0)
+    parser.add_argument("--screens", type=int, default=25, help="eval screens per suite")
+    parser.add_argument("--fresh", action="store_true", help="start training over")
+    parser.add_argument("--skip-train", action="store_true", help="export + eval the checkpoint")
+    parser.add_argument("--force", action="store_true", help="ship even below the bar")
+    args = parser.parse_args()
+    python = sys.executable
+    if args.fresh and args.out.exists():
+        shutil.rmtree(args.out)
+    if not args.skip_train:
+        run(python, "scripts/train_default.py", "--out", str(args.out), "--minutes",
+            str(args.minutes), "--resume")  # fmt: skip
+    staged, fp32 = args.out / "int4", args.out / "fp32"
+    for folder in (staged, fp32):
+        shutil.rmtree(folder, ignore_errors=True)
+    run(python, "scripts/train_default.py", "--out", str(args.out), "--export", str(staged))
+    run(python, "scripts/train_default.py", "--out", str(args.out), "--export", str(fp32),
+        "--precision", "fp32")  # fmt: skip
+    size_mb = folder_size(staged) / 1e6
+    if size_mb > LIMIT_MB:
+        raise SystemExit(f"the int4 folder is {size_mb:.1f} MB, over the {LIMIT_MB} MB limit")
+    rows_file = args.out / "eval.json"
+    run(str(Path(python).parent / "deskpilot"), "model", "eval", str(fp32), str(staged),
+        "--screens", str(args.screens), "--json", str(rows_file))  # fmt: skip
+    rows = json.loads(rows_file.read_text())
+    (staged / "MODEL_CARD.md").write_text(card(args.out, staged, rows, args.screens))
+    short = passes(rows, SHIP_BAR)
+    if short and not args.force:
+        raise SystemExit(f"not shipped (below the bar: {'; '.join(short)}); the build and its card "
+                         f"are in {staged}")  # fmt: skip
+    shutil.rmtree(SHIPPED, ignore_errors=True)
+    shutil.copytree(staged, SHIPPED)
+    sys.stderr.write(f"shipped {SHIPPED} ({folder_size(SHIPPED) / 1e6:.1f} MB) with its card\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""deskpilot-default: the embedded default model, a small gemma4_unified trained by this project.
+
+Same family and build as the tiny test model; wider and deeper, with one token per integer 0-1000 so
+a coordinate is one choice, and a folder that asks deskpilot for the compact prompt (no tool list:
+the model knows its tools; constrained decoding enforces the schema).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from pathlib import Path
+from typing import Any
+
+from tinymodels.common import write_json
+from tinymodels.family import TinyFamily
+from tinymodels.gemma4_unified import FAMILY as TINY
+from tinymodels.gemma4_unified import Geometry, hf_model
+
+GEOMETRY = Geometry(
+    hidden_size=256,
+    intermediate_size=1024,
+    layer_types=("sliding_attention", "full_attention") * 3,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    head_dim=64,
+    global_head_dim=64,
+    mm_embed_dim=256,
+    initializer_range=0.02,
+)
+
+FAMILY = dataclasses.replace(
+    TINY,
+    name="deskpilot-default",
+    hf_model=functools.partial(hf_model, geometry=GEOMETRY, number_tokens=True),
+)
+
+
+def write_deskpilot_file(folder: Path, card: dict[str, Any]) -> None:
+    """deskpilot.json: the prompt style the model was trained on, and where it came from."""
+    write_json(folder / "deskpilot.json", {"prompt": "compact", **card})
+
+
+def build(folder: Path, seed: int, precision: str, state_dict: dict[str, Any], card: dict[str, Any],
+          family: TinyFamily = FAMILY) -> None:  # fmt: skip
+    """The shippable folder from trained weights."""
+    family.build(folder, seed, precision, state_dict=state_dict)
+    write_deskpilot_file(folder, card)
