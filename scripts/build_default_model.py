@@ -65,12 +65,14 @@ Coordinates are normalized 0-1000. The folder asks deskpilot for the compact pro
   processor so training sees the ids and pixels inference sends.
 - Model: {json.dumps(geometry)}; tokenizer: byte-level BPE trained here, digits single tokens,
   plus one token per integer 0-1000 (a coordinate is one choice).
-- Objective: answer tokens (soft labels over the coordinate values inside the target) plus an
-  auxiliary "is this patch on the target?" loss on every image token (a training-only head, not
-  exported). Seed {facts["seed"]}.
+- Objective: answer tokens (soft labels over the coordinate values inside the target) plus two
+  auxiliary losses on every image token, dropped at export: "is this patch on the target?" (a
+  training-only linear head on the last layer) and "which label tokens are drawn here?" (layer 2,
+  through the LM head). Seed {facts["seed"]}.
 - Run: {facts["updates"]} updates of 4 samples ({facts["samples"]} samples), {facts["train_seconds"]} s
   of training on 2 CPU cores; last logged answer loss {last["answer"]}, patch loss {last["patch"]},
-  teacher-forced coordinate hit rate {last["coord_hit"]} (last 400 coordinates).
+  reading loss {last.get("read", "-")}, teacher-forced coordinate hit rate {last["coord_hit"]}
+  (last 400 coordinates).
 - Size: {folder_size(folder) / 1e6:.1f} MB.
 
 ## Eval (`deskpilot model eval`, {screens} screens x 4 tasks per suite, this 2-core CPU)
