@@ -40,6 +40,9 @@ from deskpilot.screen import Frame
 from deskpilot.tools import ToolRegistry
 
 IGNORE = -100
+PATCH_LAYER = 4  # the hidden states (after this many layers) that say "this patch is the target"
+POINT_LAYER = 5  # the full-attention layer whose heads learn to point at the target (0-based)
+POINT_Y = 2  # the query head that points for y (head 0 points for x; they use different KV heads)
 READ_LAYER = 2  # the layer whose image tokens learn to "read" their labels (through the LM head)
 PATCH = 48
 WEIGHTS = {"click": 6, "double_click": 1, "right_click": 1, "type": 2, "key": 1, "scroll": 1,
@@ -64,6 +67,7 @@ class Encoder:
         self.end = list(self.tokenizer.encode("<turn|>"))
         self.numbers = {n: self._single(str(n)) for n in range(1001)}
         self.vocab = 0  # set by the trainer: the model's vocabulary size
+        self._cached: tuple[Any, Any, Any] = (None, None, None)
 
     def _single(self, text: str) -> int:
         ids = list(self.tokenizer.encode(text))
@@ -74,11 +78,14 @@ class Encoder:
     def encode(self, sample: Sample) -> dict[str, Any]:
         import torch
 
-        frame = Frame.from_image(sample.image)
+        if sample.image is not self._cached[0]:  # a screen hosts several tasks in a row
+            frame = Frame.from_image(sample.image)
+            self._cached = (sample.image, frame, self.og.Images.open_bytes(frame.png_bytes()))
+        frame, images = self._cached[1], self._cached[2]
         request = ModelRequest(task=sample.task, frame=frame, history=sample.history,
                                tool_schema=self.schema, tool_prompt="")  # fmt: skip
         prompt = render_prompt(self.family, request, CoordinateSpace.normalized(), "compact")
-        inputs = self.processor(prompt, images=self.og.Images.open_bytes(frame.png_bytes()))
+        inputs = self.processor(prompt, images=images)
         prompt_ids = inputs["input_ids"].as_numpy().astype("int64")[0].tolist()
         answer = json.dumps(sample.target, separators=(",", ":"), ensure_ascii=False)
         answer_ids = [int(i) for i in self.tokenizer.encode(answer)] + self.end
@@ -112,6 +119,32 @@ class Encoder:
         elif sample.kind == "not_found":  # nothing on the screen is the target
             item["patches"] = torch.zeros(len(valid))
         item["reading"] = self.reading(sample, valid, frame.width, frame.height)
+        return item
+
+    def thin(self, item: dict[str, Any], keep: float, image_token: int) -> dict[str, Any]:
+        """Drop plain-background patches but a ``keep`` share of them, keeping every patch with
+        something drawn on it (their position ids stay, so the model sees the same layout):
+        a sparse screen costs a fraction of a full one. Inference always sees every patch."""
+        import torch
+
+        pixels, positions = item["pixel_values"][0], item["image_position_ids"][0]
+        valid = (positions != -1).all(dim=-1)
+        pixels, positions = pixels[valid], positions[valid]
+        chosen = (pixels[:, ::7].std(dim=1) > 0.02) | (torch.rand(len(pixels)) < keep)
+        if item["patches"] is not None:
+            chosen |= item["patches"] > 0
+        ids, labels = item["ids"][0].tolist(), item["labels"][0].tolist()
+        first, count, kept = ids.index(image_token), len(pixels), int(chosen.sum())
+        item["ids"] = torch.tensor([ids[:first] + [image_token] * kept + ids[first + count :]])
+        item["labels"] = torch.tensor([labels[:first] + [IGNORE] * kept + labels[first + count :]])
+        item["pixel_values"], item["image_position_ids"] = (
+            pixels[chosen][None],
+            positions[chosen][None],
+        )
+        item["soft"] = [(at + kept - count, target) for at, target in item["soft"]]
+        if item["patches"] is not None:
+            item["patches"] = item["patches"][chosen]
+        item["reading"] = item["reading"][chosen]
         return item
 
     def reading(self, sample: Sample, valid: Any, width: int, height: int) -> Any:
@@ -155,7 +188,8 @@ def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any) -> dict
     import torch.nn.functional as F
 
     out = model(input_ids=item["ids"], pixel_values=item["pixel_values"],
-                image_position_ids=item["image_position_ids"], output_hidden_states=True)  # fmt: skip
+                image_position_ids=item["image_position_ids"], output_hidden_states=True,
+                output_attentions=True)  # fmt: skip
     logits = out.logits[0, :-1]
     labels = item["labels"][0, 1:]
     per_token = F.cross_entropy(logits, labels, ignore_index=IGNORE, reduction="none")
@@ -172,7 +206,7 @@ def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any) -> dict
     patch = torch.zeros(())
     if item["patches"] is not None:
         image = item["ids"][0] == model.config.image_token_id
-        scores = head(out.hidden_states[-1][0, image]).squeeze(-1)
+        scores = head(out.hidden_states[PATCH_LAYER][0, image]).squeeze(-1)
         patch = F.binary_cross_entropy_with_logits(
             scores, item["patches"], pos_weight=torch.tensor(8.0)
         )
@@ -184,7 +218,21 @@ def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any) -> dict
         inner = model.model.language_model
         hidden = inner.norm(out.hidden_states[READ_LAYER][0, image][rows])
         read = -(F.log_softmax(model.lm_head(hidden), dim=-1) * reading[rows]).sum(dim=1).mean()
-    return {"answer": answer, "patch": patch, "read": read, "hits": hits}
+    point = torch.zeros(())
+    if item["soft"] and item["patches"] is not None and bool(item["patches"].any()):
+        # Pointing (training-only): in one full-attention layer, query head 0 looks at the
+        # target's patches where x is predicted and query head POINT_Y where y is, and each
+        # looks away from the image when the other axis is asked for.
+        image = (item["ids"][0] == model.config.image_token_id).nonzero().squeeze(-1)
+        weights = out.attentions[POINT_LAYER][0][:, :, image]  # [heads, queries, image tokens]
+        terms = []
+        for axis, (position, _) in enumerate(item["soft"][:2]):
+            mine, other = (0, POINT_Y) if axis == 0 else (POINT_Y, 0)
+            on_target = (weights[mine, position - 1] * item["patches"]).sum()
+            on_image = weights[other, position - 1].sum()
+            terms += [-torch.log(on_target + 1e-4), -torch.log(1 - on_image + 1e-4)]
+        point = torch.stack(terms).mean()
+    return {"answer": answer, "patch": patch, "read": read, "point": point, "hits": hits}
 
 
 def tokenizer_folder(out: Path, seed: int) -> Path:
@@ -213,9 +261,28 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=1.5e-3)
     parser.add_argument("--patch-weight", type=float, default=0.5)
     parser.add_argument("--read-weight", type=float, default=1.0)
+    parser.add_argument("--point-weight", type=float, default=1.0)
     parser.add_argument("--pseudo", type=float, default=0.1, help="share of made-up label words")
     parser.add_argument("--phase", default="a", help="a new phase draws a new data stream")
     parser.add_argument("--forms", type=float, default=0.0, help="share of simple form screens")
+    parser.add_argument(
+        "--widgets",
+        type=int,
+        default=0,
+        help="screens of 1..N widgets on a bare desktop (first curriculum rungs)",
+    )
+    parser.add_argument(
+        "--sparse",
+        type=float,
+        default=-1.0,
+        help="keep this share of plain-background patches (-1: keep all)",
+    )
+    parser.add_argument(
+        "--smooth-init",
+        action="store_true",
+        help="a fresh model starts with the smooth readout codes (readout_init.py)",
+    )
+    parser.add_argument("--init", type=Path, help="start from this checkpoint's weights only")
     parser.add_argument("--weights", default="", help='task weights as JSON, e.g. {"type": 4}')
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--checkpoint-every", type=int, default=100)
@@ -238,6 +305,7 @@ def main() -> None:
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)
     _, model = FAMILY.hf_model(args.seed)
+    model.set_attn_implementation("eager")  # the pointing loss reads attention weights
     # A unit-scale 2-D position embedding: at 0.02 it is ~2% of the patch signal.
     with torch.no_grad():
         model.model.embed_vision.pos_embedding.normal_(0.0, 1.0)
@@ -246,6 +314,15 @@ def main() -> None:
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     step, samples_seen, seconds = 0, 0, 0.0
     phases: dict[str, int] = {}  # samples drawn from each phase's data stream
+    if args.smooth_init:
+        from readout_init import smooth_readout_init
+
+        numbers = Encoder(tokenizer_folder(args.out, args.seed)).numbers
+        smooth_readout_init(model, torch.tensor([numbers[n] for n in range(1001)]), POINT_LAYER)
+    if args.init and not (args.resume and checkpoint.exists()):
+        state = torch.load(args.init, weights_only=False)
+        model.load_state_dict(state["model"])
+        head.load_state_dict(state["head"])
     if args.resume and checkpoint.exists():
         state = torch.load(checkpoint, weights_only=False)
         model.load_state_dict(state["model"])
@@ -260,7 +337,7 @@ def main() -> None:
     phase_seed = args.seed if args.phase == "a" else args.seed + sum(map(ord, args.phase))
     weights = {**WEIGHTS, **json.loads(args.weights or "{}")}
     data = synthetic_samples(10**7, "train", seed=phase_seed, weights=weights, pseudo=args.pseudo,
-                             forms=args.forms)  # fmt: skip
+                             forms=args.forms, widgets=args.widgets)  # fmt: skip
     for _ in range(phases.get(args.phase, 0)):  # the same data order after a resume
         next(data)
 
@@ -288,20 +365,24 @@ def main() -> None:
         while step < args.steps and time.perf_counter() - started < args.minutes * 60:
             for group in optimizer.param_groups:
                 group["lr"] = rate(step)
-            totals = {"answer": 0.0, "patch": 0.0, "read": 0.0}
+            totals = {"answer": 0.0, "patch": 0.0, "read": 0.0, "point": 0.0}
             hits: list[bool] = []
             optimizer.zero_grad()
             for _ in range(args.batch):
                 item = encoder.encode(next(data))
+                if args.sparse >= 0:
+                    item = encoder.thin(item, args.sparse, model.config.image_token_id)
                 samples_seen += 1
                 phases[args.phase] = phases.get(args.phase, 0) + 1
                 parts = losses(model, head, item, number_ids)
                 loss = (parts["answer"] + args.patch_weight * parts["patch"]
-                        + args.read_weight * parts["read"]) / args.batch  # fmt: skip
+                        + args.read_weight * parts["read"]
+                        + args.point_weight * parts["point"]) / args.batch  # fmt: skip
                 loss.backward()
                 totals["answer"] += float(parts["answer"].detach()) / args.batch
                 totals["patch"] += float(parts["patch"].detach()) / args.batch
                 totals["read"] += float(parts["read"].detach()) / args.batch
+                totals["point"] += float(parts["point"].detach()) / args.batch
                 hits.extend(parts["hits"])
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
@@ -314,7 +395,7 @@ def main() -> None:
             log.write(json.dumps(record) + "\n")
             log.flush()
             info = (f"answer {totals['answer']:.3f} patch {totals['patch']:.3f} "
-                    f"read {totals['read']:.3f} "
+                    f"read {totals['read']:.3f} point {totals['point']:.3f} "
                     f"coord-hit {record['coord_hit']:.2f} ({samples_seen} samples)")  # fmt: skip
             progress.update(job, advance=1, info=info)
             if step % args.checkpoint_every == 0:

@@ -9,6 +9,7 @@ Labels are unique within a screen, so "click Save" has exactly one answer.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -102,13 +103,15 @@ class _Painter:
     ) -> None:
         self.draw.text(xy, text, font=self.font, fill=fill or self.theme.text)
 
-    def fits(self, kind: str, label: str, x: int, y: int, right: int) -> tuple[Box, int] | None:
-        """Draw the widget only if it fits left of ``right`` (measured first, same randomness)."""
+    def fits(self, kind: str, label: str, x: int, y: int, right: int,
+             free: Callable[[Box, int], bool] | None = None) -> tuple[Box, int] | None:  # fmt: skip
+        """Draw the widget only if it fits left of ``right`` and ``free(box, width)`` agrees
+        (measured first, with the same randomness)."""
         seed = self.rng.random()
         self.draw, self.rng = self.scratch, random.Random(seed)
         box, width = self.widget(kind, label, x, y)
         self.draw, outer = self.canvas, self.rng
-        if box[2] > right:
+        if box[2] > right or (free is not None and not free(box, width)):
             return None
         self.rng = random.Random(seed)
         result = self.widget(kind, label, x, y)
@@ -311,3 +314,40 @@ def draw_form(
                 x = box[2] + rng.randint(10, 30)
         y += painter.size
     return screen
+
+
+def draw_widgets(
+    rng: random.Random, vocab: Vocabulary, size: tuple[int, int] = (1008, 624), count: int = 1,
+    dark: bool | None = None,
+) -> Screen:  # fmt: skip
+    """``count`` widgets of any kind scattered on a bare desktop: the easiest rung of the
+    curriculum, where finding *where* the named thing is needs no reading when ``count`` is 1."""
+    dark = rng.random() < 0.3 if dark is None else dark
+    theme = make_theme(rng, dark)
+    screen = Screen(image=Image.new("RGB", size, theme.desktop), dark=dark)
+    painter = _Painter(screen.image, theme, rng, rng.randint(11, 16))
+    width, height = size
+    used: set[str] = set()
+    for _ in range(count * 4):  # a few tries per widget to find a free spot
+        if len(screen.elements) == count:
+            break
+        kind, label = rng.choice(KINDS), _unique(vocab, used)
+        x, y = rng.randint(4, width - 60), rng.randint(4, height - 4 * painter.size)
+        taken = [e.text_box or e.box for e in screen.elements] + [e.box for e in screen.elements]
+
+        def free(box: Box, advance: int, kind: str = kind, taken: list[Box] = taken) -> bool:
+            area = (box[2] - advance if kind == "field" else box[0], box[1], box[2], box[3])
+            return box[3] < height - 4 and not any(_overlaps(area, o, 12) for o in taken)
+
+        fitted = painter.fits(kind, label, x, y, width - 4, free)
+        if fitted is None:
+            continue
+        box, advance = fitted
+        screen.elements.append(Element(kind=kind, label=label, box=box, window="desktop",
+                                       text_box=_text_box(kind, box, advance)))  # fmt: skip
+    return screen
+
+
+def _overlaps(a: Box, b: Box, margin: int) -> bool:
+    return not (a[2] + margin < b[0] or b[2] + margin < a[0] or a[3] + margin < b[1]
+                or b[3] + margin < a[1])  # fmt: skip

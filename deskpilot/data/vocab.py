@@ -223,6 +223,8 @@ class Vocabulary:
     """Draws labels from one split."""
 
     def __init__(self, split: Split, rng: random.Random, pseudo: float = 0.34) -> None:
+        if split not in ("train", "heldout"):
+            raise ValueError(f"unknown split {split!r}: use 'train' or 'heldout'")
         self.split = split
         self.rng = rng
         self.pseudo = pseudo  # how often a word is a made-up one

@@ -147,3 +147,37 @@ def test_a_forms_share_mixes_forms_into_the_stream() -> None:
     samples = list(synthetic_samples(12, "train", seed=6, forms=1.0))
     kinds = {e.kind for s in samples for e in s.elements}
     assert kinds <= {"field", "button"}
+
+
+@pytest.mark.parametrize("count", [1, 3, 6])
+def test_scattered_widgets_do_not_overlap_and_their_boxes_hold_ink(count: int) -> None:
+    from deskpilot.data.screens import draw_widgets
+
+    rng = random.Random(count)
+    for _ in range(5):
+        screen = draw_widgets(rng, Vocabulary("train", rng), (1008, 624), count)
+        assert 1 <= len(screen.elements) <= count
+        pixels = np.asarray(screen.image.convert("L"), dtype=np.int16)
+        background = int(np.median(pixels))
+        boxes = [e.text_box or e.box for e in screen.elements] + [e.box for e in screen.elements]
+        for element in screen.elements:
+            x0, y0, x1, y1 = element.box
+            assert 0 <= x0 < x1 <= 1008 and 0 <= y0 < y1 <= 624
+            assert (np.abs(pixels[y0:y1, x0:x1] - background) > 30).any()  # something is drawn
+        for i, a in enumerate(screen.elements):
+            for b in screen.elements[i + 1 :]:
+                apart = a.box[2] < b.box[0] or b.box[2] < a.box[0] or a.box[3] < b.box[1]
+                assert apart or b.box[3] < a.box[1], (a, b)
+        assert len(boxes) == 2 * len(screen.elements)
+
+
+def test_a_widgets_setting_makes_every_screen_a_bare_desktop_with_few_widgets() -> None:
+    samples = list(synthetic_samples(10, "train", seed=3, widgets=2))
+    assert samples
+    assert all(1 <= len(s.elements) <= 2 and {e.window for e in s.elements} == {"desktop"}
+               for s in samples)  # fmt: skip
+
+
+def test_an_unknown_split_is_an_error_not_an_endless_loop() -> None:
+    with pytest.raises(ValueError, match="unknown split"):
+        Vocabulary("val", random.Random(0))  # type: ignore[arg-type]
