@@ -40,6 +40,7 @@ def main() -> None:
     parser.add_argument("--widgets", type=int, default=1)
     parser.add_argument("--screens", type=int, default=12)
     parser.add_argument("--sparse", type=float, default=-1.0, help="thin as in training")
+    parser.add_argument("--point-layer", type=int, default=POINT_LAYER)
     parser.add_argument("--seed", type=int, default=20261128)
     args = parser.parse_args()
     _, model = FAMILY.hf_model(args.seed)
@@ -72,7 +73,7 @@ def main() -> None:
         columns.append(positions[:, 0].float())
         x_row = item["soft"][0][0] - 1
         y_row = item["soft"][1][0] - 1
-        attention = out.attentions[POINT_LAYER][0]
+        attention = out.attentions[args.point_layer][0]
         masses.append((float((attention[0, x_row, image] * item["patches"]).sum()),
                        float((attention[POINT_Y, y_row, image] * item["patches"]).sum())))  # fmt: skip
         predicted = []
@@ -89,7 +90,7 @@ def main() -> None:
         error = (features[train:] @ weights).squeeze(-1) - column[train:]
         say(f"{layer:>5}  {float(error.abs().mean()):.2f}")
     x_mass, y_mass = (sum(m[i] for m in masses) / len(masses) for i in (0, 1))
-    say(f"pointing heads' mass on the target (layer {POINT_LAYER}): x head {x_mass:.2f}, "
+    say(f"pointing heads' mass on the target (layer {args.point_layer}): x head {x_mass:.2f}, "
           f"y head {y_mass:.2f}")  # fmt: skip
     xs = [a[0][0] for a in answers]
     inside = sum(all(hit for _, hit in a) for a in answers) / len(answers)

@@ -182,7 +182,8 @@ def soft_target(low: float, high: float) -> Any:
     return weights / weights.sum()
 
 
-def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any) -> dict[str, Any]:
+def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any,
+           point_layer: int = POINT_LAYER) -> dict[str, Any]:  # fmt: skip
     """Answer cross-entropy (soft at coordinates), the patch loss, and whether x and y landed."""
     import torch
     import torch.nn.functional as F
@@ -224,7 +225,7 @@ def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any) -> dict
         # target's patches where x is predicted and query head POINT_Y where y is, and each
         # looks away from the image when the other axis is asked for.
         image = (item["ids"][0] == model.config.image_token_id).nonzero().squeeze(-1)
-        weights = out.attentions[POINT_LAYER][0][:, :, image]  # [heads, queries, image tokens]
+        weights = out.attentions[point_layer][0][:, :, image]  # [heads, queries, image tokens]
         terms = []
         for axis, (position, _) in enumerate(item["soft"][:2]):
             mine, other = (0, POINT_Y) if axis == 0 else (POINT_Y, 0)
@@ -262,6 +263,12 @@ def main() -> None:
     parser.add_argument("--patch-weight", type=float, default=0.5)
     parser.add_argument("--read-weight", type=float, default=1.0)
     parser.add_argument("--point-weight", type=float, default=1.0)
+    parser.add_argument(
+        "--point-layer",
+        type=int,
+        default=POINT_LAYER,
+        help="the full-attention layer that learns to point (0-based)",
+    )
     parser.add_argument("--pseudo", type=float, default=0.1, help="share of made-up label words")
     parser.add_argument("--phase", default="a", help="a new phase draws a new data stream")
     parser.add_argument("--forms", type=float, default=0.0, help="share of simple form screens")
@@ -318,7 +325,9 @@ def main() -> None:
         from readout_init import smooth_readout_init
 
         numbers = Encoder(tokenizer_folder(args.out, args.seed)).numbers
-        smooth_readout_init(model, torch.tensor([numbers[n] for n in range(1001)]), POINT_LAYER)
+        smooth_readout_init(
+            model, torch.tensor([numbers[n] for n in range(1001)]), args.point_layer
+        )
     if args.init and not (args.resume and checkpoint.exists()):
         state = torch.load(args.init, weights_only=False)
         model.load_state_dict(state["model"])
@@ -374,7 +383,7 @@ def main() -> None:
                     item = encoder.thin(item, args.sparse, model.config.image_token_id)
                 samples_seen += 1
                 phases[args.phase] = phases.get(args.phase, 0) + 1
-                parts = losses(model, head, item, number_ids)
+                parts = losses(model, head, item, number_ids, args.point_layer)
                 loss = (parts["answer"] + args.patch_weight * parts["patch"]
                         + args.read_weight * parts["read"]
                         + args.point_weight * parts["point"]) / args.batch  # fmt: skip
