@@ -289,6 +289,12 @@ def main() -> None:
         action="store_true",
         help="a fresh model starts with the smooth readout codes (readout_init.py)",
     )
+    parser.add_argument(
+        "--residual-scale",
+        type=float,
+        default=0.03,
+        help="with --smooth-init: the sandwich norms' starting weight (1.0: HF's init)",
+    )
     parser.add_argument("--init", type=Path, help="start from this checkpoint's weights only")
     parser.add_argument("--weights", default="", help='task weights as JSON, e.g. {"type": 4}')
     parser.add_argument("--seed", type=int, default=20261128)
@@ -326,7 +332,10 @@ def main() -> None:
 
         numbers = Encoder(tokenizer_folder(args.out, args.seed)).numbers
         smooth_readout_init(
-            model, torch.tensor([numbers[n] for n in range(1001)]), args.point_layer
+            model,
+            torch.tensor([numbers[n] for n in range(1001)]),
+            args.point_layer,
+            residual_scale=args.residual_scale,
         )
     if args.init and not (args.resume and checkpoint.exists()):
         state = torch.load(args.init, weights_only=False)
