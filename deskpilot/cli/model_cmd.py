@@ -108,7 +108,11 @@ def model_eval(
         typer.Argument(help="Model folders, compared side by side (default: the embedded one)."),
     ] = None,
     suite: Annotated[
-        list[str] | None, typer.Option(help="synthetic, unseen and/or tk (default: all).")
+        list[str] | None,
+        typer.Option(
+            help="synthetic, unseen, tk, edge (the default: all four); or a curriculum rung: "
+            "one-widget, few-widgets."
+        ),
     ] = None,
     screens: Annotated[int, typer.Option(help="Screens per suite (4 tasks each).")] = 25,
     as_json: Annotated[
@@ -121,14 +125,15 @@ def model_eval(
 
     from rich.progress import Progress
 
-    from deskpilot.data.evaluate import SUITES, evaluate, suite_samples
+    from deskpilot.data.evaluate import CURRICULUM, SUITES, evaluate, suite_samples
     from deskpilot.runtime import load_model
     from deskpilot.xvfb import VirtualDisplay
 
     chosen = suite or list(SUITES)
-    unknown = sorted(set(chosen) - set(SUITES))
+    known = (*SUITES, *CURRICULUM)
+    unknown = sorted(set(chosen) - set(known))
     if unknown:
-        raise typer.BadParameter(f"unknown suite(s) {unknown}; choose from {', '.join(SUITES)}")
+        raise typer.BadParameter(f"unknown suite(s) {unknown}; choose from {', '.join(known)}")
     specs: list[str | None] = [str(p) for p in paths] if paths else [None]
     with usage_errors():
         models = [load_model(spec) for spec in specs]

@@ -2,7 +2,9 @@
 
 Suites: ``synthetic`` (new layouts, training vocabulary), ``unseen`` (labels never in training),
 ``tk`` (real Tk windows on the current display), ``edge`` (dark theme, a tiny and a huge screen, a
-very long and an empty instruction). Rows: tool-call validity, action-type accuracy,
+very long and an empty instruction); and two curriculum rungs, asked for by name: ``one-widget``
+(one widget on a bare desktop: finding it needs no reading) and ``few-widgets`` (one to three:
+picking the named one does). Rows: tool-call validity, action-type accuracy,
 click-inside-target rate, false clicks on "not on the screen" tasks, p50 / p95 step latency, peak RSS.
 """
 
@@ -26,7 +28,8 @@ from deskpilot.runtime.genai import peak_rss_mb
 from deskpilot.screen import Frame
 from deskpilot.tools.registry import ToolRegistry
 
-SUITES = ("synthetic", "unseen", "tk", "edge")
+SUITES = ("synthetic", "unseen", "tk", "edge")  # the issue's suites, run by default
+CURRICULUM = {"one-widget": 1, "few-widgets": 3}  # suite -> at most this many widgets per screen
 LONG_TAIL = (
     "in the window that is open in front of you right now, and please make sure that it is really "
     "the element with exactly this label and not some other element that merely looks similar to "
@@ -83,8 +86,12 @@ def suite_samples(name: str, screens: int) -> Iterator[Sample]:
             yield from random_samples(screen, rng, vocab, 4)
     elif name == "edge":
         yield from edge_samples(screens)
+    elif name in CURRICULUM:
+        yield from synthetic_samples(screens, "train", seed=EVAL_SEED, widgets=CURRICULUM[name],
+                                     weights={"click": 4, "not_found": 1})  # fmt: skip
     else:
-        raise ValueError(f"unknown suite {name!r}; suites: {', '.join(SUITES)}")
+        known = ", ".join((*SUITES, *CURRICULUM))
+        raise ValueError(f"unknown suite {name!r}; suites: {known}")
 
 
 def _scaled(sample: Sample, factor: float) -> Sample:

@@ -81,3 +81,28 @@ def test_the_edge_suite_counts_an_empty_task_click_as_a_false_click() -> None:
     result = evaluate(FunctionModel(clicks_anyway, space=CoordinateSpace.normalized()), "edge",
                       edge_samples(2))  # fmt: skip
     assert (result.not_found, result.false_clicks) == (1, 1)
+
+
+def test_the_curriculum_suites_put_one_to_three_named_widgets_on_a_bare_desktop() -> None:
+    from deskpilot.data.evaluate import suite_samples
+
+    for name, most in (("one-widget", 1), ("few-widgets", 3)):
+        samples = list(suite_samples(name, 8))
+        counts = {len(s.elements) for s in samples}
+        assert counts <= set(range(1, most + 1)) and max(counts) == most
+        assert {s.kind for s in samples} <= {"click", "not_found"}
+        clicks = [s for s in samples if s.kind == "click"]
+        assert clicks and all(s.box in [e.box for e in s.elements] for s in clicks)
+        assert all(s.elements[0].window == "desktop" for s in samples)
+    assert [s.task for s in suite_samples("one-widget", 3)] == [
+        s.task for s in suite_samples("one-widget", 3)
+    ]
+
+
+def test_an_unknown_suite_names_the_known_ones() -> None:
+    import pytest
+
+    from deskpilot.data.evaluate import suite_samples
+
+    with pytest.raises(ValueError, match="few-widgets"):
+        next(suite_samples("widgets", 1))
