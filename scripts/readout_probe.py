@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tinymodels.default_model import FAMILY
-from train_default import POINT_LAYER, POINT_Y, Encoder, tokenizer_folder
+from train_default import POINT_LAYER, POINT_Y, Encoder, font_sizes, tokenizer_folder
 
 from deskpilot.data.dataset import synthetic_samples
 
@@ -39,6 +39,7 @@ def main() -> None:
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("--widgets", type=int, default=1)
     parser.add_argument("--screens", type=int, default=12)
+    parser.add_argument("--font-sizes", default="11,16", help="LOW,HIGH label sizes (pixels)")
     parser.add_argument("--sparse", type=float, default=-1.0, help="thin as in training")
     parser.add_argument("--point-layer", type=int, default=POINT_LAYER)
     parser.add_argument("--seed", type=int, default=20261128)
@@ -52,7 +53,8 @@ def main() -> None:
     value_of = {token: value for value, token in encoder.numbers.items()}
     image_token = model.config.image_token_id
     data = synthetic_samples(10**6, "train", seed=args.seed + 7, widgets=args.widgets,
-                             weights={"click": 1}, tasks_per_screen=1)  # fmt: skip
+                             weights={"click": 1}, tasks_per_screen=1,
+                             font_sizes=font_sizes(args.font_sizes))  # fmt: skip
     states: list[list[torch.Tensor]] = [
         [] for _ in range(model.config.text_config.num_hidden_layers + 1)
     ]

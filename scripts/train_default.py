@@ -236,6 +236,12 @@ def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any,
     return {"answer": answer, "patch": patch, "read": read, "point": point, "hits": hits}
 
 
+def font_sizes(text: str) -> tuple[int, int]:
+    """ "LOW,HIGH" -> (LOW, HIGH)."""
+    low, high = (int(part) for part in text.split(","))
+    return low, high
+
+
 def tokenizer_folder(out: Path, seed: int) -> Path:
     """A folder with the model's tokenizer and processor (random weights), for encoding."""
     folder = out / "encoder-folder"
@@ -277,6 +283,11 @@ def main() -> None:
         type=int,
         default=0,
         help="screens of 1..N widgets on a bare desktop (first curriculum rungs)",
+    )
+    parser.add_argument(
+        "--font-sizes",
+        default="11,16",
+        help="with --widgets: the labels' font sizes in pixels, LOW,HIGH (a reading curriculum)",
     )
     parser.add_argument(
         "--sparse",
@@ -355,7 +366,8 @@ def main() -> None:
     phase_seed = args.seed if args.phase == "a" else args.seed + sum(map(ord, args.phase))
     weights = {**WEIGHTS, **json.loads(args.weights or "{}")}
     data = synthetic_samples(10**7, "train", seed=phase_seed, weights=weights, pseudo=args.pseudo,
-                             forms=args.forms, widgets=args.widgets)  # fmt: skip
+                             forms=args.forms, widgets=args.widgets,
+                             font_sizes=font_sizes(args.font_sizes))  # fmt: skip
     for _ in range(phases.get(args.phase, 0)):  # the same data order after a resume
         next(data)
 

@@ -29,18 +29,20 @@ def synthetic_samples(count: int, split: Split, seed: int, tasks_per_screen: int
                       dark: bool | None = None,
                       weights: dict[str, float] | None = None,
                       pseudo: float = 0.34, forms: float = 0.0,
-                      widgets: int = 0) -> Iterator[Sample]:  # fmt: skip
+                      widgets: int = 0,
+                      font_sizes: tuple[int, int] = (11, 16)) -> Iterator[Sample]:  # fmt: skip
     """``count`` screens' worth of samples; deterministic for (split, seed); ``weights`` sets how
     often each task kind is drawn, ``pseudo`` how often a label word is made up, ``forms`` how often
     a screen is a simple form dialog instead of a busy window; ``widgets`` > 0 makes every screen
-    1 to ``widgets`` widgets scattered on a bare desktop (the curriculum's first rungs)."""
+    1 to ``widgets`` widgets scattered on a bare desktop (the curriculum's first rungs), their
+    labels drawn at ``font_sizes`` pixels (a reading curriculum starts them large)."""
     rng = random.Random(f"{split}-{seed}")
     vocab = Vocabulary(split, rng, pseudo)
     for _ in range(count):
         if widgets > 0:
             size, many = rng.choice(SIZES), rng.randint(1, widgets)
-            yield from random_samples(draw_widgets(rng, vocab, size, many, dark), rng, vocab,
-                                      tasks_per_screen, weights)  # fmt: skip
+            screen = draw_widgets(rng, vocab, size, many, dark, font_sizes)
+            yield from random_samples(screen, rng, vocab, tasks_per_screen, weights)
             continue
         simple = forms > 0 and rng.random() < forms
         screen = (draw_form if simple else draw_screen)(rng, vocab, rng.choice(SIZES), dark=dark)

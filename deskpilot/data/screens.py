@@ -318,14 +318,15 @@ def draw_form(
 
 def draw_widgets(
     rng: random.Random, vocab: Vocabulary, size: tuple[int, int] = (1008, 624), count: int = 1,
-    dark: bool | None = None,
+    dark: bool | None = None, font_sizes: tuple[int, int] = (11, 16),
 ) -> Screen:  # fmt: skip
     """``count`` widgets of any kind scattered on a bare desktop: the easiest rung of the
-    curriculum, where finding *where* the named thing is needs no reading when ``count`` is 1."""
+    curriculum, where finding *where* the named thing is needs no reading when ``count`` is 1.
+    ``font_sizes`` (pixels, inclusive) lets a reading curriculum start with large labels."""
     dark = rng.random() < 0.3 if dark is None else dark
     theme = make_theme(rng, dark)
     screen = Screen(image=Image.new("RGB", size, theme.desktop), dark=dark)
-    painter = _Painter(screen.image, theme, rng, rng.randint(11, 16))
+    painter = _Painter(screen.image, theme, rng, rng.randint(*font_sizes))
     width, height = size
     used: set[str] = set()
     for _ in range(count * 4):  # a few tries per widget to find a free spot

@@ -178,6 +178,16 @@ def test_a_widgets_setting_makes_every_screen_a_bare_desktop_with_few_widgets() 
                for s in samples)  # fmt: skip
 
 
+def test_large_font_sizes_draw_taller_labels_and_the_default_stream_is_unchanged() -> None:
+    def heights(**options: tuple[int, int]) -> list[int]:
+        samples = synthetic_samples(6, "train", seed=4, widgets=3, **options)
+        return [e.box[3] - e.box[1] for s in samples for e in s.elements if e.kind != "icon"]
+
+    small, large = heights(), heights(font_sizes=(28, 32))
+    assert small == heights(font_sizes=(11, 16))  # the default is the UI-sized stream
+    assert min(large) > max(small)
+
+
 def test_an_unknown_split_is_an_error_not_an_endless_loop() -> None:
     with pytest.raises(ValueError, match="unknown split"):
         Vocabulary("val", random.Random(0))  # type: ignore[arg-type]
