@@ -47,7 +47,7 @@ READ_LAYER = 2  # the layer whose image tokens learn to "read" their labels (thr
 PATCH = 48
 WEIGHTS = {"click": 6, "double_click": 1, "right_click": 1, "type": 2, "key": 1, "scroll": 1,
            "done": 1, "not_found": 1.5}  # fmt: skip
-DATA_VERSION = "synthetic-v1"  # deskpilot.data generator as of this commit, split "train"
+DATA_VERSION = "synthetic-v2"  # deskpilot.data as of this commit (v2: no task twice on a screen)
 
 
 class Encoder:

@@ -135,13 +135,19 @@ def samples_for(screen: Screen, rng: random.Random, vocab: Vocabulary, kind: str
 
 def random_samples(screen: Screen, rng: random.Random, vocab: Vocabulary, count: int = 4,
                    weights: dict[str, float] | None = None) -> list[Sample]:  # fmt: skip
-    """Several tasks on one screen (screens are expensive to draw; tasks are cheap)."""
+    """Several different tasks on one screen (screens are expensive to draw; tasks are cheap); fewer
+    than ``count`` when the screen hosts fewer (a drawn task already taken is dropped)."""
     weights = weights or {"click": 4, "double_click": 1, "right_click": 1, "type": 2, "key": 1,
                           "scroll": 1, "done": 1, "not_found": 1}  # fmt: skip
     kinds, odds = zip(*weights.items(), strict=True)
     out: list[Sample] = []
+    seen: set[str] = set()
     for _ in range(count * 3):
         if len(out) >= count:
             break
-        out.extend(samples_for(screen, rng, vocab, rng.choices(kinds, odds)[0]))
+        for sample in samples_for(screen, rng, vocab, rng.choices(kinds, odds)[0]):
+            key = repr((sample.task, sample.history))
+            if key not in seen:
+                seen.add(key)
+                out.append(sample)
     return [dataclasses.replace(s, elements=tuple(screen.elements)) for s in out[:count]]

@@ -191,3 +191,13 @@ def test_large_font_sizes_draw_taller_labels_and_the_default_stream_is_unchanged
 def test_an_unknown_split_is_an_error_not_an_endless_loop() -> None:
     with pytest.raises(ValueError, match="unknown split"):
         Vocabulary("val", random.Random(0))  # type: ignore[arg-type]
+
+
+def test_a_screen_never_hosts_the_same_task_twice() -> None:
+    samples = list(synthetic_samples(20, "train", seed=5, widgets=3, weights={"click": 1}))
+    by_screen: dict[int, list[str]] = {}
+    for sample in samples:
+        by_screen.setdefault(id(sample.image), []).append(sample.task)
+    assert all(len(tasks) == len(set(tasks)) for tasks in by_screen.values())
+    assert all(1 <= len(tasks) <= 3 for tasks in by_screen.values())  # at most one per widget
+    assert max(len(tasks) for tasks in by_screen.values()) == 3
