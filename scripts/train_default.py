@@ -290,6 +290,9 @@ def main() -> None:
         help="with --widgets: the labels' font sizes in pixels, LOW,HIGH (a reading curriculum)",
     )
     parser.add_argument(
+        "--words", type=int, help="one-word labels from this many words (a reading curriculum)"
+    )
+    parser.add_argument(
         "--sparse",
         type=float,
         default=-1.0,
@@ -370,7 +373,8 @@ def main() -> None:
     weights = {**WEIGHTS, **json.loads(args.weights or "{}")}
     data = synthetic_samples(10**7, "train", seed=phase_seed, weights=weights, pseudo=args.pseudo,
                              forms=args.forms, widgets=args.widgets,
-                             font_sizes=font_sizes(args.font_sizes))  # fmt: skip
+                             font_sizes=font_sizes(args.font_sizes),
+                             words=args.words)  # fmt: skip
 
     def rate(update: int) -> float:
         warm = min(1.0, (update + 1) / 100)

@@ -239,11 +239,9 @@ def _window(screen: Screen, painter: _Painter, vocab: Vocabulary, box: Box, used
 
 
 def _unique(vocab: Vocabulary, used: set[str], max_words: int = 2) -> str:
-    while True:
-        label = vocab.label(max_words)
-        if label.lower() not in used:
-            used.add(label.lower())
-            return label
+    label = vocab.label_not_in(used, max_words)
+    used.add(label.lower())
+    return label
 
 
 def draw_screen(

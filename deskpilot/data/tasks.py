@@ -124,8 +124,7 @@ def samples_for(screen: Screen, rng: random.Random, vocab: Vocabulary, kind: str
         ]
     if kind == "not_found":
         present = {e.label.lower() for e in els}
-        while (missing := vocab.label()).lower() in present:
-            pass
+        missing = vocab.label_not_in(present)
         verb = rng.choice(["click", "double-click", "right-click"])
         target = {"name": "fail", "arguments": {"reason": f"{missing} is not on the screen"}}
         return [Sample(image=image, task=f"{verb} {missing}", history=(), target=target,

@@ -20,8 +20,7 @@ THEMES = ("clam", "alt", "default", "classic")
 
 
 def _label(vocab: Vocabulary, used: set[str]) -> str:
-    while (label := vocab.label()).lower() in used:
-        pass
+    label = vocab.label_not_in(used)
     used.add(label.lower())
     return label
 

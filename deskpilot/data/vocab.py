@@ -222,13 +222,20 @@ def _split_of(word: str) -> Split:
 class Vocabulary:
     """Draws labels from one split."""
 
-    def __init__(self, split: Split, rng: random.Random, pseudo: float = 0.34) -> None:
+    def __init__(
+        self, split: Split, rng: random.Random, pseudo: float = 0.34, limit: int | None = None
+    ) -> None:
+        """``limit`` keeps the split's first ``limit`` words and makes every label one word (a
+        reading curriculum's first rung); ``pseudo`` is then ignored."""
         if split not in ("train", "heldout"):
             raise ValueError(f"unknown split {split!r}: use 'train' or 'heldout'")
         self.split = split
         self.rng = rng
-        self.pseudo = pseudo  # how often a word is a made-up one
-        self.words = [w for w in UI_WORDS if _split_of(w) == split]
+        self.pseudo = pseudo if limit is None else 0.0  # how often a word is a made-up one
+        self.words = [w for w in UI_WORDS if _split_of(w) == split][:limit]
+        if not self.words:
+            raise ValueError(f"a vocabulary needs at least one word (limit {limit})")
+        self.max_words = 1 if limit is not None else 2
 
     def word(self) -> str:
         """One label word: a UI word, or (``pseudo`` of the time) a pseudo-word of this split."""
@@ -239,11 +246,21 @@ class Vocabulary:
             if _split_of(candidate) == self.split:
                 return candidate
 
-    def label(self, max_words: int = 2) -> str:
-        """A capitalized label of one to ``max_words`` words."""
-        words = [self.word() for _ in range(self.rng.randint(1, max_words))]
+    def label(self, max_words: int | None = None) -> str:
+        """A capitalized label of one to ``max_words`` words (default: the vocabulary's)."""
+        most = self.max_words if max_words is None or self.max_words == 1 else max_words
+        words = [self.word() for _ in range(self.rng.randint(1, most))]
         text = " ".join(words)
         return text[:1].upper() + text[1:]
+
+    def label_not_in(self, taken: set[str], max_words: int | None = None) -> str:
+        """A label whose lower case is not in ``taken``; a ``ValueError`` when the vocabulary
+        has run out (a small ``limit`` and a busy screen) instead of drawing forever."""
+        for _ in range(10_000):
+            label = self.label(max_words)
+            if label.lower() not in taken:
+                return label
+        raise ValueError(f"the vocabulary ({len(self.words)} words) has no label left")
 
     def text(self) -> str:
         """Short free text to type into a field."""

@@ -201,3 +201,21 @@ def test_a_screen_never_hosts_the_same_task_twice() -> None:
     assert all(len(tasks) == len(set(tasks)) for tasks in by_screen.values())
     assert all(1 <= len(tasks) <= 3 for tasks in by_screen.values())  # at most one per widget
     assert max(len(tasks) for tasks in by_screen.values()) == 3
+
+
+def test_a_limited_vocabulary_draws_one_word_labels_from_its_first_words() -> None:
+    rng = random.Random(1)
+    vocab = Vocabulary("train", rng, limit=5)
+    labels = {vocab.label() for _ in range(200)}
+    assert {label.lower() for label in labels} == set(vocab.words) and len(vocab.words) == 5
+    assert vocab.pseudo == 0.0
+    samples = list(synthetic_samples(10, "train", seed=2, widgets=3, words=5))
+    assert {e.label.lower() for s in samples for e in s.elements} <= set(vocab.words)
+
+
+def test_a_vocabulary_that_runs_out_of_labels_says_so_instead_of_looping() -> None:
+    vocab = Vocabulary("train", random.Random(1), limit=2)
+    with pytest.raises(ValueError, match="no label left"):
+        vocab.label_not_in(set(vocab.words))
+    with pytest.raises(ValueError, match="at least one word"):
+        Vocabulary("train", random.Random(1), limit=0)
