@@ -2,8 +2,9 @@
 
     make default-model            # = python scripts/build_default_model.py --out runs/default
 
-Training resumes from ``OUT/checkpoint.pt`` when it exists (``--fresh`` starts over). The int4 build
-(``OUT/int4``, with its MODEL_CARD.md) replaces ``deskpilot/models/default`` only if it clears the
+Training is a curriculum of stages (``CURRICULUM``: one widget, a few, then the issue's screens), each
+in ``OUT/STAGE`` from the previous stage's weights; an interrupted stage resumes and a finished one is
+skipped (``--fresh`` starts over). The int4 build (``OUT/int4``, with its MODEL_CARD.md) replaces ``deskpilot/models/default`` only if it clears the
 issue's click-inside targets; an fp32 build goes to ``OUT/fp32`` for the side-by-side eval.
 Needs the ``[build]`` extra (torch, transformers, onnx tooling) and, for the Tk suite, Xvfb.
 """
@@ -102,6 +103,38 @@ def passes(rows: list[dict[str, str]], minimum: dict[str, float]) -> list[str]:
     return short
 
 
+POINTER = {"click": 1, "double_click": 0.15, "right_click": 0.15, "type": 0, "key": 0, "scroll": 0,
+           "done": 0, "not_found": 0.25}  # fmt: skip
+# (stage, share of the minutes, arguments): the readout on one widget first (it does not form on
+# busy screens), then picking among a few, then the issue's screens and every task kind.
+CURRICULUM = (
+    ("readout", 0.25, ["--widgets", "1", "--sparse", "0.1", "--smooth-init", "--lr", "1e-3",
+                       "--weights", json.dumps({**POINTER, "not_found": 0})]),
+    ("few", 0.30, ["--widgets", "3", "--sparse", "0.1", "--lr", "1e-3",
+                   "--weights", json.dumps(POINTER)]),
+    ("screens", 0.45, ["--forms", "0.3", "--lr", "1e-3"]),
+)  # fmt: skip
+
+
+def train_curriculum(python: str, out: Path, minutes: float) -> None:
+    """Each stage trains in OUT/STAGE from the previous stage's weights (resumable: a finished
+    stage is skipped, an interrupted one resumes); the last checkpoint and the joined logs end up
+    in OUT for export and the card."""
+    previous: Path | None = None
+    for stage, share, options in CURRICULUM:
+        folder = out / stage
+        if not (folder / "done").exists():
+            start = ["--init", str(previous)] if previous else []
+            run(python, "scripts/train_default.py", "--out", str(folder), "--minutes",
+                str(minutes * share), "--resume", "--phase", stage, *start, *options)  # fmt: skip
+            (folder / "done").write_text("")
+        previous = folder / "checkpoint.pt"
+    if previous is not None:
+        shutil.copyfile(previous, out / "checkpoint.pt")
+        logs = [(out / stage / "train.jsonl").read_text() for stage, _, _ in CURRICULUM]
+        (out / "train.jsonl").write_text("".join(logs))
+
+
 def main() -> None:
     """Train (or resume), export int4 + fp32, evaluate both, write the card; ship the int4 build
     into the package only if it clears the issue's grounding bar (``--force`` ships anyway)."""
@@ -117,8 +150,7 @@ def main() -> None:
     if args.fresh and args.out.exists():
         shutil.rmtree(args.out)
     if not args.skip_train:
-        run(python, "scripts/train_default.py", "--out", str(args.out), "--minutes",
-            str(args.minutes), "--resume")  # fmt: skip
+        train_curriculum(python, args.out, args.minutes)
     staged, fp32 = args.out / "int4", args.out / "fp32"
     for folder in (staged, fp32):
         shutil.rmtree(folder, ignore_errors=True)
