@@ -11,7 +11,10 @@ placed anywhere.
 Measured here (2 cores, 4 samples per update): 40 words, 26 px, aligned: 1.59 after 75 updates, 1.21
 after 600 (chance is above ln 40 = 3.7), i.e. it reads; the same words at 16 px anywhere: 3.9 -> 3.57
 in 750 updates; the agent's real screens (11-16 px, anywhere, ~150 words plus made-up ones) stayed at
-~5.2 for 1,050 updates.
+~5.2 for 1,050 updates. Fourth session, 12 words at 28 px (chance ~3.0): anywhere, 2.93 after 425
+updates (not reading); aligned but moved right/down by up to 12 px (``--jitter 12``), 2.89 -> 1.45 in
+300; up to 24 px, 3.03 -> 2.69 in 350 from a fresh model but 2.76 -> 2.14 in 250 from the 12 px
+weights (``--init``/``--save``): a jitter curriculum is the way from aligned words to words anywhere.
 """
 
 from __future__ import annotations
@@ -36,8 +39,10 @@ SIZE = (1008, 624)  # 21 x 13 patches: the processor does not resize it
 PATCH = 48
 
 
-def word_screen(rng: random.Random, words: list[str], size_px: int, aligned: bool) -> Sample:
-    """Eight words on a plain screen, each an element whose box is the word's ink."""
+def word_screen(rng: random.Random, words: list[str], size_px: int, aligned: bool,
+                jitter: int = 0) -> Sample:  # fmt: skip
+    """Eight words on a plain screen, each an element whose box is the word's ink; aligned words
+    start ``jitter`` pixels or less right of and below the patch-aligned spot."""
     image = Image.new("RGB", SIZE, (235, 235, 235))
     draw = ImageDraw.Draw(image)
     face = font(size_px)
@@ -45,7 +50,8 @@ def word_screen(rng: random.Random, words: list[str], size_px: int, aligned: boo
     cells = rng.sample([(c, r) for c in range(0, 18, 3) for r in range(13)], 8)
     for c, r in cells:
         word = rng.choice(words)
-        x, y = (c * PATCH + 4, r * PATCH + 10) if aligned else (
+        dx, dy = rng.randint(0, jitter), rng.randint(0, jitter)
+        x, y = (c * PATCH + 4 + dx, r * PATCH + 10 + dy) if aligned else (
             c * PATCH + rng.randint(0, PATCH), r * PATCH + rng.randint(0, PATCH // 2))  # fmt: skip
         draw.text((x, y), word, font=face, fill=(20, 20, 20))
         box = tuple(int(v) for v in draw.textbbox((x, y), word, font=face))
@@ -64,6 +70,9 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=40, help="closed list size (0: all UI words)")
     parser.add_argument("--font", type=int, default=26)
     parser.add_argument("--aligned", action="store_true", help="words start at patch edges")
+    parser.add_argument("--jitter", type=int, default=0, help="aligned words move up to this")
+    parser.add_argument("--init", type=Path, help="start from these weights (a rung above)")
+    parser.add_argument("--save", type=Path, help="write the weights here at the end")
     parser.add_argument("--out", type=Path, default=Path("runs/reading-probe"))
     args = parser.parse_args()
     torch.manual_seed(0)
@@ -72,6 +81,8 @@ def main() -> None:
     model.train()
     with torch.no_grad():
         model.model.embed_vision.pos_embedding.normal_(0.0, 1.0)
+    if args.init:
+        model.load_state_dict(torch.load(args.init, weights_only=True))
     args.out.mkdir(parents=True, exist_ok=True)
     encoder = Encoder(tokenizer_folder(args.out, 20261128))
     encoder.vocab = model.config.text_config.vocab_size
@@ -83,7 +94,7 @@ def main() -> None:
         optimizer.zero_grad()
         total = 0.0
         for _ in range(4):
-            item = encoder.encode(word_screen(rng, words, args.font, args.aligned))
+            item = encoder.encode(word_screen(rng, words, args.font, args.aligned, args.jitter))
             out = model(input_ids=item["ids"], pixel_values=item["pixel_values"],
                         image_position_ids=item["image_position_ids"], output_hidden_states=True)  # fmt: skip
             rows = item["reading"].sum(dim=1) > 0
@@ -103,6 +114,8 @@ def main() -> None:
                 f"update {update} {time.perf_counter() - started:.0f}s loss {mean:.3f}\n"
             )
             sys.stdout.flush()
+    if args.save:
+        torch.save(model.state_dict(), args.save)
 
 
 if __name__ == "__main__":

@@ -309,6 +309,11 @@ def main() -> None:
         default=0.03,
         help="with --smooth-init: the sandwich norms' starting weight (1.0: HF's init)",
     )
+    parser.add_argument(
+        "--reading-scale",
+        type=float,
+        help="set the sandwich norms of the layers below the reading layer to this (a new start)",
+    )
     parser.add_argument("--init", type=Path, help="start from this checkpoint's weights only")
     parser.add_argument("--weights", default="", help='task weights as JSON, e.g. {"type": 4}')
     parser.add_argument("--seed", type=int, default=20261128)
@@ -355,6 +360,11 @@ def main() -> None:
         state = torch.load(args.init, weights_only=False)
         model.load_state_dict(state["model"])
         head.load_state_dict(state["head"])
+    if args.reading_scale is not None and not (args.resume and checkpoint.exists()):
+        with torch.no_grad():  # the layers that learn to read may need their full voice
+            for layer in model.model.language_model.layers[:READ_LAYER]:
+                layer.post_attention_layernorm.weight.fill_(args.reading_scale)
+                layer.post_feedforward_layernorm.weight.fill_(args.reading_scale)
     if args.resume and checkpoint.exists():
         state = torch.load(checkpoint, weights_only=False)
         model.load_state_dict(state["model"])
