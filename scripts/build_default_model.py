@@ -118,15 +118,16 @@ CURRICULUM = (
 
 def train_curriculum(python: str, out: Path, minutes: float) -> None:
     """Each stage trains in OUT/STAGE from the previous stage's weights (resumable: a finished
-    stage is skipped, an interrupted one resumes); the last checkpoint and the joined logs end up
-    in OUT for export and the card."""
+    stage is skipped, an interrupted one resumes for what is left of its share of the minutes);
+    the last checkpoint and the joined logs end up in OUT for export and the card."""
     previous: Path | None = None
     for stage, share, options in CURRICULUM:
         folder = out / stage
         if not (folder / "done").exists():
             start = ["--init", str(previous)] if previous else []
             run(python, "scripts/train_default.py", "--out", str(folder), "--minutes",
-                str(minutes * share), "--resume", "--phase", stage, *start, *options)  # fmt: skip
+                str(minutes * share), "--budget-minutes", str(minutes * share), "--resume",
+                "--phase", stage, *start, *options)  # fmt: skip
             (folder / "done").write_text("")
         previous = folder / "checkpoint.pt"
     if previous is not None:

@@ -262,6 +262,11 @@ def main() -> None:
         "--minutes", type=float, default=100.0, help="wall-clock budget of this run"
     )
     parser.add_argument(
+        "--budget-minutes",
+        type=float,
+        help="stop once the checkpoint's training time (all runs together) reaches this",
+    )
+    parser.add_argument(
         "--schedule-steps", type=int, default=6000, help="updates the LR decays over"
     )
     parser.add_argument("--batch", type=int, default=4, help="samples per update (accumulated)")
@@ -407,7 +412,9 @@ def main() -> None:
     base_seconds = seconds
     with Progress(*columns) as progress:
         job = progress.add_task("train", total=args.steps, completed=step, info="")
-        while step < args.steps and time.perf_counter() - started < args.minutes * 60:
+        budget = math.inf if args.budget_minutes is None else args.budget_minutes * 60
+        while (step < args.steps and time.perf_counter() - started < args.minutes * 60
+               and seconds < budget):  # fmt: skip
             for group in optimizer.param_groups:
                 group["lr"] = rate(step)
             totals = {"answer": 0.0, "patch": 0.0, "read": 0.0, "point": 0.0}
