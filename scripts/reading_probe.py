@@ -32,30 +32,38 @@ from PIL import Image, ImageDraw
 from tinymodels.default_model import FAMILY
 from train_default import READ_LAYER, Encoder, tokenizer_folder
 
-from deskpilot.data.screens import Element, font
+from deskpilot.data.screens import Element, font, make_theme
 from deskpilot.data.tasks import Sample
-from deskpilot.data.vocab import UI_WORDS
+from deskpilot.data.vocab import Vocabulary
 
 SIZE = (1008, 624)  # 21 x 13 patches: the processor does not resize it
 PATCH = 48
 
 
 def word_screen(rng: random.Random, words: list[str], size_px: int, aligned: bool,
-                jitter: int = 0) -> Sample:  # fmt: skip
+                jitter: int = 0, themed: bool = False) -> Sample:  # fmt: skip
     """Eight words on a plain screen, each an element whose box is the word's ink; aligned words
-    start ``jitter`` pixels or less right of and below the patch-aligned spot."""
-    image = Image.new("RGB", SIZE, (235, 235, 235))
+    start ``jitter`` pixels or less right of and below the patch-aligned spot. ``themed`` words
+    sit on button-like plates in a random light or dark theme, each in a random face (as on the
+    widget screens)."""
+    theme = make_theme(rng, rng.random() < 0.3) if themed else None
+    image = Image.new("RGB", SIZE, theme.desktop if theme else (235, 235, 235))
     draw = ImageDraw.Draw(image)
-    face = font(size_px)
     elements = []
     cells = rng.sample([(c, r) for c in range(0, 18, 3) for r in range(13)], 8)
     for c, r in cells:
         word = rng.choice(words)
+        face = font(size_px, rng.randint(0, 7) if themed else 0)
         dx, dy = rng.randint(0, jitter), rng.randint(0, jitter)
         x, y = (c * PATCH + 4 + dx, r * PATCH + 10 + dy) if aligned else (
             c * PATCH + rng.randint(0, PATCH), r * PATCH + rng.randint(0, PATCH // 2))  # fmt: skip
-        draw.text((x, y), word, font=face, fill=(20, 20, 20))
         box = tuple(int(v) for v in draw.textbbox((x, y), word, font=face))
+        ink = (20, 20, 20)
+        if theme is not None:
+            plate = (box[0] - 6, box[1] - 5, box[2] + 6, box[3] + 5)
+            draw.rounded_rectangle(plate, radius=4, fill=theme.control, outline=theme.border)
+            ink = theme.text
+        draw.text((x, y), word, font=face, fill=ink)
         elements.append(Element(kind="button", label=word, box=box, window="probe"))  # type: ignore[arg-type]
     return Sample(image=image, task=f"click {elements[0].label}", history=(), kind="done",
                   target={"name": "done", "arguments": {"answer": "-"}}, elements=tuple(elements))  # fmt: skip
@@ -72,7 +80,13 @@ def main() -> None:
     parser.add_argument("--font", type=int, default=26)
     parser.add_argument("--aligned", action="store_true", help="words start at patch edges")
     parser.add_argument("--jitter", type=int, default=0, help="aligned words move up to this")
-    parser.add_argument("--init", type=Path, help="start from these weights (a rung above)")
+    parser.add_argument(
+        "--init", type=Path, help="start from these weights (a rung above, or a train checkpoint)"
+    )
+    parser.add_argument("--themed", action="store_true", help="widget-like plates, themes, faces")
+    parser.add_argument(
+        "--freeze-text", action="store_true", help="keep token embeddings and final norm fixed"
+    )
     parser.add_argument("--save", type=Path, help="write the weights here at the end")
     parser.add_argument("--out", type=Path, default=Path("runs/reading-probe"))
     args = parser.parse_args()
@@ -82,20 +96,26 @@ def main() -> None:
     model.train()
     with torch.no_grad():
         model.model.embed_vision.pos_embedding.normal_(0.0, 1.0)
-    if args.init:
-        model.load_state_dict(torch.load(args.init, weights_only=True))
+    if args.init:  # a probe's weights, or a training checkpoint (its "model" entry)
+        state = torch.load(args.init, weights_only=False)
+        model.load_state_dict(state.get("model", state))
     args.out.mkdir(parents=True, exist_ok=True)
     encoder = Encoder(tokenizer_folder(args.out, 20261128))
     encoder.vocab = model.config.text_config.vocab_size
-    words = sorted({w.capitalize() for w in UI_WORDS})
-    words = words[: args.words] if args.words else words
-    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3)
+    # the labels the widget screens of training draw with --words N (one-word, capitalized)
+    words = [w.capitalize() for w in Vocabulary("train", rng, limit=args.words or None).words]
+    if args.freeze_text:  # reading must not move the token embeddings (the tied LM head) or the
+        for part in (model.model.language_model.embed_tokens, model.model.language_model.norm):
+            part.requires_grad_(False)  # final norm: the answer (numbers) depends on them
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=2e-3)
     started, losses, update = time.perf_counter(), [], 0
     while time.perf_counter() - started < args.minutes * 60:
         optimizer.zero_grad()
         total = 0.0
         for _ in range(4):
-            item = encoder.encode(word_screen(rng, words, args.font, args.aligned, args.jitter))
+            screen = word_screen(rng, words, args.font, args.aligned, args.jitter, args.themed)
+            item = encoder.encode(screen)
             out = model(input_ids=item["ids"], pixel_values=item["pixel_values"],
                         image_position_ids=item["image_position_ids"], output_hidden_states=True)  # fmt: skip
             rows = item["reading"].sum(dim=1) > 0
@@ -105,7 +125,7 @@ def main() -> None:
             loss = -(logp * item["reading"][rows]).sum(dim=1).mean()
             (loss / 4).backward()
             total += float(loss.detach()) / 4
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
         optimizer.step()
         update += 1
         losses.append(total)

@@ -6,6 +6,7 @@ For click tasks on held-out screens of 1..N scattered widgets it prints:
   its hidden state (mean absolute error in columns; is *where* still in the image tokens?);
 - the attention mass that the pointing heads put on the target's patches from the position that
   predicts x (do they look at the right place?);
+- the reading loss at the reading layer (do the label patches say which label is drawn there?);
 - the teacher-forced x and y values the model predicts, how many distinct values it uses, and how
   often both land inside the target (does the readout turn that look into a number?).
 
@@ -21,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tinymodels.default_model import FAMILY
-from train_default import POINT_LAYER, POINT_Y, Encoder, font_sizes, tokenizer_folder
+from train_default import POINT_LAYER, POINT_Y, READ_LAYER, Encoder, font_sizes, tokenizer_folder
 
 from deskpilot.data.dataset import synthetic_samples
 
@@ -34,6 +35,7 @@ def say(*parts: object) -> None:
 def main() -> None:
     """Load the checkpoint, run the probes, print the figures."""
     import torch
+    import torch.nn.functional as F
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint", type=Path)
@@ -47,7 +49,8 @@ def main() -> None:
     args = parser.parse_args()
     _, model = FAMILY.hf_model(args.seed)
     model.set_attn_implementation("eager")
-    model.load_state_dict(torch.load(args.checkpoint, weights_only=False)["model"])
+    state = torch.load(args.checkpoint, weights_only=False)  # a checkpoint or probe weights
+    model.load_state_dict(state.get("model", state))
     model.eval()
     encoder = Encoder(tokenizer_folder(args.checkpoint.parent, args.seed))
     encoder.vocab = model.config.text_config.vocab_size
@@ -60,7 +63,7 @@ def main() -> None:
     states: list[list[torch.Tensor]] = [
         [] for _ in range(model.config.text_config.num_hidden_layers + 1)
     ]
-    columns, masses, answers = [], [], []
+    columns, masses, answers, reads = [], [], [], []
     for sample in (next(data) for _ in range(args.screens)):
         item = encoder.encode(sample)
         if args.sparse >= 0:
@@ -75,6 +78,10 @@ def main() -> None:
         for layer, hidden in enumerate(out.hidden_states):
             states[layer].append(hidden[0, image])
         columns.append(positions[:, 0].float())
+        rows = item["reading"].sum(dim=1) > 0
+        hidden = model.model.language_model.norm(out.hidden_states[READ_LAYER][0, image][rows])
+        logp = F.log_softmax(model.lm_head(hidden), dim=-1)
+        reads.append(float(-(logp * item["reading"][rows]).sum(dim=1).mean()))
         x_row = item["soft"][0][0] - 1
         y_row = item["soft"][1][0] - 1
         attention = out.attentions[args.point_layer][0]
@@ -93,6 +100,7 @@ def main() -> None:
         weights = torch.linalg.lstsq(features[:train], column[:train, None]).solution
         error = (features[train:] @ weights).squeeze(-1) - column[train:]
         say(f"{layer:>5}  {float(error.abs().mean()):.2f}")
+    say(f"reading loss (layer {READ_LAYER}, label patches): {sum(reads) / len(reads):.3f}")
     x_mass, y_mass = (sum(m[i] for m in masses) / len(masses) for i in (0, 1))
     say(f"pointing heads' mass on the target (layer {args.point_layer}): x head {x_mass:.2f}, "
           f"y head {y_mass:.2f}")  # fmt: skip

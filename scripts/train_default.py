@@ -362,9 +362,10 @@ def main() -> None:
             residual_scale=args.residual_scale,
         )
     if args.init and not (args.resume and checkpoint.exists()):
-        state = torch.load(args.init, weights_only=False)
-        model.load_state_dict(state["model"])
-        head.load_state_dict(state["head"])
+        state = torch.load(args.init, weights_only=False)  # a checkpoint or reading_probe.py's
+        model.load_state_dict(state.get("model", state))
+        if "head" in state:
+            head.load_state_dict(state["head"])
     if args.reading_scale is not None and not (args.resume and checkpoint.exists()):
         with torch.no_grad():  # the layers that learn to read may need their full voice
             for layer in model.model.language_model.layers[:READ_LAYER]:
