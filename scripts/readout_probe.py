@@ -79,9 +79,10 @@ def main() -> None:
             states[layer].append(hidden[0, image])
         columns.append(positions[:, 0].float())
         rows = item["reading"].sum(dim=1) > 0
-        hidden = model.model.language_model.norm(out.hidden_states[READ_LAYER][0, image][rows])
-        logp = F.log_softmax(model.lm_head(hidden), dim=-1)
-        reads.append(float(-(logp * item["reading"][rows]).sum(dim=1).mean()))
+        with torch.no_grad():
+            hidden = model.model.language_model.norm(out.hidden_states[READ_LAYER][0, image][rows])
+            logp = F.log_softmax(model.lm_head(hidden), dim=-1)
+            reads.append(float(-(logp * item["reading"][rows]).sum(dim=1).mean()))
         x_row = item["soft"][0][0] - 1
         y_row = item["soft"][1][0] - 1
         attention = out.attentions[args.point_layer][0]

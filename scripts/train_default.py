@@ -298,6 +298,11 @@ def main() -> None:
         "--words", type=int, help="one-word labels from this many words (a reading curriculum)"
     )
     parser.add_argument(
+        "--grid-jitter",
+        type=int,
+        help="with --widgets: labels start within this many pixels of a patch corner (0-48)",
+    )
+    parser.add_argument(
         "--sparse",
         type=float,
         default=-1.0,
@@ -390,7 +395,7 @@ def main() -> None:
     data = synthetic_samples(10**7, "train", seed=phase_seed, weights=weights, pseudo=args.pseudo,
                              forms=args.forms, widgets=args.widgets,
                              font_sizes=font_sizes(args.font_sizes),
-                             words=args.words)  # fmt: skip
+                             words=args.words, grid_jitter=args.grid_jitter)  # fmt: skip
 
     def rate(update: int) -> float:
         warm = min(1.0, (update + 1) / 100)

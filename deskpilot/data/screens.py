@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 from deskpilot.data.vocab import Vocabulary
 
 Box = tuple[int, int, int, int]
+PATCH_PX = 48  # the model's patch side, in the pixels of a screen the processor does not resize
 KINDS = ("button", "field", "checkbox", "radio", "tab", "menu", "list_item", "icon")
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/noto"))
 
@@ -93,6 +94,7 @@ class _Painter:
         self.draw = self.canvas
         self.theme, self.rng, self.size = theme, rng, size
         self.font = font(size, rng.randint(0, 7))
+        self.texts: list[tuple[tuple[int, int], str]] = []  # what text() drew, where
 
     def text_size(self, text: str) -> tuple[int, int]:
         x0, y0, x1, y1 = self.draw.textbbox((0, 0), text, font=self.font)
@@ -102,15 +104,24 @@ class _Painter:
         self, xy: tuple[int, int], text: str, fill: tuple[int, int, int] | None = None
     ) -> None:
         self.draw.text(xy, text, font=self.font, fill=fill or self.theme.text)
+        self.texts.append((xy, text))
 
     def fits(self, kind: str, label: str, x: int, y: int, right: int,
-             free: Callable[[Box, int], bool] | None = None) -> tuple[Box, int] | None:  # fmt: skip
+             free: Callable[[Box, int], bool] | None = None,
+             snap: Callable[[Box], tuple[int, int]] | None = None) -> tuple[Box, int] | None:  # fmt: skip
         """Draw the widget only if it fits left of ``right`` and ``free(box, width)`` agrees
-        (measured first, with the same randomness)."""
+        (measured first, with the same randomness); ``snap(label ink box)`` moves the widget by
+        the (dx, dy) it returns before that check."""
         seed = self.rng.random()
-        self.draw, self.rng = self.scratch, random.Random(seed)
+        self.draw, self.rng, self.texts = self.scratch, random.Random(seed), []
         box, width = self.widget(kind, label, x, y)
+        ink = [self.draw.textbbox(at, text, font=self.font) for at, text in self.texts
+               if text == label]  # fmt: skip
         self.draw, outer = self.canvas, self.rng
+        if snap is not None and ink:
+            x0, y0, x1, y1 = (int(v) for v in ink[0])
+            dx, dy = snap((x0, y0, x1, y1))
+            x, y, box = x + dx, y + dy, (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
         if box[2] > right or (free is not None and not free(box, width)):
             return None
         self.rng = random.Random(seed)
@@ -317,10 +328,21 @@ def draw_form(
 def draw_widgets(
     rng: random.Random, vocab: Vocabulary, size: tuple[int, int] = (1008, 624), count: int = 1,
     dark: bool | None = None, font_sizes: tuple[int, int] = (11, 16),
+    grid_jitter: int | None = None,
 ) -> Screen:  # fmt: skip
     """``count`` widgets of any kind scattered on a bare desktop: the easiest rung of the
     curriculum, where finding *where* the named thing is needs no reading when ``count`` is 1.
-    ``font_sizes`` (pixels, inclusive) lets a reading curriculum start with large labels."""
+    ``font_sizes`` (pixels, inclusive) lets a reading curriculum start with large labels;
+    ``grid_jitter`` moves each widget so that its label's ink starts at most that many pixels
+    right of and below a corner of the model's 48-pixel patch grid (for a 1008x624 screen, which
+    the processor does not resize): the rungs of a reading curriculum, 0 up to 48 (anywhere)."""
+
+    def snap(ink: Box) -> tuple[int, int]:
+        assert grid_jitter is not None
+        column, row = round((ink[0] - 4) / PATCH_PX), round((ink[1] - 4) / PATCH_PX)
+        return (column * PATCH_PX + 4 + rng.randint(0, grid_jitter) - ink[0],
+                row * PATCH_PX + 4 + rng.randint(0, grid_jitter) - ink[1])  # fmt: skip
+
     dark = rng.random() < 0.3 if dark is None else dark
     theme = make_theme(rng, dark)
     screen = Screen(image=Image.new("RGB", size, theme.desktop), dark=dark)
@@ -336,9 +358,11 @@ def draw_widgets(
 
         def free(box: Box, advance: int, kind: str = kind, taken: list[Box] = taken) -> bool:
             area = (box[2] - advance if kind == "field" else box[0], box[1], box[2], box[3])
-            return box[3] < height - 4 and not any(_overlaps(area, o, 12) for o in taken)
+            inside = area[0] >= 0 and area[1] >= 0 and box[3] < height - 4
+            return inside and not any(_overlaps(area, o, 12) for o in taken)
 
-        fitted = painter.fits(kind, label, x, y, width - 4, free)
+        fitted = painter.fits(kind, label, x, y, width - 4, free,
+                              None if grid_jitter is None else snap)  # fmt: skip
         if fitted is None:
             continue
         box, advance = fitted

@@ -219,3 +219,24 @@ def test_a_vocabulary_that_runs_out_of_labels_says_so_instead_of_looping() -> No
         vocab.label_not_in(set(vocab.words))
     with pytest.raises(ValueError, match="at least one word"):
         Vocabulary("train", random.Random(1), limit=0)
+
+
+@pytest.mark.parametrize("jitter", [0, 12])
+def test_grid_jitter_puts_label_ink_near_a_patch_corner(jitter: int) -> None:
+    offsets = []
+    for sample in synthetic_samples(40, "train", seed=6, widgets=3, grid_jitter=jitter,
+                                    tasks_per_screen=1):  # fmt: skip
+        assert sample.image.size == (1008, 624)  # the processor leaves this size alone
+        pixels = np.asarray(sample.image.convert("L"), dtype=np.int16)
+        for element in sample.elements:
+            if element.kind not in ("menu", "list_item"):  # their box holds nothing but the text
+                continue
+            x0, y0, x1, y1 = element.box
+            region = pixels[y0:y1, x0:x1]
+            ys, xs = np.nonzero(np.abs(region - int(np.median(region))) > 40)
+            offsets.append(((x0 + xs.min() - 4) % 48, (y0 + ys.min() - 4) % 48))
+    assert len(offsets) >= 5
+    tolerance = 6  # the ink's faint anti-aliased edge (thin faces) against Pillow's text box
+    wrapped = [((x + tolerance) % 48 - tolerance, (y + tolerance) % 48 - tolerance)
+               for x, y in offsets]  # fmt: skip
+    assert all(-tolerance <= v <= jitter + tolerance for pair in wrapped for v in pair), wrapped
