@@ -11,6 +11,9 @@ from deskpilot.screen import require_display
 
 _DRAG_STEPS = 12
 _DRAG_STEP_SECONDS = 0.01
+# After a pointer jump, a short pause before any press: the app sees the pointer arrive (Enter,
+# Motion) first. Without it a double click on a freshly mapped Tk window was once seen as none.
+_SETTLE_SECONDS = 0.02
 _KEY_NAMES = {
     "ctrl": "ctrl",
     "alt": "alt",
@@ -68,6 +71,7 @@ class PynputDriver:
         """Move the pointer."""
         self.stop.check()
         self._mouse.position = (x, y)
+        time.sleep(_SETTLE_SECONDS)
 
     def click(self, x: int, y: int, *, button: Button = "left", clicks: int = 1) -> None:
         """Click at (x, y)."""
