@@ -112,8 +112,15 @@ class PynputDriver:
                 self._keyboard.tap(self._key_enum.enter)
             elif char == "\t":
                 self._keyboard.tap(self._key_enum.tab)
-            else:
+            elif char.isascii():
                 self._keyboard.type(char)
+            else:  # pynput lends such a character a spare keycode for the moment it is typed:
+                # give the app time to read each event before the keymap changes again (typed
+                # at full speed, a CI run once saw "€" arrive as an unknown key)
+                self._keyboard.press(char)
+                time.sleep(_SETTLE_SECONDS)
+                self._keyboard.release(char)
+                time.sleep(_SETTLE_SECONDS)
 
     def press_keys(self, keys: Sequence[str]) -> None:
         """Hold the modifiers, tap the last key, release in reverse order."""
