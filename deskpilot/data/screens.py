@@ -352,7 +352,11 @@ def draw_widgets(
     for _ in range(count * 4):  # a few tries per widget to find a free spot
         if len(screen.elements) == count:
             break
-        kind, label = rng.choice(KINDS), _unique(vocab, used)
+        kind = rng.choice(KINDS)
+        try:  # a label is spent only once its widget is placed
+            label = vocab.label_not_in(used, 2)
+        except ValueError:  # a small vocabulary has no label left for another widget
+            break
         x, y = rng.randint(4, width - 60), rng.randint(4, height - 4 * painter.size)
         taken = [e.text_box or e.box for e in screen.elements] + [e.box for e in screen.elements]
 
@@ -366,6 +370,7 @@ def draw_widgets(
         if fitted is None:
             continue
         box, advance = fitted
+        used.add(label.lower())
         screen.elements.append(Element(kind=kind, label=label, box=box, window="desktop",
                                        text_box=_text_box(kind, box, advance)))  # fmt: skip
     return screen

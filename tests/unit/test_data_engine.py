@@ -240,3 +240,15 @@ def test_grid_jitter_puts_label_ink_near_a_patch_corner(jitter: int) -> None:
     wrapped = [((x + tolerance) % 48 - tolerance, (y + tolerance) % 48 - tolerance)
                for x, y in offsets]  # fmt: skip
     assert all(-tolerance <= v <= jitter + tolerance for pair in wrapped for v in pair), wrapped
+
+
+def test_a_small_vocabulary_fills_a_busy_widget_screen_without_failing() -> None:
+    from deskpilot.data.screens import draw_widgets
+
+    rng = random.Random(8)
+    for count, limit in [(8, 12), (8, 3)]:
+        for _ in range(10):
+            screen = draw_widgets(rng, Vocabulary("train", rng, limit=limit), (1008, 624), count,
+                                  font_sizes=(28, 28))  # fmt: skip
+            labels = [e.label.lower() for e in screen.elements]
+            assert 1 <= len(labels) <= min(count, limit) and len(set(labels)) == len(labels)
