@@ -48,19 +48,21 @@ PATCH = 48
 
 
 def word_screen(rng: random.Random, words: list[str], size_px: int, aligned: bool,
-                jitter: int = 0, themed: bool = False) -> Sample:  # fmt: skip
+                jitter: int = 0, themed: bool = False, face_index: int = -1,
+                dark_share: float = 0.3) -> Sample:  # fmt: skip
     """Eight words on a plain screen, each an element whose box is the word's ink; aligned words
     start ``jitter`` pixels or less right of and below the patch-aligned spot. ``themed`` words
     sit on button-like plates in a random light or dark theme, each in a random face (as on the
-    widget screens)."""
-    theme = make_theme(rng, rng.random() < 0.3) if themed else None
+    widget screens); ``face_index`` >= 0 fixes the face, ``dark_share`` is the dark themes' share."""
+    theme = make_theme(rng, rng.random() < dark_share) if themed else None
     image = Image.new("RGB", SIZE, theme.desktop if theme else (235, 235, 235))
     draw = ImageDraw.Draw(image)
     elements = []
     cells = rng.sample([(c, r) for c in range(0, 18, 3) for r in range(13)], 8)
     for c, r in cells:
         word = rng.choice(words)
-        face = font(size_px, rng.randint(0, 7) if themed else 0)
+        face_at = face_index if face_index >= 0 else (rng.randint(0, 7) if themed else 0)
+        face = font(size_px, face_at)
         dx, dy = rng.randint(0, jitter), rng.randint(0, jitter)
         x, y = (c * PATCH + 4 + dx, r * PATCH + 10 + dy) if aligned else (
             c * PATCH + rng.randint(0, PATCH), r * PATCH + rng.randint(0, PATCH // 2))  # fmt: skip
@@ -91,6 +93,8 @@ def main() -> None:
         "--init", type=Path, help="start from these weights (a rung above, or a train checkpoint)"
     )
     parser.add_argument("--themed", action="store_true", help="widget-like plates, themes, faces")
+    parser.add_argument("--face", type=int, default=-1, help="one face (-1: as --themed says)")
+    parser.add_argument("--dark", type=float, default=0.3, help="share of dark themes (--themed)")
     parser.add_argument(
         "--freeze-text", action="store_true", help="keep token embeddings and final norm fixed"
     )
@@ -124,7 +128,8 @@ def main() -> None:
         optimizer.zero_grad()
         total = 0.0
         for _ in range(4):
-            screen = word_screen(rng, words, args.font, args.aligned, args.jitter, args.themed)
+            screen = word_screen(rng, words, args.font, args.aligned, args.jitter, args.themed,
+                                 args.face, args.dark)  # fmt: skip
             item = encoder.encode(screen)
             if args.sparse >= 0:  # label patches (and a share of the rest) only: ~5x cheaper
                 item = encoder.thin(item, args.sparse, model.config.image_token_id)

@@ -305,6 +305,12 @@ def main() -> None:
         help="with --widgets: labels start within this many pixels of a patch corner (0-48)",
     )
     parser.add_argument(
+        "--face", type=int, help="all text in this font face (an appearance curriculum; 1: Tk's)"
+    )
+    parser.add_argument(
+        "--theme", default="any", choices=["any", "light", "dark"], help="screens' colour themes"
+    )
+    parser.add_argument(
         "--sparse",
         type=float,
         default=-1.0,
@@ -397,7 +403,8 @@ def main() -> None:
     data = synthetic_samples(10**7, "train", seed=phase_seed, weights=weights, pseudo=args.pseudo,
                              forms=args.forms, widgets=args.widgets,
                              font_sizes=font_sizes(args.font_sizes),
-                             words=args.words, grid_jitter=args.grid_jitter)  # fmt: skip
+                             words=args.words, grid_jitter=args.grid_jitter, face=args.face,
+                             dark={"any": None, "light": False, "dark": True}[args.theme])  # fmt: skip
 
     def rate(update: int) -> float:
         warm = min(1.0, (update + 1) / 100)

@@ -32,14 +32,16 @@ def synthetic_samples(count: int, split: Split, seed: int, tasks_per_screen: int
                       widgets: int = 0,
                       font_sizes: tuple[int, int] = (11, 16),
                       words: int | None = None,
-                      grid_jitter: int | None = None) -> Iterator[Sample]:  # fmt: skip
+                      grid_jitter: int | None = None,
+                      face: int | None = None) -> Iterator[Sample]:  # fmt: skip
     """``count`` screens' worth of samples; deterministic for (split, seed); ``weights`` sets how
     often each task kind is drawn, ``pseudo`` how often a label word is made up, ``forms`` how often
     a screen is a simple form dialog instead of a busy window; ``widgets`` > 0 makes every screen
     1 to ``widgets`` widgets scattered on a bare desktop (the curriculum's first rungs), their
     labels drawn at ``font_sizes`` pixels; ``words`` limits labels to that many one-word labels
     (a reading curriculum starts with few large words); ``grid_jitter`` puts widget labels near
-    the patch grid (see ``draw_widgets``) on 1008x624 screens."""
+    the patch grid (see ``draw_widgets``) on 1008x624 screens; ``face`` draws all text in one
+    font face (an appearance curriculum starts with one; None: a random face per screen)."""
     rng = random.Random(f"{split}-{seed}")
     vocab = Vocabulary(split, rng, pseudo, words)
     for _ in range(count):
@@ -47,11 +49,12 @@ def synthetic_samples(count: int, split: Split, seed: int, tasks_per_screen: int
             size, many = rng.choice(SIZES), rng.randint(1, widgets)
             if grid_jitter is not None:
                 size = SIZES[0]  # the grid is the patch grid only where nothing is resized
-            screen = draw_widgets(rng, vocab, size, many, dark, font_sizes, grid_jitter)
+            screen = draw_widgets(rng, vocab, size, many, dark, font_sizes, grid_jitter, face)
             yield from random_samples(screen, rng, vocab, tasks_per_screen, weights)
             continue
         simple = forms > 0 and rng.random() < forms
-        screen = (draw_form if simple else draw_screen)(rng, vocab, rng.choice(SIZES), dark=dark)
+        draw = draw_form if simple else draw_screen
+        screen = draw(rng, vocab, rng.choice(SIZES), dark=dark, face=face)
         yield from random_samples(screen, rng, vocab, tasks_per_screen, weights)
 
 

@@ -88,12 +88,13 @@ def make_theme(rng: random.Random, dark: bool) -> Theme:
 
 
 class _Painter:
-    def __init__(self, image: Image.Image, theme: Theme, rng: random.Random, size: int) -> None:
+    def __init__(self, image: Image.Image, theme: Theme, rng: random.Random, size: int,
+                 face: int | None = None) -> None:  # fmt: skip
         self.canvas = ImageDraw.Draw(image)
         self.scratch = ImageDraw.Draw(Image.new("RGB", (1, 1)))
         self.draw = self.canvas
         self.theme, self.rng, self.size = theme, rng, size
-        self.font = font(size, rng.randint(0, 7))
+        self.font = font(size, rng.randint(0, 7) if face is None else face)
         self.texts: list[tuple[tuple[int, int], str]] = []  # what text() drew, where
 
     def text_size(self, text: str) -> tuple[int, int]:
@@ -257,15 +258,16 @@ def _unique(vocab: Vocabulary, used: set[str], max_words: int = 2) -> str:
 
 def draw_screen(
     rng: random.Random, vocab: Vocabulary, size: tuple[int, int] = (1008, 624),
-    dark: bool | None = None,
+    dark: bool | None = None, face: int | None = None,
 ) -> Screen:  # fmt: skip
-    """One random screen with its elements."""
+    """One random screen with its elements (``face``: one font face for all of its text, by
+    index into the installed sans faces; None: a random one)."""
     dark = rng.random() < 0.3 if dark is None else dark
     theme = make_theme(rng, dark)
     image = Image.new("RGB", size, theme.desktop)
     screen = Screen(image=image, dark=dark)
     font_px = rng.randint(11, 17) if min(size) > 300 else rng.randint(9, 12)
-    painter = _Painter(image, theme, rng, font_px)
+    painter = _Painter(image, theme, rng, font_px, face)
     width, height = size
     for _ in range(rng.randint(0, 6)):  # clutter on the desktop
         x, y = rng.randint(0, width - 40), rng.randint(0, height - 20)
@@ -286,14 +288,14 @@ def draw_screen(
 
 def draw_form(
     rng: random.Random, vocab: Vocabulary, size: tuple[int, int] = (1008, 624),
-    dark: bool | None = None,
+    dark: bool | None = None, face: int | None = None,
 ) -> Screen:  # fmt: skip
     """A simple dialog: a title bar, a line of text, one to three labelled fields stacked, and one
     to three buttons in a row (the easy end of the curriculum; real forms look like this)."""
     dark = rng.random() < 0.3 if dark is None else dark
     theme = make_theme(rng, dark)
     screen = Screen(image=Image.new("RGB", size, theme.desktop), dark=dark)
-    painter = _Painter(screen.image, theme, rng, rng.randint(11, 16))
+    painter = _Painter(screen.image, theme, rng, rng.randint(11, 16), face)
     width, height = size
     w = rng.randint(int(width * 0.3), int(width * 0.6))
     h = rng.randint(int(height * 0.3), int(height * 0.55))
@@ -328,7 +330,7 @@ def draw_form(
 def draw_widgets(
     rng: random.Random, vocab: Vocabulary, size: tuple[int, int] = (1008, 624), count: int = 1,
     dark: bool | None = None, font_sizes: tuple[int, int] = (11, 16),
-    grid_jitter: int | None = None,
+    grid_jitter: int | None = None, face: int | None = None,
 ) -> Screen:  # fmt: skip
     """``count`` widgets of any kind scattered on a bare desktop: the easiest rung of the
     curriculum, where finding *where* the named thing is needs no reading when ``count`` is 1.
@@ -346,7 +348,7 @@ def draw_widgets(
     dark = rng.random() < 0.3 if dark is None else dark
     theme = make_theme(rng, dark)
     screen = Screen(image=Image.new("RGB", size, theme.desktop), dark=dark)
-    painter = _Painter(screen.image, theme, rng, rng.randint(*font_sizes))
+    painter = _Painter(screen.image, theme, rng, rng.randint(*font_sizes), face)
     width, height = size
     used: set[str] = set()
     for _ in range(count * 4):  # a few tries per widget to find a free spot

@@ -252,3 +252,34 @@ def test_a_small_vocabulary_fills_a_busy_widget_screen_without_failing() -> None
                                   font_sizes=(28, 28))  # fmt: skip
             labels = [e.label.lower() for e in screen.elements]
             assert 1 <= len(labels) <= min(count, limit) and len(set(labels)) == len(labels)
+
+
+@pytest.mark.parametrize("face", [1, 3])
+def test_one_face_draws_every_label_in_that_face(face: int) -> None:
+    from PIL import Image, ImageDraw
+
+    from deskpilot.data.screens import font
+
+    def ink_width(region: np.ndarray) -> int:
+        _, xs = np.nonzero(np.abs(region - int(np.median(region))) > 40)
+        return int(xs.max() - xs.min())
+
+    def width_in(label: str, index: int) -> int:  # the same label alone, measured the same way
+        image = Image.new("L", (400, 60), 230)
+        ImageDraw.Draw(image).text((10, 10), label, font=font(20, index), fill=20)
+        return ink_width(np.asarray(image, dtype=np.int16))
+
+    measured = 0
+    for sample in synthetic_samples(12, "train", seed=9, widgets=3, font_sizes=(20, 20),
+                                    face=face, tasks_per_screen=1):  # fmt: skip
+        pixels = np.asarray(sample.image.convert("L"), dtype=np.int16)
+        for element in sample.elements:
+            if element.kind not in ("menu", "list_item") or len(element.label) < 6:
+                continue  # their box holds nothing but the text
+            x0, y0, x1, y1 = element.box
+            ink = ink_width(pixels[y0:y1, x0:x1])
+            drawn = {index: width_in(element.label, index) for index in (1, 3)}
+            other = 4 - face  # the proportional face 1 against the monospaced face 3
+            assert abs(ink - drawn[face]) < abs(ink - drawn[other]), (element.label, ink, drawn)
+            measured += 1
+    assert measured >= 3
