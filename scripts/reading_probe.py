@@ -35,47 +35,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from PIL import Image, ImageDraw
 from tinymodels.default_model import FAMILY
 from train_default import READ_LAYER, Encoder, tokenizer_folder
 
-from deskpilot.data.screens import Element, font, make_theme
+from deskpilot.data.screens import PATCH_PX
 from deskpilot.data.tasks import Sample
 from deskpilot.data.vocab import Vocabulary
-
-SIZE = (1008, 624)  # 21 x 13 patches: the processor does not resize it
-PATCH = 48
+from deskpilot.data.wordscreens import draw_words
 
 
-def word_screen(rng: random.Random, words: list[str], size_px: int, aligned: bool,
+def word_sample(rng: random.Random, words: list[str], size_px: int, aligned: bool,
                 jitter: int = 0, themed: bool = False, face_index: int = -1,
                 dark_share: float = 0.3) -> Sample:  # fmt: skip
-    """Eight words on a plain screen, each an element whose box is the word's ink; aligned words
-    start ``jitter`` pixels or less right of and below the patch-aligned spot. ``themed`` words
-    sit on button-like plates in a random light or dark theme, each in a random face (as on the
-    widget screens); ``face_index`` >= 0 fixes the face, ``dark_share`` is the dark themes' share."""
-    theme = make_theme(rng, rng.random() < dark_share) if themed else None
-    image = Image.new("RGB", SIZE, theme.desktop if theme else (235, 235, 235))
-    draw = ImageDraw.Draw(image)
-    elements = []
-    cells = rng.sample([(c, r) for c in range(0, 18, 3) for r in range(13)], 8)
-    for c, r in cells:
-        word = rng.choice(words)
-        face_at = face_index if face_index >= 0 else (rng.randint(0, 7) if themed else 0)
-        face = font(size_px, face_at)
-        dx, dy = rng.randint(0, jitter), rng.randint(0, jitter)
-        x, y = (c * PATCH + 4 + dx, r * PATCH + 10 + dy) if aligned else (
-            c * PATCH + rng.randint(0, PATCH), r * PATCH + rng.randint(0, PATCH // 2))  # fmt: skip
-        box = tuple(int(v) for v in draw.textbbox((x, y), word, font=face))
-        ink = (20, 20, 20)
-        if theme is not None:
-            plate = (box[0] - 6, box[1] - 5, box[2] + 6, box[3] + 5)
-            draw.rounded_rectangle(plate, radius=4, fill=theme.control, outline=theme.border)
-            ink = theme.text
-        draw.text((x, y), word, font=face, fill=ink)
-        elements.append(Element(kind="button", label=word, box=box, window="probe"))  # type: ignore[arg-type]
-    return Sample(image=image, task=f"click {elements[0].label}", history=(), kind="done",
-                  target={"name": "done", "arguments": {"answer": "-"}}, elements=tuple(elements))  # fmt: skip
+    """A word screen (``deskpilot.data.wordscreens``) as a sample: plain ones in face 0 unless
+    ``face_index`` says otherwise; ``themed`` ones on plates in random faces."""
+    face = face_index if face_index >= 0 else (None if themed else 0)
+    dark = rng.random() < dark_share
+    screen = draw_words(rng, words, size_px, jitter if aligned else PATCH_PX, themed, face, dark)
+    return Sample(image=screen.image, task="read", history=(), kind="read",
+                  target={"name": "done", "arguments": {"answer": "-"}},
+                  elements=tuple(screen.elements))  # fmt: skip
 
 
 def main() -> None:
@@ -128,7 +107,7 @@ def main() -> None:
         optimizer.zero_grad()
         total = 0.0
         for _ in range(4):
-            screen = word_screen(rng, words, args.font, args.aligned, args.jitter, args.themed,
+            screen = word_sample(rng, words, args.font, args.aligned, args.jitter, args.themed,
                                  args.face, args.dark)  # fmt: skip
             item = encoder.encode(screen)
             if args.sparse >= 0:  # label patches (and a share of the rest) only: ~5x cheaper

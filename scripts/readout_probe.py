@@ -43,6 +43,9 @@ def main() -> None:
     parser.add_argument("--screens", type=int, default=12)
     parser.add_argument("--font-sizes", default="11,16", help="LOW,HIGH label sizes (pixels)")
     parser.add_argument("--words", type=int, help="one-word labels from this many words")
+    parser.add_argument("--face", type=int, help="all text in this font face")
+    parser.add_argument("--theme", default="any", choices=["any", "light", "dark"])
+    parser.add_argument("--grid-jitter", type=int, help="labels near a patch corner (0-48)")
     parser.add_argument("--sparse", type=float, default=-1.0, help="thin as in training")
     parser.add_argument("--point-layer", type=int, default=POINT_LAYER)
     parser.add_argument("--seed", type=int, default=20261128)
@@ -59,7 +62,8 @@ def main() -> None:
     data = synthetic_samples(10**6, "train", seed=args.seed + 7, widgets=args.widgets,
                              weights={"click": 1}, tasks_per_screen=1,
                              font_sizes=font_sizes(args.font_sizes),
-                             words=args.words)  # fmt: skip
+                             words=args.words, face=args.face, grid_jitter=args.grid_jitter,
+                             dark={"any": None, "light": False, "dark": True}[args.theme])  # fmt: skip
     states: list[list[torch.Tensor]] = [
         [] for _ in range(model.config.text_config.num_hidden_layers + 1)
     ]

@@ -31,7 +31,10 @@ from tinymodels.default_model import FAMILY, build
 
 from deskpilot.coords import CoordinateSpace
 from deskpilot.data.dataset import synthetic_samples
+from deskpilot.data.screens import Screen
 from deskpilot.data.tasks import Sample
+from deskpilot.data.vocab import Vocabulary
+from deskpilot.data.wordscreens import draw_words
 from deskpilot.policies import PolicyGate, load_policy
 from deskpilot.runtime.base import ModelRequest
 from deskpilot.runtime.families import family_for
@@ -121,6 +124,8 @@ class Encoder:
         elif sample.kind == "not_found":  # nothing on the screen is the target
             item["patches"] = torch.zeros(len(valid))
         item["reading"] = self.reading(sample, valid, frame.width, frame.height)
+        if sample.kind == "read":  # a word screen: nothing to answer
+            item["labels"][:] = IGNORE
         return item
 
     def thin(self, item: dict[str, Any], keep: float, image_token: int) -> dict[str, Any]:
@@ -171,6 +176,14 @@ class Encoder:
         return torch.where(sums > 0, target / sums.clamp(min=1e-9), target)
 
 
+def reading_sample(screen: Screen) -> Sample:
+    """A word screen as a sample with no answer to learn (kind "read"): only its reading loss
+    counts."""
+    return Sample(image=screen.image, task="read", history=(), kind="read",
+                  target={"name": "done", "arguments": {"answer": "-"}},
+                  elements=tuple(screen.elements))  # fmt: skip
+
+
 def soft_target(low: float, high: float) -> Any:
     """A distribution over 0..1000 on the values inside [low, high], peaked at the centre."""
     import torch
@@ -205,7 +218,7 @@ def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any,
         hits.append(
             chosen in number_ids.tolist() and float(target[number_ids.tolist().index(chosen)]) > 0
         )
-    answer = per_token[mask].mean()
+    answer = per_token[mask].mean() if bool(mask.any()) else torch.zeros(())
     patch = torch.zeros(())
     if item["patches"] is not None:
         image = item["ids"][0] == model.config.image_token_id
@@ -311,6 +324,15 @@ def main() -> None:
         "--theme", default="any", choices=["any", "light", "dark"], help="screens' colour themes"
     )
     parser.add_argument(
+        "--word-share",
+        type=float,
+        default=0.0,
+        help="share of samples that are word screens (eight labels, reading loss only)",
+    )
+    parser.add_argument(
+        "--word-jitter", type=int, default=48, help="word screens: labels this near a patch corner"
+    )
+    parser.add_argument(
         "--sparse",
         type=float,
         default=-1.0,
@@ -400,11 +422,23 @@ def main() -> None:
     # redrawing of the screens already seen (replaying 7,700 samples took ~7 minutes).
     phase_seed += 7919 * phases.get(args.phase, 0)
     weights = {**WEIGHTS, **json.loads(args.weights or "{}")}
+    dark = {"any": None, "light": False, "dark": True}[args.theme]
     data = synthetic_samples(10**7, "train", seed=phase_seed, weights=weights, pseudo=args.pseudo,
                              forms=args.forms, widgets=args.widgets,
                              font_sizes=font_sizes(args.font_sizes),
                              words=args.words, grid_jitter=args.grid_jitter, face=args.face,
-                             dark={"any": None, "light": False, "dark": True}[args.theme])  # fmt: skip
+                             dark=dark)  # fmt: skip
+
+    word_rng = random.Random(phase_seed + 1)
+    # word screens draw the labels the widget screens draw (one-word, capitalized), in their look
+    label_words = [w.capitalize() for w in Vocabulary("train", word_rng, 0.0, args.words).words]
+
+    def next_sample() -> Sample:
+        if word_rng.random() >= args.word_share:
+            return next(data)
+        size = word_rng.randint(*font_sizes(args.font_sizes))
+        return reading_sample(draw_words(word_rng, label_words, size, args.word_jitter,
+                                         face=args.face, dark=dark))  # fmt: skip
 
     def rate(update: int) -> float:
         warm = min(1.0, (update + 1) / 100)
@@ -436,7 +470,7 @@ def main() -> None:
             hits: list[bool] = []
             optimizer.zero_grad()
             for _ in range(args.batch):
-                item = encoder.encode(next(data))
+                item = encoder.encode(next_sample())
                 if args.sparse >= 0:
                     item = encoder.thin(item, args.sparse, model.config.image_token_id)
                 samples_seen += 1
