@@ -52,6 +52,7 @@ WEIGHTS = {"click": 6, "double_click": 1, "right_click": 1, "type": 2, "key": 1,
            "done": 1, "not_found": 1.5}  # fmt: skip
 # deskpilot.data as of this commit (v2: no task twice on a screen; v3: a widget screen spends a
 # label only on a placed widget, so a small vocabulary fills a busy screen instead of failing)
+LOGGED = ("answer", "patch", "read", "point")  # a task sample's losses, as the log names them
 DATA_VERSION = "synthetic-v3"
 
 
@@ -466,11 +467,12 @@ def main() -> None:
                and seconds < budget):  # fmt: skip
             for group in optimizer.param_groups:
                 group["lr"] = rate(step)
-            totals = {"answer": 0.0, "patch": 0.0, "read": 0.0, "point": 0.0}
+            sums: dict[str, list[float]] = {}  # loss name -> values this update
             hits: list[bool] = []
             optimizer.zero_grad()
             for _ in range(args.batch):
-                item = encoder.encode(next_sample())
+                sample = next_sample()
+                item = encoder.encode(sample)
                 if args.sparse >= 0:
                     item = encoder.thin(item, args.sparse, model.config.image_token_id)
                 samples_seen += 1
@@ -480,24 +482,25 @@ def main() -> None:
                         + args.read_weight * parts["read"]
                         + args.point_weight * parts["point"]) / args.batch  # fmt: skip
                 loss.backward()
-                totals["answer"] += float(parts["answer"].detach()) / args.batch
-                totals["patch"] += float(parts["patch"].detach()) / args.batch
-                totals["read"] += float(parts["read"].detach()) / args.batch
-                totals["point"] += float(parts["point"].detach()) / args.batch
+                # word screens have only a reading loss: logged apart ("read_words")
+                names = ("read_words",) if sample.kind == "read" else LOGGED
+                for name in names:
+                    value = parts["read" if name == "read_words" else name]
+                    sums.setdefault(name, []).append(float(value.detach()))
                 hits.extend(parts["hits"])
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
             step += 1
             seconds = base_seconds + time.perf_counter() - started
             window = (window + hits)[-400:]
+            totals = {name: sum(values) / len(values) for name, values in sums.items()}
             record = {"step": step, "samples": samples_seen, "seconds": round(seconds, 1),
                       "lr": rate(step - 1), **{k: round(v, 4) for k, v in totals.items()},
                       "coord_hit": round(sum(window) / max(len(window), 1), 3)}  # fmt: skip
             log.write(json.dumps(record) + "\n")
             log.flush()
-            info = (f"answer {totals['answer']:.3f} patch {totals['patch']:.3f} "
-                    f"read {totals['read']:.3f} point {totals['point']:.3f} "
-                    f"coord-hit {record['coord_hit']:.2f} ({samples_seen} samples)")  # fmt: skip
+            info = " ".join(f"{name} {value:.3f}" for name, value in totals.items())
+            info += f" coord-hit {record['coord_hit']:.2f} ({samples_seen} samples)"
             progress.update(job, advance=1, info=info)
             if step % args.checkpoint_every == 0:
                 save()
