@@ -332,8 +332,10 @@ def draw_widgets(
     dark: bool | None = None, font_sizes: tuple[int, int] = (11, 16),
     grid_jitter: int | None = None, face: int | None = None,
 ) -> Screen:  # fmt: skip
-    """``count`` widgets of any kind scattered on a bare desktop: the easiest rung of the
-    curriculum, where finding *where* the named thing is needs no reading when ``count`` is 1.
+    """``count`` widgets of any kind scattered over one window's client area that fills the
+    screen (on the window's colour, as in a real dialog, never on the desktop's: labels keep their
+    contrast): the easiest rung of the curriculum, where finding *where* the named thing is needs
+    no reading when ``count`` is 1.
     ``font_sizes`` (pixels, inclusive) lets a reading curriculum start with large labels;
     ``grid_jitter`` moves each widget so that its label's ink starts at most that many pixels
     right of and below a corner of the model's 48-pixel patch grid (for a 1008x624 screen, which
@@ -347,7 +349,7 @@ def draw_widgets(
 
     dark = rng.random() < 0.3 if dark is None else dark
     theme = make_theme(rng, dark)
-    screen = Screen(image=Image.new("RGB", size, theme.desktop), dark=dark)
+    screen = Screen(image=Image.new("RGB", size, theme.window), dark=dark)
     painter = _Painter(screen.image, theme, rng, rng.randint(*font_sizes), face)
     width, height = size
     used: set[str] = set()

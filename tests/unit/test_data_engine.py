@@ -283,3 +283,17 @@ def test_one_face_draws_every_label_in_that_face(face: int) -> None:
             assert abs(ink - drawn[face]) < abs(ink - drawn[other]), (element.label, ink, drawn)
             measured += 1
     assert measured >= 3
+
+
+def test_widget_labels_stand_out_from_their_background() -> None:
+    # Widgets sit on a window's colour: dark ink on a mid-blue desktop was barely legible.
+    contrasts = []
+    for sample in synthetic_samples(40, "train", seed=11, widgets=3, tasks_per_screen=1):
+        pixels = np.asarray(sample.image.convert("L"), dtype=np.int16)
+        for element in sample.elements:
+            if element.kind in ("menu", "list_item"):  # their box holds nothing but the text
+                x0, y0, x1, y1 = element.box
+                region = pixels[y0:y1, x0:x1]
+                contrasts.append(int(np.abs(region - int(np.median(region))).max()))
+    assert len(contrasts) >= 10
+    assert min(contrasts) >= 150, sorted(contrasts)[:5]
