@@ -50,10 +50,11 @@ READ_LAYER = 2  # the layer whose image tokens learn to "read" their labels (thr
 PATCH = 48
 WEIGHTS = {"click": 6, "double_click": 1, "right_click": 1, "type": 2, "key": 1, "scroll": 1,
            "done": 1, "not_found": 1.5}  # fmt: skip
-# deskpilot.data as of this commit (v2: no task twice on a screen; v3: a widget screen spends a
-# label only on a placed widget, so a small vocabulary fills a busy screen instead of failing)
 LOGGED = ("answer", "patch", "read", "point")  # a task sample's losses, as the log names them
-DATA_VERSION = "synthetic-v3"
+# deskpilot.data as of this commit (v2: no task twice on a screen; v3: a widget screen spends a
+# label only on a placed widget, so a small vocabulary fills a busy screen instead of failing;
+# v4: widget screens are a window's client area, not the desktop: labels kept their contrast)
+DATA_VERSION = "synthetic-v4"
 
 
 class Encoder:
