@@ -43,6 +43,7 @@ def main() -> None:
     parser.add_argument("--screens", type=int, default=12)
     parser.add_argument("--font-sizes", default="11,16", help="LOW,HIGH label sizes (pixels)")
     parser.add_argument("--words", type=int, help="one-word labels from this many words")
+    parser.add_argument("--at-least", type=int, default=1, help="screens with this many widgets+")
     parser.add_argument("--face", type=int, help="all text in this font face")
     parser.add_argument("--theme", default="any", choices=["any", "light", "dark"])
     parser.add_argument("--grid-jitter", type=int, help="labels near a patch corner (0-48)")
@@ -68,6 +69,8 @@ def main() -> None:
         [] for _ in range(model.config.text_config.num_hidden_layers + 1)
     ]
     columns, masses, answers, reads = [], [], [], []
+    if args.at_least > 1:  # screens where picking the named widget needs reading
+        data = (sample for sample in data if len(sample.elements) >= args.at_least)
     for sample in (next(data) for _ in range(args.screens)):
         item = encoder.encode(sample)
         if args.sparse >= 0:

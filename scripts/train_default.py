@@ -166,13 +166,14 @@ class Encoder:
         index = {(int(c), int(r)): i for i, (c, r) in enumerate(valid)}
         target = torch.zeros(len(valid), self.vocab)
         for element in sample.elements:
-            x0, y0, x1, y1 = element.text_box or element.box
+            x0, y0, x1, y1 = element.ink or element.text_box or element.box
+            least_x, least_y = min(8, (x1 - x0) * sx / 2), min(8, (y1 - y0) * sy / 2)
             tokens = [int(t) for t in self.tokenizer.encode(" " + element.label)]
             for c in range(int(x0 * sx) // PATCH, min(cols - 1, int(x1 * sx) // PATCH) + 1):
                 for r in range(int(y0 * sy) // PATCH, min(rows - 1, int(y1 * sy) // PATCH) + 1):
                     overlap_x = min(x1 * sx, (c + 1) * PATCH) - max(x0 * sx, c * PATCH)
                     overlap_y = min(y1 * sy, (r + 1) * PATCH) - max(y0 * sy, r * PATCH)
-                    if min(overlap_x, overlap_y) >= 8 and (c, r) in index:
+                    if overlap_x >= least_x and overlap_y >= least_y and (c, r) in index:
                         target[index[(c, r)], tokens] += 1.0 / len(tokens)
         sums = target.sum(dim=1, keepdim=True)
         return torch.where(sums > 0, target / sums.clamp(min=1e-9), target)

@@ -33,6 +33,7 @@ class Element:
     box: Box  # x0, y0, x1, y1 in pixels: the area a click must land in
     window: str
     text_box: Box | None = None  # where the label is drawn, when it is not inside ``box``
+    ink: Box | None = None  # the label's own text, tightly (what a patch must read), when known
 
 
 @dataclass(kw_only=True)
@@ -96,6 +97,7 @@ class _Painter:
         self.theme, self.rng, self.size = theme, rng, size
         self.font = font(size, rng.randint(0, 7) if face is None else face)
         self.texts: list[tuple[tuple[int, int], str]] = []  # what text() drew, where
+        self.ink: Box | None = None  # the label's text box in the widget fits() drew last
 
     def text_size(self, text: str) -> tuple[int, int]:
         x0, y0, x1, y1 = self.draw.textbbox((0, 0), text, font=self.font)
@@ -125,9 +127,12 @@ class _Painter:
             x, y, box = x + dx, y + dy, (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
         if box[2] > right or (free is not None and not free(box, width)):
             return None
-        self.rng = random.Random(seed)
+        self.rng, self.texts = random.Random(seed), []
         result = self.widget(kind, label, x, y)
         self.rng = random.Random(outer.random())
+        drawn = [self.draw.textbbox(at, text, font=self.font) for at, text in self.texts
+                 if text == label]  # fmt: skip
+        self.ink = tuple(int(v) for v in drawn[0]) if drawn else None  # type: ignore[assignment]
         return result if result[1] == width else None
 
     def widget(self, kind: str, label: str, x: int, y: int) -> tuple[Box, int]:
@@ -204,7 +209,8 @@ def _window(screen: Screen, painter: _Painter, vocab: Vocabulary, box: Box, used
                 break
             ebox, w = fitted
             screen.elements.append(Element(kind=kind, label=label, box=ebox, window=title,
-                                           text_box=_text_box(kind, ebox, w)))  # fmt: skip
+                                           text_box=_text_box(kind, ebox, w),
+                                           ink=painter.ink))  # fmt: skip
             left, height = left + w + gap, max(height, ebox[3] - ebox[1])
         return height
 
@@ -228,7 +234,9 @@ def _window(screen: Screen, painter: _Painter, vocab: Vocabulary, box: Box, used
                 ly += painter.size * 2
                 continue
             ebox, _ = fitted
-            screen.elements.append(Element(kind="list_item", label=label, box=ebox, window=title))
+            screen.elements.append(
+                Element(kind="list_item", label=label, box=ebox, window=title, ink=painter.ink)
+            )
             ly = ebox[3]
         screen.scrollables.append(Element(kind="list", label="list", box=list_box, window=title))
     right = (list_box[0] - 10) if list_box else x1 - 10
@@ -245,7 +253,8 @@ def _window(screen: Screen, painter: _Painter, vocab: Vocabulary, box: Box, used
             continue
         ebox, w = fitted
         screen.elements.append(Element(kind=kind, label=label, box=ebox, window=title,
-                                       text_box=_text_box(kind, ebox, w)))  # fmt: skip
+                                       text_box=_text_box(kind, ebox, w),
+                                       ink=painter.ink))  # fmt: skip
         x += w + rng.randint(12, 40)
         row_h = max(row_h, ebox[3] - ebox[1])
 
@@ -318,7 +327,8 @@ def draw_form(
                 break
             box, advance = fitted
             screen.elements.append(Element(kind=kind, label=label, box=box, window=title,
-                                           text_box=_text_box(kind, box, advance)))  # fmt: skip
+                                           text_box=_text_box(kind, box, advance),
+                                           ink=painter.ink))  # fmt: skip
             if kind == "field":
                 y = box[3] + rng.randint(8, 16)
             else:
@@ -376,7 +386,8 @@ def draw_widgets(
         box, advance = fitted
         used.add(label.lower())
         screen.elements.append(Element(kind=kind, label=label, box=box, window="desktop",
-                                       text_box=_text_box(kind, box, advance)))  # fmt: skip
+                                       text_box=_text_box(kind, box, advance),
+                                       ink=painter.ink))  # fmt: skip
     return screen
 
 

@@ -47,14 +47,13 @@ def draw_words(
         typeface = font(size_px, face_at)
         x = column * PATCH_PX + 4 + rng.randint(0, jitter)
         y = row * PATCH_PX + 10 + rng.randint(0, min(jitter, PATCH_PX // 2))
-        box = tuple(int(v) for v in draw.textbbox((x, y), word, font=typeface))
+        x0, y0, x1, y1 = (int(v) for v in draw.textbbox((x, y), word, font=typeface))
+        box = (x0, y0, x1, y1)
         ink = (20, 20, 20)
         if theme is not None:
             plate = (box[0] - 6, box[1] - 5, box[2] + 6, box[3] + 5)
             draw.rounded_rectangle(plate, radius=4, fill=theme.control, outline=theme.border)
             ink = theme.text
         draw.text((x, y), word, font=typeface, fill=ink)
-        screen.elements.append(
-            Element(kind="button", label=word, box=(box[0], box[1], box[2], box[3]), window="words")
-        )
+        screen.elements.append(Element(kind="button", label=word, box=box, window="words", ink=box))
     return screen

@@ -297,3 +297,27 @@ def test_widget_labels_stand_out_from_their_background() -> None:
                 contrasts.append(int(np.abs(region - int(np.median(region))).max()))
     assert len(contrasts) >= 10
     assert min(contrasts) >= 150, sorted(contrasts)[:5]
+
+
+def test_every_drawn_label_knows_its_own_ink() -> None:
+    # The reading loss asks the patches under a label's text, not its padding or indicator, to
+    # read it: the ink box must hold the text and sit inside the element.
+    from deskpilot.data.screens import draw_form, draw_widgets
+
+    rng, vocab = random.Random(12), Vocabulary("train", random.Random(12))
+    screens = [draw_screen(rng, vocab) for _ in range(4)]
+    screens += [draw_form(rng, vocab) for _ in range(4)]
+    screens += [draw_widgets(rng, vocab, count=3) for _ in range(6)]
+    checked = 0
+    for screen in screens:
+        pixels = np.asarray(screen.image.convert("L"), dtype=np.int16)
+        for element in screen.elements:
+            assert element.ink is not None, element
+            x0, y0, x1, y1 = element.ink
+            outer = element.text_box or element.box
+            assert outer[0] - 1 <= x0 <= x1 <= outer[2] + 1, (element, outer)
+            assert outer[1] - 1 <= y0 <= y1 <= outer[3] + 1, (element, outer)
+            region = pixels[y0 : y1 + 1, x0 : x1 + 1]
+            assert np.abs(region - int(np.median(region))).max() > 60  # text is drawn there
+            checked += 1
+    assert checked > 40
