@@ -45,8 +45,10 @@ def draw_words(
         word = rng.choice(words)
         face_at = face if face is not None else rng.randint(0, 7)
         typeface = font(size_px, face_at)
-        x = column * PATCH_PX + 4 + rng.randint(0, jitter)
-        y = row * PATCH_PX + 10 + rng.randint(0, min(jitter, PATCH_PX // 2))
+        # the ink (not the pen) starts where a widget screen's grid jitter puts a label's ink
+        left, top, _, _ = draw.textbbox((0, 0), word, font=typeface)
+        x = column * PATCH_PX + 4 + rng.randint(0, jitter) - int(left)
+        y = row * PATCH_PX + 4 + rng.randint(0, min(jitter, PATCH_PX // 2)) - int(top)
         x0, y0, x1, y1 = (int(v) for v in draw.textbbox((x, y), word, font=typeface))
         box = (x0, y0, x1, y1)
         ink = (20, 20, 20)
