@@ -23,6 +23,11 @@ updates wreck the answer (the tied LM head learns labels: the next training's an
 at 8.6); ``--freeze-text`` keeps it but slows reading to a crawl (3.43 after 450 at 12 px).
 ``--themed`` (plates, light/dark themes, five faces: what the widget screens look like) is far
 slower: 12 px 2.43 after 600, then 24 px 2.54, 36 px 2.48, 48 px 2.40 (chance ~3.0).
+Sixth session: themed but one face (``--face 1``, DejaVu Sans Book: Tk's) and light plates only
+(``--dark 0``) read faster than plain screens: 12 px jitter, from the pointing checkpoint, 2.49 /
+1.96 / 1.24 / 0.91 after 100 / 200 / 350 / 500 updates (plain: 2.82 / 2.26 / 1.56 / 1.22; themed
+with five faces and 30% dark: 2.83 / 2.61 / 2.47 / 2.47): the plates are not what slowed reading;
+the faces and dark themes together are (the two were not run apart).
 """
 
 from __future__ import annotations
