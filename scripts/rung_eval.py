@@ -1,0 +1,62 @@
+"""A curriculum rung through the real runtime: an exported genai folder, free-running decoding with
+constrained JSON, on the rung's own screens (issue 4).
+
+The readout probe is PyTorch and teacher-forced; this is what the agent would see. Same rows as
+``deskpilot model eval``, on click tasks (and, with ``--not-found``, "not on the screen" tasks) drawn
+with the rung's knobs:
+
+    python scripts/train_default.py --out runs/cur22 --export runs/cur22/int4
+    python scripts/rung_eval.py runs/cur22/int4 --widgets 3 --at-least 3 --words 12 \\
+        --font-sizes 28,28 --grid-jitter 24 --face 1 --theme light --screens 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from train_default import font_sizes
+
+from deskpilot.data.dataset import synthetic_samples
+from deskpilot.data.evaluate import EVAL_SEED, evaluate
+from deskpilot.data.tasks import Sample
+from deskpilot.runtime.genai import GenaiModel
+
+
+def main() -> None:
+    """Draw the rung's screens, run the folder on them, print the row."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, nargs="+", help="genai folders, side by side")
+    parser.add_argument("--widgets", type=int, default=3)
+    parser.add_argument("--at-least", type=int, default=1, help="screens with this many widgets+")
+    parser.add_argument("--screens", type=int, default=40)
+    parser.add_argument("--font-sizes", default="11,16", help="LOW,HIGH label sizes (pixels)")
+    parser.add_argument("--words", type=int, help="one-word labels from this many words")
+    parser.add_argument("--face", type=int, help="all text in this font face")
+    parser.add_argument("--theme", default="any", choices=["any", "light", "dark"])
+    parser.add_argument("--grid-jitter", type=int, help="labels near a patch corner (0-48)")
+    parser.add_argument("--not-found", type=float, default=0.0, help="weight of not-found tasks")
+    args = parser.parse_args()
+    weights = {"click": 1.0, "not_found": args.not_found}
+
+    def samples() -> Iterator[Sample]:
+        data = synthetic_samples(10**6, "train", seed=EVAL_SEED, widgets=args.widgets,
+                                 weights=weights, tasks_per_screen=1,
+                                 font_sizes=font_sizes(args.font_sizes), words=args.words,
+                                 face=args.face, grid_jitter=args.grid_jitter,
+                                 dark={"any": None, "light": False, "dark": True}[args.theme])  # fmt: skip
+        wanted = (s for s in data if len(s.elements) >= args.at_least)
+        return (next(wanted) for _ in range(args.screens))
+
+    for folder in args.folder:
+        result = evaluate(GenaiModel(folder), folder.name, samples())
+        sys.stdout.write(json.dumps({"folder": str(folder), **result.row()}) + "\n")
+
+
+if __name__ == "__main__":
+    main()
