@@ -1,7 +1,9 @@
 """A small Tk form (name field, Save button) that reports its state and widget geometry as JSON.
 
 Run: ``python -m deskpilot.demo.app STATE.json``. The JSON holds ``widgets`` (screen rectangles
-``[x, y, width, height]`` read from Tk itself) and ``saved`` (the name saved last, or null).
+``[x, y, width, height]`` read from Tk itself), ``saved`` (the name saved last, or null), ``name``
+(the field's text now) and ``focus`` (``"name"``, ``"save"`` or null: which widget has the keyboard),
+so tests can wait for the form to have taken in their input rather than sleep.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class DemoApp:
         self.status.grid(row=3, column=0, columnspan=2, pady=(12, 0))
         root.bind("<Control-s>", lambda _e: self.on_save())
         root.bind("<Configure>", lambda _e: self.write_state())
+        for event in ("<FocusIn>", "<FocusOut>", "<KeyRelease>"):
+            root.bind_all(event, lambda _e: self.write_state(), add="+")
         root.after(200, self.write_state)
 
     def on_save(self) -> None:
@@ -51,6 +55,15 @@ class DemoApp:
             widget.winfo_height(),
         ]
 
+    def _focused(self) -> str | None:
+        try:
+            widget = self.root.focus_get()
+        except KeyError:  # focus in a window Tk does not know (a popup of the window manager)
+            return None
+        if widget is self.name:
+            return "name"
+        return "save" if widget is self.save else None
+
     def write_state(self) -> None:
         """Write the state file atomically."""
         self.root.update_idletasks()
@@ -58,6 +71,8 @@ class DemoApp:
             "saved": self.saved,
             "widgets": {"name": self._rect(self.name), "save": self._rect(self.save)},
             "mapped": bool(self.root.winfo_ismapped()),
+            "name": self.name.get(),
+            "focus": self._focused(),
         }
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(state))

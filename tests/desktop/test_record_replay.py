@@ -17,7 +17,20 @@ from deskpilot.xvfb import VirtualDisplay
 from tests.desktop.conftest import center, deskpilot, wait_until, xdotool
 
 
-def record_demo(display: VirtualDisplay, state: dict[str, Any], out: Path) -> str:
+def wait_for(read: Callable[[], dict[str, Any]], key: str, value: Any, timeout: float = 10) -> None:
+    """Wait until the form's state has ``key == value``; on timeout say what the state was."""
+    try:
+        wait_until(lambda: read()[key] == value, timeout=timeout, message=f"{key} == {value!r}")
+    except AssertionError as error:
+        raise AssertionError(f"{error}; the form's state: {read()}") from None
+
+
+def record_demo(display: VirtualDisplay, read: Callable[[], dict[str, Any]], out: Path) -> str:
+    """Record a person's click into the name field, "Ada", and a click on Save; return stderr.
+
+    Each input waits for the form to have taken in the one before (keyboard focus, the text), so a
+    loaded machine or a slow window manager cannot send keys to a window that has no focus yet."""
+    state = read()
     recorder = subprocess.Popen([sys.executable, "-m", "deskpilot", "record", str(out)],
                                 env=display.env(), stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
@@ -25,8 +38,9 @@ def record_demo(display: VirtualDisplay, state: dict[str, Any], out: Path) -> st
         ready = recorder.stderr.readline()  # printed once the listeners are running
         assert ready.startswith("recording"), ready
         xdotool("mousemove", *map(str, center(state["widgets"]["name"])), "click", "1")
-        time.sleep(0.2)
+        wait_for(read, "focus", "name")
         xdotool("type", "--delay", "20", "Ada")
+        wait_for(read, "name", "Ada")
         xdotool("mousemove", *map(str, center(state["widgets"]["save"])), "click", "1")
         time.sleep(0.3)
         xdotool("key", "ctrl+alt+r")
@@ -55,13 +69,13 @@ def test_record_then_replay_on_a_moved_window(
 ) -> None:
     proc, form = start_form(launch, tmp_path / "first.json")
     out = tmp_path / "recorded.toml"
-    stderr = record_demo(display, form(), out)
+    stderr = record_demo(display, form, out)
     assert "wrote 3 steps" in stderr, stderr
     recipe = load_recipe(out, ToolRegistry())
     assert [s.tool for s in recipe.step] == ["click", "type_text", "click"]
     assert recipe.step[1].args == {"text": "Ada"}
     assert all((out.parent / s.expect_crop).is_file() for s in recipe.step if s.expect_crop)
-    wait_until(lambda: form()["saved"] == "Ada", message="the recording itself saved Ada")
+    wait_for(form, "saved", "Ada")  # the recording itself saved Ada
     proc.terminate()
     proc.wait()
 
@@ -73,7 +87,7 @@ def test_record_then_replay_on_a_moved_window(
     assert fresh()["widgets"]["save"] != form()["widgets"]["save"]
     result = deskpilot("recipe", "run", str(out), "--run-dir", str(tmp_path / "replay"))
     assert result.returncode == 0, result.stderr
-    wait_until(lambda: fresh()["saved"] == "Ada", message="replay saved Ada")
+    wait_for(fresh, "saved", "Ada")  # the replay did
     assert "replay: 2 of 2 recorded targets re-grounded (template: 2)" in result.stderr
 
 
@@ -81,8 +95,8 @@ def test_replay_of_an_unchanged_screen_needs_no_regrounding(
     display: VirtualDisplay, demo_app: Callable[[], dict[str, Any]], tmp_path: Path
 ) -> None:
     out = tmp_path / "recorded.toml"
-    record_demo(display, demo_app(), out)
-    wait_until(lambda: demo_app()["saved"] == "Ada", message="recorded")
+    record_demo(display, demo_app, out)
+    wait_for(demo_app, "saved", "Ada")
     # the same window: put the name field back the way it was when recording began
     xdotool("mousemove", *map(str, center(demo_app()["widgets"]["name"])), "click", "1")
     xdotool("key", "ctrl+a", "BackSpace")
