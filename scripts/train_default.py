@@ -404,6 +404,9 @@ def main() -> None:
         model.load_state_dict(state.get("model", state))
         if "head" in state:
             head.load_state_dict(state["head"])
+        # continue the init's data streams: a new run from a checkpoint must not see again the
+        # screens that made it (every --init run of one phase used to replay the same stream)
+        phases = dict(state.get("phases", {}))
     if args.reading_scale is not None and not (args.resume and checkpoint.exists()):
         with torch.no_grad():  # the layers that learn to read may need their full voice
             for layer in model.model.language_model.layers[:READ_LAYER]:
