@@ -372,7 +372,8 @@ def main() -> None:
         state = torch.load(checkpoint, weights_only=False)
         card = {"data": DATA_VERSION, "seed": args.seed, "updates": state["step"],
                 "samples": state["samples"], "train_seconds": round(state["seconds"]),
-                "precision": args.precision}  # fmt: skip
+                "precision": args.precision,
+                "lineage": state.get("lineage", [])}  # fmt: skip
         build(args.export, args.seed, args.precision, state["model"], card)
         return
     args.out.mkdir(parents=True, exist_ok=True)
@@ -389,6 +390,10 @@ def main() -> None:
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     step, samples_seen, seconds = 0, 0, 0.0
     phases: dict[str, int] = {}  # samples drawn from each phase's data stream
+    # the runs that made these weights, oldest first: each its arguments and updates (the recipe
+    # a from-scratch rebuild replays; the README's tables name the same runs)
+    this_run: dict[str, Any] = {"argv": sys.argv[1:]}
+    lineage: list[dict[str, Any]] = []
     if args.smooth_init:
         from readout_init import smooth_readout_init
 
@@ -407,6 +412,7 @@ def main() -> None:
         # continue the init's data streams: a new run from a checkpoint must not see again the
         # screens that made it (every --init run of one phase used to replay the same stream)
         phases = dict(state.get("phases", {}))
+        lineage = list(state.get("lineage", [{"argv": ["(a checkpoint without a lineage)"]}]))
     if args.reading_scale is not None and not (args.resume and checkpoint.exists()):
         with torch.no_grad():  # the layers that learn to read may need their full voice
             for layer in model.model.language_model.layers[:READ_LAYER]:
@@ -420,6 +426,8 @@ def main() -> None:
         torch.set_rng_state(state["rng"])
         step, samples_seen, seconds = state["step"], state["samples"], state["seconds"]
         phases = state.get("phases", {})
+        lineage = list(state.get("lineage", []))[:-1]
+        this_run = state.get("lineage", [this_run])[-1]
     encoder = Encoder(tokenizer_folder(args.out, args.seed))
     encoder.vocab = model.config.text_config.vocab_size
     number_ids = torch.tensor([encoder.numbers[n] for n in range(1001)])
@@ -455,7 +463,8 @@ def main() -> None:
         state = {"model": model.state_dict(), "head": head.state_dict(),
                  "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state(),
                  "step": step, "samples": samples_seen, "seconds": seconds,
-                 "phases": phases}  # fmt: skip
+                 "phases": phases,
+                 "lineage": [*lineage, {**this_run, "updates": step}]}  # fmt: skip
         torch.save(state, checkpoint.with_suffix(".tmp"))
         checkpoint.with_suffix(".tmp").replace(checkpoint)
 
