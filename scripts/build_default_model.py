@@ -2,7 +2,9 @@
 
     make default-model            # = python scripts/build_default_model.py --out runs/default
 
-Training is a curriculum of stages (``CURRICULUM``: one widget, a few, then the issue's screens), each
+Training replays ``scripts/default_recipe.json`` when it exists (the lineage the shipped model's
+checkpoint recorded: every run's arguments and updates; ``--save-recipe CHECKPOINT`` writes it),
+else a built-in curriculum of stages (``CURRICULUM``: one widget, a few, then the issue's screens), each
 in ``OUT/STAGE`` from the previous stage's weights; an interrupted stage resumes and a finished one is
 skipped (``--fresh`` starts over). The int4 build (``OUT/int4``, with its MODEL_CARD.md) replaces ``deskpilot/models/default`` only if it clears the
 issue's click-inside targets; an fp32 build goes to ``OUT/fp32`` for the side-by-side eval.
@@ -130,10 +132,60 @@ def train_curriculum(python: str, out: Path, minutes: float) -> None:
                 "--phase", stage, *start, *options)  # fmt: skip
             (folder / "done").write_text("")
         previous = folder / "checkpoint.pt"
-    if previous is not None:
-        shutil.copyfile(previous, out / "checkpoint.pt")
-        logs = [(out / stage / "train.jsonl").read_text() for stage, _, _ in CURRICULUM]
+    gather(out, [out / stage for stage, _, _ in CURRICULUM])
+
+
+def gather(out: Path, folders: list[Path]) -> None:
+    """The last run's checkpoint and every run's log, joined, in OUT for export and the card."""
+    if folders:
+        shutil.copyfile(folders[-1] / "checkpoint.pt", out / "checkpoint.pt")
+        logs = [(folder / "train.jsonl").read_text() for folder in folders]
         (out / "train.jsonl").write_text("".join(logs))
+
+
+RECIPE = ROOT / "scripts" / "default_recipe.json"  # the shipped model's lineage, when recorded
+NOT_REPLAYED = {"--out": 1, "--init": 1, "--minutes": 1, "--budget-minutes": 1, "--steps": 1,
+                "--resume": 0}  # fmt: skip
+
+
+def save_recipe(checkpoint: Path) -> None:
+    """Write the lineage a checkpoint carries (every run that made it: arguments, updates) as the
+    recipe ``make default-model`` replays."""
+    import torch
+
+    lineage = torch.load(checkpoint, weights_only=False).get("lineage")
+    if not lineage:
+        raise SystemExit(f"{checkpoint} records no lineage (trained before lineages were kept)")
+    RECIPE.write_text(json.dumps(lineage, indent=1) + "\n")
+    sys.stderr.write(f"wrote {RECIPE}: {len(lineage)} runs\n")
+
+
+def replay_recipe(python: str, out: Path, recipe: list[dict[str, object]]) -> None:
+    """Replay a recorded lineage: each run with its own arguments from the previous run's weights,
+    limited by its recorded updates rather than its minutes (another machine makes the same
+    updates); each run resumes in ``OUT/NN`` and a finished one is skipped."""
+    previous: Path | None = None
+    for index, entry in enumerate(recipe):
+        argv, updates = entry.get("argv"), entry.get("updates")
+        if not isinstance(argv, list) or not isinstance(updates, int):
+            raise SystemExit(f"recipe run {index} cannot be replayed (no arguments or updates "
+                             f"recorded: {entry}); train with the built-in curriculum instead")  # fmt: skip
+        kept, skip = [], 0
+        for arg in map(str, argv):
+            if skip:
+                skip -= 1
+            elif arg in NOT_REPLAYED:
+                skip = NOT_REPLAYED[arg]
+            else:
+                kept.append(arg)
+        folder = out / f"{index:02d}"
+        if not (folder / "done").exists():
+            start = ["--init", str(previous)] if previous else []
+            run(python, "scripts/train_default.py", "--out", str(folder), "--steps", str(updates),
+                "--minutes", "1e9", "--resume", *start, *kept)  # fmt: skip
+            (folder / "done").write_text("")
+        previous = folder / "checkpoint.pt"
+    gather(out, [out / f"{index:02d}" for index in range(len(recipe))])
 
 
 def main() -> None:
@@ -146,11 +198,18 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="start training over")
     parser.add_argument("--skip-train", action="store_true", help="export + eval the checkpoint")
     parser.add_argument("--force", action="store_true", help="ship even below the bar")
+    parser.add_argument("--save-recipe", type=Path, metavar="CHECKPOINT",
+                        help=f"write CHECKPOINT's lineage to {RECIPE.name} and stop")  # fmt: skip
     args = parser.parse_args()
     python = sys.executable
+    if args.save_recipe:
+        save_recipe(args.save_recipe)
+        return
     if args.fresh and args.out.exists():
         shutil.rmtree(args.out)
-    if not args.skip_train:
+    if not args.skip_train and RECIPE.exists():
+        replay_recipe(python, args.out, json.loads(RECIPE.read_text()))
+    elif not args.skip_train:
         train_curriculum(python, args.out, args.minutes)
     staged, fp32 = args.out / "int4", args.out / "fp32"
     for folder in (staged, fp32):
