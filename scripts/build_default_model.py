@@ -160,6 +160,34 @@ def save_recipe(checkpoint: Path) -> None:
     sys.stderr.write(f"wrote {RECIPE}: {len(lineage)} runs\n")
 
 
+KEPT = ROOT / "scripts" / "checkpoints" / "curriculum.pt"  # the curriculum's latest weights, in git
+
+
+def keep_checkpoint(checkpoint: Path, dest: Path = KEPT) -> None:
+    """Keep a checkpoint's weights in the repository (bf16, no optimizer state: ~18 MB), with its
+    lineage and data-stream positions, so the next session's ``--init`` continues the curriculum
+    (a session's ``runs/`` does not outlive it). A JSON twin beside it says what it is."""
+    import torch
+
+    state = torch.load(checkpoint, weights_only=False)
+    shared: dict[int, torch.Tensor] = {}  # tied weights stay one tensor
+
+    def half(tensor: torch.Tensor) -> torch.Tensor:
+        key = tensor.untyped_storage().data_ptr()
+        if key not in shared:
+            shared[key] = tensor.to(torch.bfloat16) if tensor.is_floating_point() else tensor
+        return shared[key]
+
+    kept = {"model": {k: half(v) for k, v in state["model"].items()}, "head": state["head"],
+            "phases": state.get("phases", {}), "lineage": state.get("lineage", []),
+            "step": state["step"], "samples": state["samples"], "seconds": state["seconds"]}  # fmt: skip
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(kept, dest)
+    facts = {k: v for k, v in kept.items() if k not in ("model", "head")}
+    dest.with_suffix(".json").write_text(json.dumps(facts, indent=1) + "\n")
+    sys.stderr.write(f"kept {dest} ({dest.stat().st_size / 1e6:.1f} MB)\n")
+
+
 def replay_recipe(python: str, out: Path, recipe: list[dict[str, object]]) -> None:
     """Replay a recorded lineage: each run with its own arguments from the previous run's weights,
     limited by its recorded updates rather than its minutes (another machine makes the same
@@ -200,10 +228,15 @@ def main() -> None:
     parser.add_argument("--force", action="store_true", help="ship even below the bar")
     parser.add_argument("--save-recipe", type=Path, metavar="CHECKPOINT",
                         help=f"write CHECKPOINT's lineage to {RECIPE.name} and stop")  # fmt: skip
+    parser.add_argument("--keep", type=Path, metavar="CHECKPOINT",
+                        help=f"keep CHECKPOINT's weights in {KEPT.relative_to(ROOT)} and stop")  # fmt: skip
     args = parser.parse_args()
     python = sys.executable
     if args.save_recipe:
         save_recipe(args.save_recipe)
+        return
+    if args.keep:
+        keep_checkpoint(args.keep)
         return
     if args.fresh and args.out.exists():
         shutil.rmtree(args.out)
