@@ -8,6 +8,8 @@ else a built-in curriculum of stages (``CURRICULUM``: one widget, a few, then th
 in ``OUT/STAGE`` from the previous stage's weights; an interrupted stage resumes and a finished one is
 skipped (``--fresh`` starts over). The int4 build (``OUT/int4``, with its MODEL_CARD.md) replaces ``deskpilot/models/default`` only if it clears the
 issue's click-inside targets; an fp32 build goes to ``OUT/fp32`` for the side-by-side eval.
+``--keep CHECKPOINT`` keeps a curriculum checkpoint's weights in ``scripts/checkpoints/`` (a session's
+``runs/`` does not outlive it); the next run starts from it with ``train_default.py --init``.
 Needs the ``[build]`` extra (torch, transformers, onnx tooling) and, for the Tk suite, Xvfb.
 """
 
