@@ -21,7 +21,10 @@ from deskpilot.data.vocab import Vocabulary
 Box = tuple[int, int, int, int]
 PATCH_PX = 48  # the model's patch side, in the pixels of a screen the processor does not resize
 KINDS = ("button", "field", "checkbox", "radio", "tab", "menu", "list_item", "icon")
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/noto"))
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # Debian's fonts-dejavu-core and -extra
+# The faces by index, named rather than globbed: what face N is must not depend on which font
+# packages a machine happens to have (face 1 is Tk's own, the appearance curriculum's first rung).
+FACES = ("DejaVuSansCondensed.ttf", "DejaVuSans.ttf", "DejaVuSansMono.ttf")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,17 +49,18 @@ class Screen:
     scrollables: list[Element] = field(default_factory=list)
 
 
-@cache
-def _font_files() -> tuple[str, ...]:
-    found = [str(p) for d in FONT_DIRS if d.is_dir() for p in sorted(d.glob("*Sans*.ttf"))]
-    return tuple(f for f in found if "Bold" not in f and "Oblique" not in f) or ("",)
+def _font_file(index: int) -> str:
+    """Face ``index``'s file; DejaVu Sans where that face is not installed, "" where none is."""
+    for name in (FACES[index % len(FACES)], FACES[1]):
+        if (FONT_DIR / name).is_file():
+            return str(FONT_DIR / name)
+    return ""
 
 
 @cache
 def font(size: int, index: int = 0) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """A sans font of ``size`` px (Pillow's built-in font when no system font is installed)."""
-    files = _font_files()
-    path = files[index % len(files)]
+    path = _font_file(index)
     return ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
 
 
