@@ -41,10 +41,17 @@ def synthetic_samples(count: int, split: Split, seed: int, tasks_per_screen: int
     labels drawn at ``font_sizes`` pixels; ``words`` limits labels to that many one-word labels
     (a reading curriculum starts with few large words); ``grid_jitter`` puts widget labels near
     the patch grid (see ``draw_widgets``) on 1008x624 screens; ``face`` draws all text in one
-    font face (an appearance curriculum starts with one; None: a random face per screen)."""
+    font face (an appearance curriculum starts with one; None: a random face per screen). With
+    ``widgets``, ``forms`` is the share of screens that are form dialogs drawn at ``font_sizes``
+    (the rung after bare widgets: a title bar and a line of text that are not targets)."""
     rng = random.Random(f"{split}-{seed}")
     vocab = Vocabulary(split, rng, pseudo, words)
     for _ in range(count):
+        if widgets > 0 and forms > 0 and rng.random() < forms:
+            size = SIZES[0] if grid_jitter is not None else rng.choice(SIZES)
+            screen = draw_form(rng, vocab, size, dark, face, font_sizes)
+            yield from random_samples(screen, rng, vocab, tasks_per_screen, weights)
+            continue
         if widgets > 0:
             size, many = rng.choice(SIZES), rng.randint(1, widgets)
             if grid_jitter is not None:

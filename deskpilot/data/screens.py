@@ -301,14 +301,15 @@ def draw_screen(
 
 def draw_form(
     rng: random.Random, vocab: Vocabulary, size: tuple[int, int] = (1008, 624),
-    dark: bool | None = None, face: int | None = None,
+    dark: bool | None = None, face: int | None = None, font_sizes: tuple[int, int] = (11, 16),
 ) -> Screen:  # fmt: skip
     """A simple dialog: a title bar, a line of text, one to three labelled fields stacked, and one
-    to three buttons in a row (the easy end of the curriculum; real forms look like this)."""
+    to three buttons in a row (the easy end of the curriculum; real forms look like this), its
+    text at ``font_sizes`` pixels (inclusive)."""
     dark = rng.random() < 0.3 if dark is None else dark
     theme = make_theme(rng, dark)
     screen = Screen(image=Image.new("RGB", size, theme.desktop), dark=dark)
-    painter = _Painter(screen.image, theme, rng, rng.randint(11, 16), face)
+    painter = _Painter(screen.image, theme, rng, rng.randint(*font_sizes), face)
     width, height = size
     w = rng.randint(int(width * 0.3), int(width * 0.6))
     h = rng.randint(int(height * 0.3), int(height * 0.55))

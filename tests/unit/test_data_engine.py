@@ -10,7 +10,7 @@ import pytest
 
 from deskpilot.data.dataset import read_dataset, synthetic_samples, write_dataset
 from deskpilot.data.screens import draw_screen
-from deskpilot.data.tasks import TASK_KINDS, lands_inside, samples_for
+from deskpilot.data.tasks import TASK_KINDS, Sample, lands_inside, samples_for
 from deskpilot.data.vocab import UI_WORDS, Vocabulary, _split_of
 from deskpilot.tools import ToolRegistry
 
@@ -141,6 +141,26 @@ def test_simple_forms_hold_labelled_fields_and_buttons() -> None:
             x0, y0, x1, y1 = element.box
             assert 0 <= x0 < x1 <= 1008 and 0 <= y0 < y1 <= 624
             assert (element.text_box is not None) == (element.kind == "field")
+
+
+def test_a_widget_rung_with_a_forms_share_draws_forms_at_the_rung_label_sizes() -> None:
+    def forms_at(size: int) -> list[Sample]:
+        return list(synthetic_samples(8, "train", seed=3, forms=1.0, widgets=3, words=12,
+                                      font_sizes=(size, size), grid_jitter=48, face=1))  # fmt: skip
+
+    small, large = forms_at(12), forms_at(24)
+    words = {w.capitalize() for w in Vocabulary("train", random.Random(0), 0.0, 12).words}
+    for samples in (small, large):
+        elements = [e for s in samples for e in s.elements]
+        assert {e.kind for e in elements} <= {"field", "button"} and elements
+        assert {e.label for e in elements} <= words
+        assert all(s.image.size == (1008, 624) for s in samples)
+
+    def ink_height(samples: list[Sample]) -> float:
+        heights = [e.ink[3] - e.ink[1] for s in samples for e in s.elements if e.ink]
+        return sum(heights) / len(heights)
+
+    assert ink_height(large) > 1.6 * ink_height(small)
 
 
 def test_a_forms_share_mixes_forms_into_the_stream() -> None:
