@@ -357,6 +357,9 @@ def main() -> None:
         type=float,
         help="set the sandwich norms of the layers below the reading layer to this (a new start)",
     )
+    parser.add_argument(
+        "--free-text", type=float, default=0.0, help="share of typing tasks with free text"
+    )
     parser.add_argument("--init", type=Path, help="start from this checkpoint's weights only")
     parser.add_argument("--weights", default="", help='task weights as JSON, e.g. {"type": 4}')
     parser.add_argument("--seed", type=int, default=20261128)
@@ -441,7 +444,7 @@ def main() -> None:
                              forms=args.forms, widgets=args.widgets,
                              font_sizes=font_sizes(args.font_sizes),
                              words=args.words, grid_jitter=args.grid_jitter, face=args.face,
-                             dark=dark)  # fmt: skip
+                             dark=dark, free_text=args.free_text)  # fmt: skip
 
     word_rng = random.Random(phase_seed + 1)
     # word screens draw the labels the widget screens draw (one-word, capitalized), in their look

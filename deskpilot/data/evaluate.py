@@ -50,6 +50,8 @@ class SuiteResult:
     inside: int = 0
     not_found: int = 0
     false_clicks: int = 0
+    typing: int = 0
+    typed_exactly: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     peak_rss_mb: float = 0.0
 
@@ -65,6 +67,7 @@ class SuiteResult:
             "action type": pct(self.right_type, self.total),
             "click inside": pct(self.inside, self.pointer),
             "false clicks": pct(self.false_clicks, self.not_found),
+            "typed exactly": pct(self.typed_exactly, self.typing),
             "p50 ms": f"{statistics.median(ordered):.0f}",
             "p95 ms": f"{ordered[max(0, int(len(ordered) * 0.95) - 1)]:.0f}",
             "peak RSS MB": f"{self.peak_rss_mb:.0f}",
@@ -160,6 +163,10 @@ def evaluate(model: Model, name: str, samples: Iterable[Sample],
         if sample.kind == "not_found":
             result.not_found += 1
             result.false_clicks += bool(call is not None and call.action.points())
+        if expected == "type_text":
+            result.typing += 1
+            result.typed_exactly += bool(call is not None and call.name == expected
+                                         and getattr(call.action, "text", None) == sample.target["arguments"]["text"])  # fmt: skip
         if call is not None:
             result.valid += 1
             result.right_type += call.name == expected

@@ -211,6 +211,23 @@ def pseudo_word(rng: random.Random) -> str:
                    for _ in range(rng.choice([2, 2, 3])))  # fmt: skip
 
 
+def free_text(rng: random.Random) -> str:
+    """Text a person might type, beyond the label words: names, e-mail addresses, numbers,
+    mixed-case words (teaches copying the task's text, not recalling a word from the labels)."""
+    kind = rng.randrange(5)
+    if kind == 0:  # a name
+        return " ".join(pseudo_word(rng).capitalize() for _ in range(rng.randint(1, 3)))
+    if kind == 1:  # an e-mail address
+        domain = rng.choice(["example.com", "mail.org", "work.net"])
+        return f"{pseudo_word(rng)}{rng.choice(['', '.', '_'])}{pseudo_word(rng)}@{domain}"
+    if kind == 2:  # a number, a date or a phone number
+        return rng.choice([str(rng.randint(0, 99999)), f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1990, 2030)}",
+                           f"+{rng.randint(1, 99)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"])  # fmt: skip
+    words = rng.sample(UI_WORDS, rng.randint(1, 4))  # kind 3-4: words in any case
+    casing = rng.choice([str.lower, str.capitalize, str.upper, str.title])
+    return casing(" ".join(words)) + rng.choice(["", "", ".", "!", "?", " 2"])
+
+
 def _split_of(word: str) -> Split:
     """A stable split by a hash of the word (not Python's randomized hash)."""
     value = 0
@@ -223,10 +240,16 @@ class Vocabulary:
     """Draws labels from one split."""
 
     def __init__(
-        self, split: Split, rng: random.Random, pseudo: float = 0.34, limit: int | None = None
+        self,
+        split: Split,
+        rng: random.Random,
+        pseudo: float = 0.34,
+        limit: int | None = None,
+        free: float = 0.0,
     ) -> None:
         """``limit`` keeps the split's first ``limit`` words and makes every label one word (a
-        reading curriculum's first rung); ``pseudo`` is then ignored."""
+        reading curriculum's first rung); ``pseudo`` is then ignored. ``free`` is how often the
+        text to type is free text (names, addresses, numbers: ``free_text``) instead of words."""
         if split not in ("train", "heldout"):
             raise ValueError(f"unknown split {split!r}: use 'train' or 'heldout'")
         self.split = split
@@ -236,6 +259,7 @@ class Vocabulary:
         if not self.words:
             raise ValueError(f"a vocabulary needs at least one word (limit {limit})")
         self.max_words = 1 if limit is not None else 2
+        self.free = free
 
     def word(self) -> str:
         """One label word: a UI word, or (``pseudo`` of the time) a pseudo-word of this split."""
@@ -263,5 +287,7 @@ class Vocabulary:
         raise ValueError(f"the vocabulary ({len(self.words)} words) has no label left")
 
     def text(self) -> str:
-        """Short free text to type into a field."""
+        """Short text to type into a field."""
+        if self.free > 0 and self.rng.random() < self.free:
+            return free_text(self.rng)
         return " ".join(self.word() for _ in range(self.rng.randint(1, 3)))

@@ -341,3 +341,15 @@ def test_every_drawn_label_knows_its_own_ink() -> None:
             assert np.abs(region - int(np.median(region))).max() > 60  # text is drawn there
             checked += 1
     assert checked > 40
+
+
+def test_free_text_to_type_goes_beyond_the_label_words() -> None:
+    vocab = Vocabulary("train", random.Random(5), 0.0, 12, free=1.0)
+    texts = [vocab.text() for _ in range(200)]
+    words = set(vocab.words)
+    beyond = [t for t in texts if not set(t.split()) <= words]
+    assert len(beyond) > 150
+    assert any("@" in t for t in texts) and any(t[:1].isdigit() or t[:1] == "+" for t in texts)
+    assert any(t != t.lower() for t in texts)
+    plain = Vocabulary("train", random.Random(5), 0.0, 12)
+    assert all(set(plain.text().split()) <= words for _ in range(200))

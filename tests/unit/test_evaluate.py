@@ -29,6 +29,23 @@ def test_an_oracle_scores_full_marks() -> None:
     assert row["false clicks"] in ("0.0%", "-")
 
 
+def test_typed_text_counts_only_when_it_is_the_task_text_exactly() -> None:
+    typing = [s for s in synthetic_samples(40, "train", seed=4, free_text=1.0)
+              if s.target["name"] == "type_text"]  # fmt: skip
+    assert len(typing) >= 3
+    answers = {s.task: s.target for s in typing}
+    exact = evaluate(FunctionModel(lambda r: json.dumps(answers[r.task])), "u", typing)
+    assert exact.typed_exactly == exact.typing == len(typing)
+    assert exact.row()["typed exactly"] == "100.0%"
+
+    def one_letter_off(request: ModelRequest) -> str:
+        text = answers[request.task]["arguments"]["text"]
+        return json.dumps({"name": "type_text", "arguments": {"text": text[:-1] + "#"}})
+
+    off = evaluate(FunctionModel(one_letter_off), "u", typing)
+    assert off.right_type == off.typing and off.typed_exactly == 0
+
+
 def test_random_clicks_score_low_and_garbage_is_invalid() -> None:
     rng = random.Random(0)
 
