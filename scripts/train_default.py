@@ -360,6 +360,9 @@ def main() -> None:
     parser.add_argument(
         "--free-text", type=float, default=0.0, help="share of typing tasks with free text"
     )
+    parser.add_argument(
+        "--quote", type=float, default=0.0, help="share of typing tasks with the text in quotes"
+    )
     parser.add_argument("--init", type=Path, help="start from this checkpoint's weights only")
     parser.add_argument("--weights", default="", help='task weights as JSON, e.g. {"type": 4}')
     parser.add_argument("--seed", type=int, default=20261128)
@@ -444,7 +447,8 @@ def main() -> None:
                              forms=args.forms, widgets=args.widgets,
                              font_sizes=font_sizes(args.font_sizes),
                              words=args.words, grid_jitter=args.grid_jitter, face=args.face,
-                             dark=dark, free_text=args.free_text)  # fmt: skip
+                             dark=dark, free_text=args.free_text,
+                             quote=args.quote)  # fmt: skip
 
     word_rng = random.Random(phase_seed + 1)
     # word screens draw the labels the widget screens draw (one-word, capitalized), in their look

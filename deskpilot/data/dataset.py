@@ -34,7 +34,7 @@ def synthetic_samples(count: int, split: Split, seed: int, tasks_per_screen: int
                       words: int | None = None,
                       grid_jitter: int | None = None,
                       face: int | None = None,
-                      free_text: float = 0.0) -> Iterator[Sample]:  # fmt: skip
+                      free_text: float = 0.0, quote: float = 0.0) -> Iterator[Sample]:  # fmt: skip
     """``count`` screens' worth of samples; deterministic for (split, seed); ``weights`` sets how
     often each task kind is drawn, ``pseudo`` how often a label word is made up, ``forms`` how often
     a screen is a simple form dialog instead of a busy window; ``widgets`` > 0 makes every screen
@@ -45,9 +45,10 @@ def synthetic_samples(count: int, split: Split, seed: int, tasks_per_screen: int
     font face (an appearance curriculum starts with one; None: a random face per screen). With
     ``widgets``, ``forms`` is the share of screens that are form dialogs drawn at ``font_sizes``
     (the rung after bare widgets: a title bar and a line of text that are not targets).
-    ``free_text`` is how often the text of a typing task is free text (see ``Vocabulary``)."""
+    ``free_text`` is how often the text of a typing task is free text, ``quote`` how often the task
+    shows it in quotes (see ``Vocabulary``)."""
     rng = random.Random(f"{split}-{seed}")
-    vocab = Vocabulary(split, rng, pseudo, words, free_text)
+    vocab = Vocabulary(split, rng, pseudo, words, free_text, quote)
     for _ in range(count):
         if widgets > 0 and forms > 0 and rng.random() < forms:
             size = SIZES[0] if grid_jitter is not None else rng.choice(SIZES)

@@ -96,7 +96,7 @@ def samples_for(screen: Screen, rng: random.Random, vocab: Vocabulary, kind: str
                        target={"name": "done", "arguments": {"answer": f"{verb}ed {element.label}"}})]  # fmt: skip
     if kind == "type" and fields:
         element, text = rng.choice(fields), vocab.text()
-        task = f"type {text} into {element.label}"
+        task = f"type {vocab.shown(text)} into {element.label}"
         click = _pointer("click", element, size)
         typed = {"name": "type_text", "arguments": {"text": text}}
         first = _entry(1, click, OBSERVATIONS["click"])

@@ -246,10 +246,13 @@ class Vocabulary:
         pseudo: float = 0.34,
         limit: int | None = None,
         free: float = 0.0,
+        quote: float = 0.0,
     ) -> None:
         """``limit`` keeps the split's first ``limit`` words and makes every label one word (a
         reading curriculum's first rung); ``pseudo`` is then ignored. ``free`` is how often the
-        text to type is free text (names, addresses, numbers: ``free_text``) instead of words."""
+        text to type is free text (names, addresses, numbers: ``free_text``) instead of words, and
+        ``quote`` how often a task shows it in double quotes (``type "Ada" into Name``: the quoted
+        text splits into the same tokens as in the tool call, so it can be copied token by token)."""
         if split not in ("train", "heldout"):
             raise ValueError(f"unknown split {split!r}: use 'train' or 'heldout'")
         self.split = split
@@ -259,7 +262,7 @@ class Vocabulary:
         if not self.words:
             raise ValueError(f"a vocabulary needs at least one word (limit {limit})")
         self.max_words = 1 if limit is not None else 2
-        self.free = free
+        self.free, self.quote = free, quote
 
     def word(self) -> str:
         """One label word: a UI word, or (``pseudo`` of the time) a pseudo-word of this split."""
@@ -285,6 +288,12 @@ class Vocabulary:
             if label.lower() not in taken:
                 return label
         raise ValueError(f"the vocabulary ({len(self.words)} words) has no label left")
+
+    def shown(self, text: str) -> str:
+        """``text`` as a task shows it: quoted ``quote`` of the time."""
+        if self.quote > 0 and self.rng.random() < self.quote:
+            return f'"{text}"'
+        return text
 
     def text(self) -> str:
         """Short text to type into a field."""

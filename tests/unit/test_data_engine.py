@@ -353,3 +353,16 @@ def test_free_text_to_type_goes_beyond_the_label_words() -> None:
     assert any(t != t.lower() for t in texts)
     plain = Vocabulary("train", random.Random(5), 0.0, 12)
     assert all(set(plain.text().split()) <= words for _ in range(200))
+
+
+def test_quoted_typing_tasks_show_the_text_in_quotes_and_type_it_without() -> None:
+    samples = list(synthetic_samples(20, "train", seed=2, free_text=1.0, quote=1.0,
+                                     weights={"type": 1.0}, tasks_per_screen=3))  # fmt: skip
+    typed = [s for s in samples if s.target["name"] == "type_text"]
+    assert typed
+    for sample in typed:
+        text = sample.target["arguments"]["text"]
+        assert '"' not in text and sample.task.startswith(f'type "{text}" into ')
+    unquoted = list(synthetic_samples(20, "train", seed=2, free_text=1.0,
+                                      weights={"type": 1.0}, tasks_per_screen=3))  # fmt: skip
+    assert not any('"' in s.task for s in unquoted)
