@@ -18,7 +18,7 @@ from deskpilot.cli.common import err, fail_usage, usage_errors
 DEMO_TASK = "type Ada Lovelace into the Name field and click Save"
 DEMO_NAME = "Ada Lovelace"
 # The embedded model is trained on one-instruction tasks: the demo gives it the job in two.
-MODEL_TASKS = (f"type {DEMO_NAME} into Name", "click Save")
+MODEL_TASKS = (f'type "{DEMO_NAME}" into Name', "click Save")  # quoted: copied token by token
 MODEL_MAX_STEPS = 6
 
 

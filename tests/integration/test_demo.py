@@ -44,7 +44,7 @@ def test_with_a_model_the_demo_gives_it_two_tasks_and_reports_the_outcome(tmp_pa
 
     assert result.returncode == 1, result.stderr
     assert "demo failed" in result.stderr
-    assert f"'type Ada Lovelace into Name' with genai:{untrained}" in flat(result.stderr)
+    assert f"""'type "Ada Lovelace" into Name' with genai:{untrained}""" in flat(result.stderr)
     steps = only_steps(run_dir / "task1")
     assert 1 <= len(steps) <= 6
     assert json.loads((run_dir / "demo-state.json").read_text())["saved"] != "Ada Lovelace"
