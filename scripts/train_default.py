@@ -32,7 +32,7 @@ from tinymodels.default_model import FAMILY, build
 from deskpilot.coords import CoordinateSpace
 from deskpilot.data.dataset import synthetic_samples
 from deskpilot.data.screens import Screen
-from deskpilot.data.tasks import Sample
+from deskpilot.data.tasks import Sample, typing_drill
 from deskpilot.data.vocab import Vocabulary
 from deskpilot.data.wordscreens import draw_words
 from deskpilot.policies import PolicyGate, load_policy
@@ -363,6 +363,12 @@ def main() -> None:
     parser.add_argument(
         "--quote", type=float, default=0.0, help="share of typing tasks with the text in quotes"
     )
+    parser.add_argument(
+        "--typing-drills",
+        type=float,
+        default=0.0,
+        help="chance a sample starts a typing drill (type, then done, on a form: copying)",
+    )
     parser.add_argument("--init", type=Path, help="start from this checkpoint's weights only")
     parser.add_argument("--weights", default="", help='task weights as JSON, e.g. {"type": 4}')
     parser.add_argument("--seed", type=int, default=20261128)
@@ -454,7 +460,16 @@ def main() -> None:
     # word screens draw the labels the widget screens draw (one-word, capitalized), in their look
     label_words = [w.capitalize() for w in Vocabulary("train", word_rng, 0.0, args.words).words]
 
+    drill_rng = random.Random(phase_seed + 2)  # drawn from only with --typing-drills
+    drill_vocab = Vocabulary("train", drill_rng, 0.0, args.words, args.free_text, args.quote)
+    drills: list[Sample] = []
+
     def next_sample() -> Sample:
+        if args.typing_drills > 0 and (drills or drill_rng.random() < args.typing_drills):
+            drills[:] = drills or typing_drill(
+                drill_rng, drill_vocab, font_sizes(args.font_sizes), args.face
+            )
+            return drills.pop(0)
         if word_rng.random() >= args.word_share:
             return next(data)
         size = word_rng.randint(*font_sizes(args.font_sizes))

@@ -16,7 +16,7 @@ from typing import Any
 from PIL import Image
 
 from deskpilot.coords import CoordinateSpace, MonitorGeometry, scale_coordinates
-from deskpilot.data.screens import Box, Element, Screen
+from deskpilot.data.screens import Box, Element, Screen, draw_form
 from deskpilot.data.vocab import Vocabulary
 from deskpilot.errors import ActionFailed
 from deskpilot.runtime.base import HistoryEntry
@@ -150,3 +150,15 @@ def random_samples(screen: Screen, rng: random.Random, vocab: Vocabulary, count:
                 seen.add(key)
                 out.append(sample)
     return [dataclasses.replace(s, elements=tuple(screen.elements)) for s in out[:count]]
+
+
+def typing_drill(rng: random.Random, vocab: Vocabulary, font_sizes: tuple[int, int] = (11, 16),
+                 face: int | None = None) -> list[Sample]:  # fmt: skip
+    """The steps of a typing task after its click (type the text, then ``done``) on a form dialog:
+    samples that teach copying the task's text into the call, which takes many more examples than
+    the typing tasks among all the others give."""
+    while True:
+        screen = draw_form(rng, vocab, (1008, 624), False, face, font_sizes)
+        steps = samples_for(screen, rng, vocab, "type")
+        if steps:
+            return [dataclasses.replace(s, elements=tuple(screen.elements)) for s in steps[1:]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -366,3 +367,17 @@ def test_quoted_typing_tasks_show_the_text_in_quotes_and_type_it_without() -> No
     unquoted = list(synthetic_samples(20, "train", seed=2, free_text=1.0,
                                       weights={"type": 1.0}, tasks_per_screen=3))  # fmt: skip
     assert not any('"' in s.task for s in unquoted)
+
+
+def test_a_typing_drill_types_the_task_text_then_says_done() -> None:
+    from deskpilot.data.tasks import typing_drill
+
+    vocab = Vocabulary("train", random.Random(4), 0.0, 24, free=1.0, quote=1.0)
+    registry = ToolRegistry()
+    for seed in range(20):
+        typed, done = typing_drill(random.Random(seed), vocab)
+        text = typed.target["arguments"]["text"]
+        assert typed.task.startswith(f'type "{text}" into ') and typed.image.size == (1008, 624)
+        assert registry.parse(json.dumps(typed.target)).name == "type_text"
+        assert [json.loads(h.call)["name"] for h in done.history] == ["click", "type_text"]
+        assert done.target["name"] == "done" and text in done.target["arguments"]["answer"]
