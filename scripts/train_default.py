@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tinymodels.default_model import FAMILY, build
 
 from deskpilot.coords import CoordinateSpace
+from deskpilot.data.copying import copy_pairs
 from deskpilot.data.dataset import synthetic_samples
 from deskpilot.data.screens import Screen
 from deskpilot.data.tasks import Sample, typing_drill
@@ -46,6 +47,7 @@ IGNORE = -100
 PATCH_LAYER = 4  # the hidden states (after this many layers) that say "this patch is the target"
 POINT_LAYER = 5  # the full-attention layer whose heads learn to point at the target (0-based)
 POINT_Y = 2  # the query head that points for y (head 0 points for x; they use different KV heads)
+COPY_HEAD = (3, 1)  # (layer, query head) that learns to look at the task token an answer copies
 READ_LAYER = 2  # the layer whose image tokens learn to "read" their labels (through the LM head)
 PATCH = 48
 WEIGHTS = {"click": 6, "double_click": 1, "right_click": 1, "type": 2, "key": 1, "scroll": 1,
@@ -74,6 +76,7 @@ class Encoder:
         self.end = list(self.tokenizer.encode("<turn|>"))
         self.numbers = {n: self._single(str(n)) for n in range(1001)}
         self.vocab = 0  # set by the trainer: the model's vocabulary size
+        self.image_token = -1  # set by the trainer: the image token's id
         self._cached: tuple[Any, Any, Any] = (None, None, None)
 
     def _single(self, text: str) -> int:
@@ -106,6 +109,7 @@ class Encoder:
             "image_position_ids": torch.from_numpy(inputs["pixel_position_ids"].as_numpy()),
             "soft": [],  # (position in ids, target distribution over 0..1000)
             "patches": None,  # 0/1 per image token: is the patch on the target?
+            "copy": self.copies(sample, prompt_ids, answer_ids),
         }
         if sample.box is not None and "x" in sample.target["arguments"]:
             width, height = frame.width, frame.height
@@ -130,6 +134,19 @@ class Encoder:
             item["labels"][:] = IGNORE
         return item
 
+    def copies(self, sample: Sample, prompt_ids: list[int], answer_ids: list[int]) -> list[Any]:
+        """(query position, key position) in ``ids`` for each answer token copied from the task:
+        the position predicting the token, and the task token it copies (see data/copying.py)."""
+        text = (
+            prompt_ids[: prompt_ids.index(self.image_token)]
+            if self.image_token in prompt_ids
+            else prompt_ids
+        )
+        pieces = [self.tokenizer.decode([i]) for i in text]
+        answer = [self.tokenizer.decode([i]) for i in answer_ids]
+        pairs = copy_pairs(sample.task, sample.target["arguments"], pieces, answer)
+        return [(len(prompt_ids) + index - 1, source) for index, source in pairs]
+
     def thin(self, item: dict[str, Any], keep: float, image_token: int) -> dict[str, Any]:
         """Drop plain-background patches but a ``keep`` share of them, keeping every patch with
         something drawn on it (their position ids stay, so the model sees the same layout):
@@ -151,6 +168,7 @@ class Encoder:
             positions[chosen][None],
         )
         item["soft"] = [(at + kept - count, target) for at, target in item["soft"]]
+        item["copy"] = [(at + kept - count, source) for at, source in item["copy"]]
         if item["patches"] is not None:
             item["patches"] = item["patches"][chosen]
         item["reading"] = item["reading"][chosen]
@@ -201,8 +219,9 @@ def soft_target(low: float, high: float) -> Any:
 
 
 def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any,
-           point_layer: int = POINT_LAYER) -> dict[str, Any]:  # fmt: skip
-    """Answer cross-entropy (soft at coordinates), the patch loss, and whether x and y landed."""
+           point_layer: int = POINT_LAYER, copy_head: tuple[int, int] = COPY_HEAD) -> dict[str, Any]:  # fmt: skip
+    """Answer cross-entropy (soft at coordinates), the patch, reading, pointing and copying losses,
+    and whether x and y landed."""
     import torch
     import torch.nn.functional as F
 
@@ -251,7 +270,16 @@ def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any,
             on_image = weights[other, position - 1].sum()
             terms += [-torch.log(on_target + 1e-4), -torch.log(1 - on_image + 1e-4)]
         point = torch.stack(terms).mean()
-    return {"answer": answer, "patch": patch, "read": read, "point": point, "hits": hits}
+    copy = torch.zeros(())
+    if item["copy"]:
+        # Copying (training-only): one head, where each copied answer token is predicted, looks
+        # at the task token it copies.
+        layer, query_head = copy_head
+        weights = out.attentions[layer][0][query_head]  # [queries, keys]
+        queries, keys = (torch.tensor(column) for column in zip(*item["copy"], strict=True))
+        copy = -torch.log(weights[queries, keys] + 1e-4).mean()
+    return {"answer": answer, "patch": patch, "read": read, "point": point, "copy": copy,
+            "hits": hits}  # fmt: skip
 
 
 def font_sizes(text: str) -> tuple[int, int]:
@@ -292,6 +320,12 @@ def main() -> None:
     parser.add_argument("--patch-weight", type=float, default=0.5)
     parser.add_argument("--read-weight", type=float, default=1.0)
     parser.add_argument("--point-weight", type=float, default=1.0)
+    parser.add_argument(
+        "--copy-weight",
+        type=float,
+        default=0.0,
+        help="weight of the copying loss (one head looks at the task token an answer token copies)",
+    )
     parser.add_argument(
         "--point-layer",
         type=int,
@@ -442,6 +476,7 @@ def main() -> None:
         this_run = state.get("lineage", [this_run])[-1]
     encoder = Encoder(tokenizer_folder(args.out, args.seed))
     encoder.vocab = model.config.text_config.vocab_size
+    encoder.image_token = model.config.image_token_id
     number_ids = torch.tensor([encoder.numbers[n] for n in range(1001)])
     phase_seed = args.seed if args.phase == "a" else args.seed + sum(map(ord, args.phase))
     # A resumed phase continues with a stream seeded by how far it got: deterministic, and no
@@ -516,10 +551,12 @@ def main() -> None:
                 parts = losses(model, head, item, number_ids, args.point_layer)
                 loss = (parts["answer"] + args.patch_weight * parts["patch"]
                         + args.read_weight * parts["read"]
-                        + args.point_weight * parts["point"]) / args.batch  # fmt: skip
+                        + args.point_weight * parts["point"]
+                        + args.copy_weight * parts["copy"]) / args.batch  # fmt: skip
                 loss.backward()
                 # word screens have only a reading loss: logged apart ("read_words")
                 names = ("read_words",) if sample.kind == "read" else LOGGED
+                names += ("copy",) if item["copy"] else ()  # logged where there is copying
                 for name in names:
                     value = parts["read" if name == "read_words" else name]
                     sums.setdefault(name, []).append(float(value.detach()))
