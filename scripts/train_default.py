@@ -56,7 +56,9 @@ LOGGED = ("answer", "patch", "read", "point")  # a task sample's losses, as the 
 # deskpilot.data as of this commit (v2: no task twice on a screen; v3: a widget screen spends a
 # label only on a placed widget, so a small vocabulary fills a busy screen instead of failing;
 # v4: widget screens are a window's client area, not the desktop: labels kept their contrast)
-DATA_VERSION = "synthetic-v5"  # v5: faces named, not globbed (face 1 unchanged)
+DATA_VERSION = (
+    "synthetic-v6"  # v5: faces named, not globbed; v6: forms on desktops (taskbar, frames)
+)
 
 
 class Encoder:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from deskpilot.data.desktop import desktop_colour, draw_frame, draw_taskbar
 from deskpilot.data.vocab import Vocabulary
 
 Box = tuple[int, int, int, int]
@@ -303,33 +304,52 @@ def draw_form(
     rng: random.Random, vocab: Vocabulary, size: tuple[int, int] = (1008, 624),
     dark: bool | None = None, face: int | None = None, font_sizes: tuple[int, int] = (11, 16),
 ) -> Screen:  # fmt: skip
-    """A simple dialog: a title bar, a line of text, one to three labelled fields stacked, and one
-    to three buttons in a row (the easy end of the curriculum; real forms look like this), its
-    text at ``font_sizes`` pixels (inclusive)."""
+    """A simple dialog: a title bar (its own, or a window manager's frame), a line of text, one to
+    three labelled fields stacked, one to three buttons in a row and maybe a status line (the easy
+    end of the curriculum; real forms look like this), its text at ``font_sizes`` pixels
+    (inclusive), on a desktop that may have a taskbar (see desktop.py)."""
     dark = rng.random() < 0.3 if dark is None else dark
     theme = make_theme(rng, dark)
-    screen = Screen(image=Image.new("RGB", size, theme.desktop), dark=dark)
+    screen = Screen(image=Image.new("RGB", size, desktop_colour(rng, theme.desktop)), dark=dark)
     painter = _Painter(screen.image, theme, rng, rng.randint(*font_sizes), face)
     width, height = size
-    w = rng.randint(int(width * 0.3), int(width * 0.6))
-    h = rng.randint(int(height * 0.3), int(height * 0.55))
-    x0, y0 = rng.randint(0, width - w), rng.randint(0, height - h)
     used: set[str] = set()
     title, bar = _unique(vocab, used), painter.size * 2
-    painter.draw.rectangle((x0, y0, x0 + w, y0 + h), fill=theme.window, outline=theme.border)
-    painter.draw.rectangle((x0, y0, x0 + w, y0 + bar), fill=theme.title)
-    painter.text((x0 + 8, y0 + 3), title, theme.title_text)
-    y = y0 + bar + 12
+    top, bottom = 0, height  # the desktop a taskbar leaves
+    if rng.random() < 0.5:
+        panel = draw_taskbar(painter.draw, rng, size, painter.font, title)
+        top, bottom = (panel[3], height) if panel[1] == 0 else (0, panel[1])
+    framed = rng.random() < 0.5  # a window manager's frame, or the dialog's own title bar
+    above = painter.size * 2 + 16 if framed else 0  # room for the frame's title bar and border
+    w = rng.randint(int(width * 0.3), int(width * 0.6))
+    h = min(rng.randint(int(height * 0.3), int(height * 0.55)), bottom - top - above - 8)
+    x0 = rng.randint(4, width - w - 4)
+    y0 = rng.randint(top + above + 4, bottom - h - 4)
+    if framed:
+        draw_frame(painter.draw, rng, (x0, y0, x0 + w, y0 + h), painter.font, title, theme.accent)
+        painter.draw.rectangle((x0, y0, x0 + w, y0 + h), fill=theme.window)
+        y = y0 + 12
+    else:
+        painter.draw.rectangle((x0, y0, x0 + w, y0 + h), fill=theme.window, outline=theme.border)
+        painter.draw.rectangle((x0, y0, x0 + w, y0 + bar), fill=theme.title)
+        painter.text((x0 + 8, y0 + 3), title, theme.title_text)
+        y = y0 + bar + 12
     if rng.random() < 0.7:  # a line of plain text, not nameable
         painter.text((x0 + 16, y), " ".join(vocab.word() for _ in range(rng.randint(2, 5))))
         y += painter.size * 2 + 6
+    buttons_at = x0 + 16 if rng.random() < 0.7 else x0 + w // 2  # left, or from the middle
     for kind, count in (("field", rng.randint(1, 3)), ("button", rng.randint(1, 3))):
-        x = x0 + 16
+        x = x0 + 16 if kind == "field" else buttons_at
         for _ in range(count):
-            label = _unique(vocab, used)
-            fitted = painter.fits(kind, label, x, y, x0 + w - 10)
-            if fitted is None or fitted[0][3] > y0 + h - 6:
+            for _ in range(3):  # a long label may not fit where a shorter one does
+                label = _unique(vocab, used)
+                fitted = painter.fits(kind, label, x, y, x0 + w - 10)
+                if fitted is not None and fitted[0][3] <= y0 + h - 6:
+                    break
+                used.discard(label.lower())
+            else:
                 break
+            assert fitted is not None
             box, advance = fitted
             screen.elements.append(Element(kind=kind, label=label, box=box, window=title,
                                            text_box=_text_box(kind, box, advance),
@@ -339,6 +359,9 @@ def draw_form(
             else:
                 x = box[2] + rng.randint(10, 30)
         y += painter.size
+    y = max([y] + [e.box[3] + 10 for e in screen.elements])
+    if rng.random() < 0.4 and y + painter.size * 2 < y0 + h:  # a status line, not nameable
+        painter.text((x0 + 16, y), " ".join(vocab.word() for _ in range(rng.randint(2, 4))))
     return screen
 
 

@@ -381,3 +381,24 @@ def test_a_typing_drill_types_the_task_text_then_says_done() -> None:
         assert registry.parse(json.dumps(typed.target)).name == "type_text"
         assert [json.loads(h.call)["name"] for h in done.history] == ["click", "type_text"]
         assert done.target["name"] == "done" and text in done.target["arguments"]["answer"]
+
+
+def test_desktop_chrome_keeps_to_its_edge_and_above_the_client_area() -> None:
+    from PIL import Image, ImageDraw
+
+    from deskpilot.data.desktop import draw_frame, draw_taskbar
+    from deskpilot.data.screens import font
+
+    for seed in range(12):
+        image = Image.new("RGB", (1008, 624), (1, 2, 3))
+        draw, rng = ImageDraw.Draw(image), random.Random(seed)
+        x0, top, x1, bottom = draw_taskbar(draw, rng, image.size, font(12, 1), "Editor")
+        assert (x0, x1) == (0, 1008) and (top == 0 or bottom == 624) and 12 < bottom - top < 40
+        pixels = np.asarray(image)
+        assert (pixels[top:bottom] != (1, 2, 3)).any() and (pixels[40:584] == (1, 2, 3)).all()
+        client = (300, 200, 700, 500)
+        height = draw_frame(draw, rng, client, font(12, 1), "Editor", (0, 90, 200))
+        framed = np.asarray(image)
+        assert height > 12 and (framed[200 - height + 2 : 198, 400] == (0, 90, 200)).any()
+        inner = framed[client[1] + 5 : client[3] - 5, client[0] + 5 : client[2] - 5]
+        assert (inner == (0, 90, 200)).all()  # the client area is left for the window to paint
