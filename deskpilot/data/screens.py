@@ -48,6 +48,7 @@ class Screen:
     elements: list[Element] = field(default_factory=list)
     dark: bool = False
     scrollables: list[Element] = field(default_factory=list)
+    texts: set[str] = field(default_factory=set)  # other text drawn (titles, lines), lower case
 
 
 def _font_file(index: int) -> str:
@@ -199,6 +200,7 @@ def _window(screen: Screen, painter: _Painter, vocab: Vocabulary, box: Box, used
     draw.rectangle(box, fill=t.window, outline=t.border)
     draw.rectangle((x0, y0, x1, y0 + bar), fill=t.title)
     painter.text((x0 + 8, y0 + (bar - painter.text_size(title)[1]) // 2 - 1), title, t.title_text)
+    screen.texts.add(title.lower())
     for i, mark in enumerate(("x", "_")):  # close, minimize: drawn, not named in tasks
         cx = x1 - (i + 1) * bar
         painter.text((cx + bar // 3, y0 + 2), mark, t.title_text)
@@ -315,6 +317,7 @@ def draw_form(
     width, height = size
     used: set[str] = set()
     title, bar = _unique(vocab, used), painter.size * 2
+    screen.texts.add(title.lower())
     top, bottom = 0, height  # the desktop a taskbar leaves
     if rng.random() < 0.5:
         panel = draw_taskbar(painter.draw, rng, size, painter.font, title)
@@ -335,7 +338,9 @@ def draw_form(
         painter.text((x0 + 8, y0 + 3), title, theme.title_text)
         y = y0 + bar + 12
     if rng.random() < 0.7:  # a line of plain text, not nameable
-        painter.text((x0 + 16, y), " ".join(vocab.word() for _ in range(rng.randint(2, 5))))
+        line = " ".join(vocab.word() for _ in range(rng.randint(2, 5)))
+        painter.text((x0 + 16, y), line)
+        screen.texts.update(line.lower().split())
         y += painter.size * 2 + 6
     buttons_at = x0 + 16 if rng.random() < 0.7 else x0 + w // 2  # left, or from the middle
     for kind, count in (("field", rng.randint(1, 3)), ("button", rng.randint(1, 3))):
@@ -361,7 +366,9 @@ def draw_form(
         y += painter.size
     y = max([y] + [e.box[3] + 10 for e in screen.elements])
     if rng.random() < 0.4 and y + painter.size * 2 < y0 + h:  # a status line, not nameable
-        painter.text((x0 + 16, y), " ".join(vocab.word() for _ in range(rng.randint(2, 4))))
+        line = " ".join(vocab.word() for _ in range(rng.randint(2, 4)))
+        painter.text((x0 + 16, y), line)
+        screen.texts.update(line.lower().split())
     return screen
 
 

@@ -123,7 +123,7 @@ def samples_for(screen: Screen, rng: random.Random, vocab: Vocabulary, kind: str
             Sample(image=image, task=task, history=(), target=call, kind="scroll", box=area.box)
         ]
     if kind == "not_found":
-        present = {e.label.lower() for e in els}
+        present = {e.label.lower() for e in els} | screen.texts  # never a title or a text line
         missing = vocab.label_not_in(present)
         verb = rng.choice(["click", "double-click", "right-click"])
         target = {"name": "fail", "arguments": {"reason": f"{missing} is not on the screen"}}

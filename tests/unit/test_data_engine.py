@@ -402,3 +402,21 @@ def test_desktop_chrome_keeps_to_its_edge_and_above_the_client_area() -> None:
         assert height > 12 and (framed[200 - height + 2 : 198, 400] == (0, 90, 200)).any()
         inner = framed[client[1] + 5 : client[3] - 5, client[0] + 5 : client[2] - 5]
         assert (inner == (0, 90, 200)).all()  # the client area is left for the window to paint
+
+
+def test_a_not_found_task_never_names_a_title_or_a_line_of_text_on_the_screen() -> None:
+    from deskpilot.data.screens import draw_form
+    from deskpilot.data.tasks import samples_for
+
+    rng, checked = random.Random(21), 0
+    vocab = Vocabulary("train", rng, 0.0, 12)  # few words: a drawn one is often drawn again
+    for _ in range(60):
+        screen = draw_form(rng, vocab, (1008, 624))
+        assert screen.texts  # the title at least
+        for sample in samples_for(screen, rng, vocab, "not_found"):
+            named = sample.task.split(" ", 1)[1].lower()
+            assert named not in screen.texts and named not in {
+                e.label.lower() for e in screen.elements
+            }
+            checked += 1
+    assert checked > 20
