@@ -46,7 +46,7 @@ def card(out: Path, folder: Path, rows: list[dict[str, str]], screens: int) -> s
     head = list(rows[0])
     table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     table += ["| " + " | ".join(row[k] for k in head) + " |" for row in rows]
-    geometry = {k: v for k, v in vars(GEOMETRY).items()}
+    geometry = facts.get("geometry") or {k: v for k, v in vars(GEOMETRY).items()}
     return f"""# deskpilot-default
 
 The embedded default model of deskpilot: a small encoder-free **gemma4_unified** model (screen
@@ -181,7 +181,7 @@ def keep_checkpoint(checkpoint: Path, dest: Path = KEPT) -> None:
         return shared[key]
 
     kept = {"model": {k: half(v) for k, v in state["model"].items()}, "head": state["head"],
-            "phases": state.get("phases", {}), "lineage": state.get("lineage", []),
+            "phases": state.get("phases", {}), "geometry": state.get("geometry"), "lineage": state.get("lineage", []),
             "step": state["step"], "samples": state["samples"], "seconds": state["seconds"]}  # fmt: skip
     dest.parent.mkdir(parents=True, exist_ok=True)
     torch.save(kept, dest)

@@ -17,6 +17,7 @@ will produce. Three things make grounding learnable on a CPU budget:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import random
@@ -27,7 +28,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tinymodels.default_model import FAMILY, build
+from tinymodels.default_model import FAMILY, build, family, geometry_of
+from tinymodels.gemma4_unified import Geometry
+from tinymodels.widen import widen_head, widen_state
 
 from deskpilot.coords import CoordinateSpace
 from deskpilot.data.copying import copy_pairs
@@ -290,6 +293,15 @@ def font_sizes(text: str) -> tuple[int, int]:
     return low, high
 
 
+def widened(geometry: Geometry, width: int) -> Geometry:
+    """``geometry`` at hidden size ``width``: MLP 4x, query heads of 64, two per KV head."""
+    if width % 128:
+        raise SystemExit(f"--width {width}: a multiple of 128 (heads of 64, two per KV head)")
+    heads = width // geometry.head_dim
+    return dataclasses.replace(geometry, hidden_size=width, intermediate_size=4 * width,
+                               num_attention_heads=heads, num_key_value_heads=heads // 2)  # fmt: skip
+
+
 def tokenizer_folder(out: Path, seed: int) -> Path:
     """A folder with the model's tokenizer and processor (random weights), for encoding."""
     folder = out / "encoder-folder"
@@ -406,6 +418,12 @@ def main() -> None:
         help="chance a sample starts a typing drill (type, then done, on a form: copying)",
     )
     parser.add_argument("--init", type=Path, help="start from this checkpoint's weights only")
+    parser.add_argument(
+        "--width",
+        type=int,
+        help="with --init: widen its model to this hidden size first (MLP 4x, heads of 64; "
+        "what it computes is unchanged until training writes into the new dims)",
+    )
     parser.add_argument("--weights", default="", help='task weights as JSON, e.g. {"type": 4}')
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--checkpoint-every", type=int, default=100)
@@ -422,13 +440,27 @@ def main() -> None:
                 "samples": state["samples"], "train_seconds": round(state["seconds"]),
                 "precision": args.precision,
                 "lineage": state.get("lineage", [])}  # fmt: skip
-        build(args.export, args.seed, args.precision, state["model"], card)
+        geometry = geometry_of(state)
+        card["geometry"] = dataclasses.asdict(geometry)
+        build(args.export, args.seed, args.precision, state["model"], card, family(geometry))
         return
     args.out.mkdir(parents=True, exist_ok=True)
     random.seed(args.seed)
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)
-    _, model = FAMILY.hf_model(args.seed)
+    resuming = args.resume and checkpoint.exists()
+    init_state = torch.load(args.init, weights_only=False) if args.init and not resuming else None
+    if init_state is not None and "model" not in init_state:  # reading_probe.py's bare weights
+        init_state = {"model": init_state}
+    geometry = geometry_of(torch.load(checkpoint, weights_only=False) if resuming
+                           else init_state or {})  # fmt: skip
+    if args.width and init_state is not None and args.width != geometry.hidden_size:
+        wide = widened(geometry, args.width)
+        init_state["model"] = widen_state(init_state["model"], geometry, wide, args.seed)
+        if "head" in init_state:
+            init_state["head"] = widen_head(init_state["head"], args.width)
+        geometry = wide
+    _, model = family(geometry).hf_model(args.seed)
     model.set_attn_implementation("eager")  # the pointing loss reads attention weights
     # A unit-scale 2-D position embedding: at 0.02 it is ~2% of the patch signal.
     with torch.no_grad():
@@ -452,21 +484,21 @@ def main() -> None:
             args.point_layer,
             residual_scale=args.residual_scale,
         )
-    if args.init and not (args.resume and checkpoint.exists()):
-        state = torch.load(args.init, weights_only=False)  # a checkpoint or reading_probe.py's
-        model.load_state_dict(state.get("model", state))
+    if init_state is not None:
+        state = init_state
+        model.load_state_dict(state["model"])
         if "head" in state:
             head.load_state_dict(state["head"])
         # continue the init's data streams: a new run from a checkpoint must not see again the
         # screens that made it (every --init run of one phase used to replay the same stream)
         phases = dict(state.get("phases", {}))
         lineage = list(state.get("lineage", [{"argv": ["(a checkpoint without a lineage)"]}]))
-    if args.reading_scale is not None and not (args.resume and checkpoint.exists()):
+    if args.reading_scale is not None and not resuming:
         with torch.no_grad():  # the layers that learn to read may need their full voice
             for layer in model.model.language_model.layers[:READ_LAYER]:
                 layer.post_attention_layernorm.weight.fill_(args.reading_scale)
                 layer.post_feedforward_layernorm.weight.fill_(args.reading_scale)
-    if args.resume and checkpoint.exists():
+    if resuming:
         state = torch.load(checkpoint, weights_only=False)
         model.load_state_dict(state["model"])
         head.load_state_dict(state["head"])
@@ -522,7 +554,7 @@ def main() -> None:
         state = {"model": model.state_dict(), "head": head.state_dict(),
                  "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state(),
                  "step": step, "samples": samples_seen, "seconds": seconds,
-                 "phases": phases,
+                 "phases": phases, "geometry": dataclasses.asdict(geometry),
                  "lineage": [*lineage, {**this_run, "updates": step}]}  # fmt: skip
         torch.save(state, checkpoint.with_suffix(".tmp"))
         checkpoint.with_suffix(".tmp").replace(checkpoint)

@@ -29,11 +29,25 @@ GEOMETRY = Geometry(
     initializer_range=0.02,
 )
 
-FAMILY = dataclasses.replace(
-    TINY,
-    name="deskpilot-default",
-    hf_model=functools.partial(hf_model, geometry=GEOMETRY, number_tokens=True),
-)
+
+def family(geometry: Geometry = GEOMETRY) -> TinyFamily:
+    """The default model's family at a geometry (a widened model has its own)."""
+    return dataclasses.replace(
+        TINY,
+        name="deskpilot-default",
+        hf_model=functools.partial(hf_model, geometry=geometry, number_tokens=True),
+    )
+
+
+FAMILY = family()
+
+
+def geometry_of(state: dict[str, Any]) -> Geometry:
+    """The geometry a checkpoint was trained at (checkpoints before widening carry none)."""
+    fields = dict(state.get("geometry") or {})
+    if "layer_types" in fields:
+        fields["layer_types"] = tuple(fields["layer_types"])
+    return dataclasses.replace(GEOMETRY, **fields)
 
 
 def write_deskpilot_file(folder: Path, card: dict[str, Any]) -> None:
