@@ -59,9 +59,10 @@ LOGGED = ("answer", "patch", "read", "point")  # a task sample's losses, as the 
 # deskpilot.data as of this commit (v2: no task twice on a screen; v3: a widget screen spends a
 # label only on a placed widget, so a small vocabulary fills a busy screen instead of failing;
 # v4: widget screens are a window's client area, not the desktop: labels kept their contrast)
-DATA_VERSION = (
-    "synthetic-v6"  # v5: faces named, not globbed; v6: forms on desktops (taskbar, frames)
-)
+# v5: faces named, not globbed; v6: forms on desktops (taskbar, frames); v7: not-found tasks never
+# name a window title or a word of a text line; v8: forms smaller, fields holding text, buttons
+# ending at the right, centred lines
+DATA_VERSION = "synthetic-v8"
 
 
 class Encoder:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from pathlib import Path
@@ -142,6 +143,25 @@ def test_simple_forms_hold_labelled_fields_and_buttons() -> None:
             x0, y0, x1, y1 = element.box
             assert 0 <= x0 < x1 <= 1008 and 0 <= y0 < y1 <= 624
             assert (element.text_box is not None) == (element.kind == "field")
+
+
+def test_some_form_fields_already_hold_text_and_buttons_never_overlap() -> None:
+    from deskpilot.data.screens import draw_form
+
+    rng = random.Random(11)
+    filled = empty = 0
+    for _ in range(40):
+        screen = draw_form(rng, Vocabulary("train", rng), (1008, 624), dark=False)
+        for element in screen.elements:
+            x0, y0, x1, y1 = element.box
+            if element.kind == "field":
+                colours = screen.image.crop((x0 + 2, y0 + 2, x1 - 2, y1 - 2)).getcolors(4096)
+                filled, empty = (
+                    (filled + 1, empty) if len(colours or []) > 1 else (filled, empty + 1)
+                )
+        buttons = sorted(e.box for e in screen.elements if e.kind == "button")
+        assert all(a[2] < b[0] for a, b in itertools.pairwise(buttons))
+    assert filled > 0 and empty > filled
 
 
 def test_a_widget_rung_with_a_forms_share_draws_forms_at_the_rung_label_sizes() -> None:
