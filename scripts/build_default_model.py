@@ -27,10 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tinymodels.common import folder_size, read_json
 from tinymodels.default_model import GEOMETRY
 
+from deskpilot.data.evaluate import Requirement, unmet
+
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "deskpilot" / "models" / "default"
 LIMIT_MB = 30
-SHIP_BAR = {"synthetic": 90.0, "unseen": 60.0, "tk": 80.0}  # click inside, the issue's targets
+# the issue's targets, as `deskpilot model eval --require` takes them
+SHIP_BAR = ("synthetic:click inside>=90", "unseen:click inside>=60", "tk:click inside>=80")
 
 
 def run(*command: str) -> None:
@@ -94,17 +97,10 @@ new ones, and knows nothing beyond the tasks above. For real work use a larger m
 """
 
 
-def passes(rows: list[dict[str, str]], minimum: dict[str, float]) -> list[str]:
-    """What keeps the int4 build from shipping: each suite's click-inside rate under its bar."""
-    short = []
-    for row in rows:
-        bar = minimum.get(row["suite"])
-        if "fp32" in row["model"] or bar is None:
-            continue
-        value = 0.0 if row["click inside"] == "-" else float(row["click inside"].rstrip("%"))
-        if value < bar:
-            short.append(f"{row['suite']}: click inside {value:.1f}% < {bar:.0f}%")
-    return short
+def passes(rows: list[dict[str, str]], bars: tuple[str, ...]) -> list[str]:
+    """What keeps the int4 build from shipping: each bar an int4 row misses."""
+    int4 = [row for row in rows if "fp32" not in row["model"]]
+    return unmet(int4, [Requirement.parse(bar) for bar in bars])
 
 
 POINTER = {"click": 1, "double_click": 0.15, "right_click": 0.15, "type": 0, "key": 0, "scroll": 0,
@@ -190,6 +186,26 @@ def keep_checkpoint(checkpoint: Path, dest: Path = KEPT) -> None:
     sys.stderr.write(f"kept {dest} ({dest.stat().st_size / 1e6:.1f} MB)\n")
 
 
+FIXTURE = ROOT / "tests" / "models" / "deskpilot-curriculum-int4"  # CI's eval slice runs on it
+
+
+def build_fixture(python: str, dest: Path = FIXTURE) -> None:
+    """Export the kept checkpoint (int4) as the test model CI's eval slice runs on; its
+    deskpilot.json records the checkpoint's SHA-256, so a test notices when the two part ways."""
+    import hashlib
+    import tempfile
+
+    digest = hashlib.sha256(KEPT.read_bytes()).hexdigest()
+    with tempfile.TemporaryDirectory() as scratch:
+        (Path(scratch) / "checkpoint.pt").symlink_to(KEPT)
+        shutil.rmtree(dest, ignore_errors=True)
+        run(python, "scripts/train_default.py", "--out", scratch, "--export", str(dest))
+    facts = read_json(dest / "deskpilot.json")
+    facts["checkpoint_sha256"] = digest
+    (dest / "deskpilot.json").write_text(json.dumps(facts, indent=1) + "\n")
+    sys.stderr.write(f"wrote {dest} ({folder_size(dest) / 1e6:.1f} MB) from {KEPT.name}\n")
+
+
 def replay_recipe(python: str, out: Path, recipe: list[dict[str, object]]) -> None:
     """Replay a recorded lineage: each run with its own arguments from the previous run's weights,
     limited by its recorded updates rather than its minutes (another machine makes the same
@@ -232,8 +248,13 @@ def main() -> None:
                         help=f"write CHECKPOINT's lineage to {RECIPE.name} and stop")  # fmt: skip
     parser.add_argument("--keep", type=Path, metavar="CHECKPOINT",
                         help=f"keep CHECKPOINT's weights in {KEPT.relative_to(ROOT)} and stop")  # fmt: skip
+    parser.add_argument("--fixture", action="store_true",
+                        help=f"export the kept checkpoint to {FIXTURE.relative_to(ROOT)} and stop")  # fmt: skip
     args = parser.parse_args()
     python = sys.executable
+    if args.fixture:
+        build_fixture(python)
+        return
     if args.save_recipe:
         save_recipe(args.save_recipe)
         return

@@ -13,7 +13,7 @@ from PIL import Image
 from rich.console import Console
 from rich.table import Table
 
-from deskpilot.cli.common import usage_errors
+from deskpilot.cli.common import err, usage_errors
 
 model_app = typer.Typer(help="Inspect and measure model folders.", no_args_is_help=True)
 out = Console()
@@ -111,12 +111,19 @@ def model_eval(
         list[str] | None,
         typer.Option(
             help="synthetic, unseen, tk, edge (the default: all four); or a curriculum rung: "
-            "one-widget, few-widgets."
+            "one-widget, few-widgets, 96-words."
         ),
     ] = None,
     screens: Annotated[int, typer.Option(help="Screens per suite (4 tasks each).")] = 25,
     as_json: Annotated[
         Path | None, typer.Option("--json", help="Also write the rows here.")
+    ] = None,
+    require: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A bar every row must clear, [SUITE:]COLUMN>=N or <=N (e.g. 'click inside>=30', "
+            "'tk:click inside>=80', 'p50 ms<=250'); exit 1 when one is missed. Repeatable."
+        ),
     ] = None,
 ) -> None:
     """Run the held-out grounding suites and print one table (one row per model and suite)."""
@@ -125,7 +132,14 @@ def model_eval(
 
     from rich.progress import Progress
 
-    from deskpilot.data.evaluate import CURRICULUM, SUITES, evaluate, suite_samples
+    from deskpilot.data.evaluate import (
+        CURRICULUM,
+        SUITES,
+        Requirement,
+        evaluate,
+        suite_samples,
+        unmet,
+    )
     from deskpilot.runtime import load_model
     from deskpilot.xvfb import VirtualDisplay
 
@@ -134,6 +148,13 @@ def model_eval(
     unknown = sorted(set(chosen) - set(known))
     if unknown:
         raise typer.BadParameter(f"unknown suite(s) {unknown}; choose from {', '.join(known)}")
+    try:
+        bars = [Requirement.parse(text) for text in require or []]
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--require") from None
+    idle = sorted({bar.suite for bar in bars if bar.suite and bar.suite not in chosen})
+    if idle:
+        raise typer.BadParameter(f"--require names suite(s) {idle} that this run does not evaluate")
     specs: list[str | None] = [str(p) for p in paths] if paths else [None]
     with usage_errors():
         models = [load_model(spec) for spec in specs]
@@ -157,6 +178,13 @@ def model_eval(
     out.print(table)
     if as_json:
         as_json.write_text(json.dumps(rows, indent=2) + "\n")
+    missed = unmet(rows, bars)
+    for why in missed:
+        err.print(f"[red]below the bar[/] {why}", highlight=False)
+    if missed:
+        raise typer.Exit(1)
+    if bars:
+        err.print(f"[green]every row clears the {len(bars)} bar(s)[/]")
 
 
 def _short(spec: str | None) -> str:

@@ -3,19 +3,22 @@
 Suites: ``synthetic`` (new layouts, training vocabulary), ``unseen`` (labels never in training),
 ``tk`` (real Tk windows on the current display), ``edge`` (dark theme, a tiny and a huge screen, a
 very long and an empty instruction); and two curriculum rungs, asked for by name: ``one-widget``
-(one widget on a bare desktop: finding it needs no reading) and ``few-widgets`` (one to three:
-picking the named one does). Rows: tool-call validity, action-type accuracy,
+(one widget on a bare desktop: finding it needs no reading), ``few-widgets`` (one to three:
+picking the named one does) and ``96-words`` (the rung the curriculum stands on: three widgets named
+from 96 words, labels at 12-20 px anywhere in the patch grid, one face, light). Rows: tool-call validity, action-type accuracy,
 click-inside-target rate, false clicks on "not on the screen" tasks, p50 / p95 step latency, peak RSS.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import random
 import statistics
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from deskpilot.agent.prompt import tools_prompt
 from deskpilot.coords import scale_coordinates
@@ -29,7 +32,13 @@ from deskpilot.screen import Frame
 from deskpilot.tools.registry import ToolRegistry
 
 SUITES = ("synthetic", "unseen", "tk", "edge")  # the issue's suites, run by default
-CURRICULUM = {"one-widget": 1, "few-widgets": 3}  # suite -> at most this many widgets per screen
+# curriculum suite -> the knobs of its screens (``at_least``: only screens with that many widgets)
+CURRICULUM: dict[str, dict[str, Any]] = {
+    "one-widget": {"widgets": 1},
+    "few-widgets": {"widgets": 3},
+    "96-words": {"widgets": 3, "at_least": 3, "words": 96, "font_sizes": (12, 20), "face": 1,
+                 "dark": False, "grid_jitter": 48},
+}  # fmt: skip
 LONG_TAIL = (
     "in the window that is open in front of you right now, and please make sure that it is really "
     "the element with exactly this label and not some other element that merely looks similar to "
@@ -90,8 +99,11 @@ def suite_samples(name: str, screens: int) -> Iterator[Sample]:
     elif name == "edge":
         yield from edge_samples(screens)
     elif name in CURRICULUM:
-        yield from synthetic_samples(screens, "train", seed=EVAL_SEED, widgets=CURRICULUM[name],
-                                     weights={"click": 4, "not_found": 1})  # fmt: skip
+        knobs = dict(CURRICULUM[name])
+        at_least = knobs.pop("at_least", 1)
+        drawn = synthetic_samples(10**6, "train", seed=EVAL_SEED, weights={"click": 4, "not_found": 1},
+                                  **knobs)  # fmt: skip
+        yield from itertools.islice((s for s in drawn if len(s.elements) >= at_least), 4 * screens)
     else:
         known = ", ".join((*SUITES, *CURRICULUM))
         raise ValueError(f"unknown suite {name!r}; suites: {known}")
@@ -176,3 +188,59 @@ def evaluate(model: Model, name: str, samples: Iterable[Sample],
             progress()
     result.peak_rss_mb = peak_rss_mb()
     return result
+
+
+COLUMNS = tuple(c for c in SuiteResult(name="").row() if c not in ("suite", "samples"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Requirement:
+    """A bar one column of the eval table must clear: ``[SUITE:]COLUMN>=NUMBER`` or ``<=NUMBER``
+    (percentages without the sign, milliseconds, megabytes); without a suite, every row's."""
+
+    suite: str | None
+    column: str
+    at_least: bool
+    bound: float
+
+    @classmethod
+    def parse(cls, text: str) -> Requirement:
+        """``"click inside>=30"``, ``"tk:click inside>=80"``, ``"false clicks<=50"``."""
+        for operator in (">=", "<="):
+            head, found, number = text.partition(operator)
+            if found:
+                break
+        else:
+            raise ValueError(f"requirement {text!r} has no >= or <= (e.g. 'click inside>=30')")
+        suite, _, column = head.rpartition(":")
+        column = column.strip()
+        if column not in COLUMNS:
+            raise ValueError(f"requirement {text!r}: no column {column!r}; columns: "
+                             f"{', '.join(COLUMNS)}")  # fmt: skip
+        try:
+            bound = float(number.strip().rstrip("%"))
+        except ValueError:
+            raise ValueError(f"requirement {text!r}: {number.strip()!r} is not a number") from None
+        return cls(
+            suite=suite.strip() or None, column=column, at_least=operator == ">=", bound=bound
+        )
+
+    def unmet(self, row: dict[str, str]) -> str | None:
+        """Why ``row`` misses this bar, or None (a row of another suite never misses it)."""
+        if self.suite is not None and row["suite"] != self.suite:
+            return None
+        text = row[self.column]
+        where = f"{row.get('model', '')} {row['suite']}".strip()
+        operator = ">=" if self.at_least else "<="
+        if text == "-":
+            return f"{where}: {self.column} has no samples (needs {operator} {self.bound:g})"
+        value = float(text.rstrip("%"))
+        if (value >= self.bound) if self.at_least else (value <= self.bound):
+            return None
+        return f"{where}: {self.column} {text}, needs {operator} {self.bound:g}"
+
+
+def unmet(rows: Iterable[dict[str, str]], requirements: Iterable[Requirement]) -> list[str]:
+    """Every bar a row of the table misses, one line each."""
+    rows, requirements = list(rows), list(requirements)
+    return [why for row in rows for need in requirements if (why := need.unmet(row)) is not None]

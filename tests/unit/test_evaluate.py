@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 from deskpilot.coords import CoordinateSpace
 from deskpilot.data.dataset import synthetic_samples
@@ -123,3 +124,63 @@ def test_an_unknown_suite_names_the_known_ones() -> None:
 
     with pytest.raises(ValueError, match="few-widgets"):
         next(suite_samples("widgets", 1))
+
+
+def test_the_96_words_rung_has_three_named_widgets_from_96_words_on_every_screen() -> None:
+    from deskpilot.data.evaluate import suite_samples
+
+    samples = list(suite_samples("96-words", 6))
+    assert len(samples) == 24 and all(len(s.elements) == 3 for s in samples)
+    assert {s.kind for s in samples} <= {"click", "not_found"}
+    assert all(s.elements[0].window == "desktop" for s in samples)
+
+
+def test_a_requirement_names_its_suite_column_and_bound() -> None:
+    from deskpilot.data.evaluate import Requirement
+
+    need = Requirement.parse("tk: click inside >= 80%")
+    assert (need.suite, need.column, need.at_least, need.bound) == ("tk", "click inside", True, 80)
+    need = Requirement.parse("p50 ms<=250")
+    assert (need.suite, need.column, need.at_least, need.bound) == (None, "p50 ms", False, 250)
+
+
+def test_a_bad_requirement_says_what_is_wrong() -> None:
+    import pytest
+
+    from deskpilot.data.evaluate import Requirement
+
+    with pytest.raises(ValueError, match="no >= or <="):
+        Requirement.parse("click inside=30")
+    with pytest.raises(ValueError, match=r"no column 'clicks'.*click inside"):
+        Requirement.parse("clicks>=30")
+    with pytest.raises(ValueError, match="'thirty' is not a number"):
+        Requirement.parse("click inside>=thirty")
+
+
+def test_only_the_rows_below_a_bar_are_reported() -> None:
+    from deskpilot.data.evaluate import Requirement, SuiteResult, unmet
+
+    good = {"model": "m", **SuiteResult(name="tk", total=4, pointer=4, inside=4, valid=4).row()}
+    bad = {"model": "m", **SuiteResult(name="edge", total=4, pointer=4, inside=1, valid=4).row()}
+    bars = [Requirement.parse("click inside>=50"), Requirement.parse("tk:false clicks<=10")]
+    assert unmet([good, bad], bars) == [
+        "m tk: false clicks has no samples (needs <= 10)",
+        "m edge: click inside 25.0%, needs >= 50",
+    ]
+    assert unmet([bad], [Requirement.parse("tk:click inside>=50")]) == []
+    assert unmet([good], [Requirement.parse("p50 ms<=0")]) == []  # no latencies: 0 ms
+
+
+def test_the_cli_refuses_a_bar_for_a_suite_it_does_not_run() -> None:
+    from typer.testing import CliRunner
+
+    from deskpilot.cli import app
+
+    models = Path(__file__).parents[1] / "models"
+    result = CliRunner().invoke(app, ["model", "eval", str(models / "gemma4_unified-tiny"),
+                                      "--suite", "edge", "--require", "tk:click inside>=80"])  # fmt: skip
+    words = " ".join(result.output.replace("│", " ").split())  # the error box wraps lines
+    assert result.exit_code == 2 and "'tk'] that this run does not evaluate" in words
+    result = CliRunner().invoke(app, ["model", "eval", "--require", "clicks>=3"])
+    words = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and "no column 'clicks'" in words
