@@ -6,7 +6,7 @@ import contextlib
 import json
 import statistics
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from PIL import Image
@@ -126,20 +126,16 @@ def model_eval(
         ),
     ] = None,
 ) -> None:
-    """Run the held-out grounding suites and print one table (one row per model and suite)."""
-    import functools
+    """Run the held-out grounding suites and print one table (one row per model and suite).
+
+    Several models are evaluated one after another, each in a process of its own, so that each
+    row's peak RSS is that model's alone."""
     import os
 
     from rich.progress import Progress
 
-    from deskpilot.data.evaluate import (
-        CURRICULUM,
-        SUITES,
-        Requirement,
-        evaluate,
-        suite_samples,
-        unmet,
-    )
+    from deskpilot.data.evaluate import CURRICULUM, SUITES, Requirement, unmet
+    from deskpilot.data.evaluate_apart import suite_results, suite_results_apart
     from deskpilot.runtime import load_model
     from deskpilot.xvfb import VirtualDisplay
 
@@ -157,20 +153,30 @@ def model_eval(
         raise typer.BadParameter(f"--require names suite(s) {idle} that this run does not evaluate")
     specs: list[str | None] = [str(p) for p in paths] if paths else [None]
     with usage_errors():
-        models = [load_model(spec) for spec in specs]
+        models = [load_model(spec) for spec in specs]  # every folder checked before any is run
+    if len(models) > 1:
+        models.clear()  # each runs in a child of its own
     title = ", ".join(spec or "(embedded)" for spec in specs)
     table = Table(title=f"deskpilot model eval {title}")
-    rows = []
+    per_model = []
     with contextlib.ExitStack() as stack, Progress(console=out) as progress:
-        for name in chosen:
-            if name == "tk" and not os.environ.get("DISPLAY"):
-                with usage_errors():
-                    os.environ["DISPLAY"] = stack.enter_context(VirtualDisplay(1008, 624)).display
-            for spec, model in zip(specs, models, strict=True):
-                job = progress.add_task(f"{name} {spec or '(embedded)'}", total=screens * 4)
-                advance = functools.partial(progress.advance, job)
-                result = evaluate(model, name, suite_samples(name, screens), advance)
-                rows.append({"model": _short(spec), **result.row()})
+        if "tk" in chosen and not os.environ.get("DISPLAY"):
+            with usage_errors():
+                os.environ["DISPLAY"] = stack.enter_context(VirtualDisplay(1008, 624)).display
+        for spec in specs:
+            jobs = {name: progress.add_task(f"{name} {spec or '(embedded)'}", total=screens * 4)
+                    for name in chosen}  # fmt: skip
+
+            def tick(name: str, jobs: dict[str, Any] = jobs) -> None:
+                progress.advance(jobs[name])
+
+            with usage_errors():
+                results = (suite_results(models[0], chosen, screens, tick) if models
+                           else suite_results_apart(spec, chosen, screens, tick))  # fmt: skip
+            per_model.append([{"model": _short(spec), **result.row()} for result in results])
+            for job in jobs.values():
+                progress.update(job, completed=screens * 4)
+    rows = [model_rows[index] for index in range(len(chosen)) for model_rows in per_model]
     for column in rows[0]:
         table.add_column(column)
     for row in rows:
