@@ -2,11 +2,14 @@
 
 Suites: ``synthetic`` (new layouts, training vocabulary), ``unseen`` (labels never in training),
 ``tk`` (real Tk windows on the current display), ``edge`` (dark theme, a tiny and a huge screen, a
-very long and an empty instruction); and two curriculum rungs, asked for by name: ``one-widget``
+very long and an empty instruction); and three curriculum rungs, asked for by name: ``one-widget``
 (one widget on a bare desktop: finding it needs no reading), ``few-widgets`` (one to three:
-picking the named one does) and ``96-words`` (the rung the curriculum stands on: three widgets named
-from 96 words, labels at 12-20 px anywhere in the patch grid, one face, light). Rows: tool-call validity, action-type accuracy,
-click-inside-target rate, false clicks on "not on the screen" tasks, p50 / p95 step latency, peak RSS.
+picking the named one does) and ``96-words`` (the rung the curriculum stands on: three widgets
+named from 96 words, labels at 12-20 px anywhere in the patch grid, one face, light).
+
+Rows: tool-call validity, action-type accuracy, click-inside-target rate, clicks on another
+element than the named one (misreadings, as against clicks that miss every element), false clicks
+on "not on the screen" tasks, typed exactly, p50 / p95 step latency, peak RSS.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class SuiteResult:
     right_type: int = 0
     pointer: int = 0
     inside: int = 0
+    elsewhere: int = 0  # pointer tasks whose click landed on another element: a misreading
     not_found: int = 0
     false_clicks: int = 0
     typing: int = 0
@@ -75,6 +79,7 @@ class SuiteResult:
             "suite": self.name, "samples": str(self.total), "valid calls": pct(self.valid, self.total),
             "action type": pct(self.right_type, self.total),
             "click inside": pct(self.inside, self.pointer),
+            "on another element": pct(self.elsewhere, self.pointer),
             "false clicks": pct(self.false_clicks, self.not_found),
             "typed exactly": pct(self.typed_exactly, self.typing),
             "p50 ms": f"{statistics.median(ordered):.0f}",
@@ -112,11 +117,15 @@ def suite_samples(name: str, screens: int) -> Iterator[Sample]:
 def _scaled(sample: Sample, factor: float) -> Sample:
     width, height = sample.image.size
     size = (round(width * factor), round(height * factor))
-    box = None
-    if sample.box:
-        x0, y0, x1, y1 = (round(v * factor) for v in sample.box)
-        box = (x0, y0, x1, y1)
-    return dataclasses.replace(sample, image=sample.image.resize(size), box=box)
+
+    def scaled(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        x0, y0, x1, y1 = (round(v * factor) for v in box)
+        return (x0, y0, x1, y1)
+
+    elements = tuple(dataclasses.replace(e, box=scaled(e.box), text_box=e.text_box and scaled(e.text_box),
+                                         ink=e.ink and scaled(e.ink)) for e in sample.elements)  # fmt: skip
+    return dataclasses.replace(sample, image=sample.image.resize(size), elements=elements,
+                               box=sample.box and scaled(sample.box))  # fmt: skip
 
 
 def edge_samples(screens: int) -> Iterator[Sample]:
@@ -141,15 +150,23 @@ def edge_samples(screens: int) -> Iterator[Sample]:
             yield dataclasses.replace(click, task=f"{click.task} {LONG_TAIL}")
 
 
-def _lands_in(points: tuple[tuple[int, int], ...], model: Model, frame: Frame,
-              box: tuple[int, int, int, int] | None) -> bool:  # fmt: skip
-    if not points or box is None:
-        return False
+def _landing(points: tuple[tuple[int, int], ...], model: Model,
+             frame: Frame) -> tuple[int, int] | None:  # fmt: skip
+    """Where the call's first point lands on the screen (None: no point, or off the screen)."""
+    if not points:
+        return None
     try:
-        x, y = scale_coordinates(*points[0], model.coordinate_space(frame), frame.monitor)
+        return scale_coordinates(*points[0], model.coordinate_space(frame), frame.monitor)
     except ActionFailed:
-        return False
-    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+        return None
+
+
+def _within(point: tuple[int, int] | None, box: tuple[int, int, int, int] | None) -> bool:
+    return (
+        point is not None
+        and box is not None
+        and (box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3])
+    )
 
 
 def evaluate(model: Model, name: str, samples: Iterable[Sample],
@@ -183,7 +200,12 @@ def evaluate(model: Model, name: str, samples: Iterable[Sample],
             result.valid += 1
             result.right_type += call.name == expected
             if pointer and call.name == expected:
-                result.inside += _lands_in(call.action.points(), model, frame, sample.box)
+                point = _landing(call.action.points(), model, frame)
+                inside = _within(point, sample.box)
+                result.inside += inside
+                result.elsewhere += not inside and any(
+                    _within(point, element.box) for element in sample.elements
+                )
         if progress:
             progress()
     result.peak_rss_mb = peak_rss_mb()

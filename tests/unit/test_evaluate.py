@@ -6,6 +6,8 @@ import json
 import random
 from pathlib import Path
 
+import pytest
+
 from deskpilot.coords import CoordinateSpace
 from deskpilot.data.dataset import synthetic_samples
 from deskpilot.data.evaluate import evaluate
@@ -184,3 +186,37 @@ def test_the_cli_refuses_a_bar_for_a_suite_it_does_not_run() -> None:
     result = CliRunner().invoke(app, ["model", "eval", "--require", "clicks>=3"])
     words = " ".join(result.output.replace("│", " ").split())
     assert result.exit_code == 2 and "no column 'clicks'" in words
+
+
+def test_a_click_on_another_element_counts_as_a_misreading_and_a_miss_does_not() -> None:
+    from deskpilot.data.evaluate import suite_samples
+
+    by_task = {s.task: s for s in suite_samples("96-words", 5) if s.kind == "click"}
+    clicks = list(by_task.values())  # one screen per task, so the task says which screen
+
+    def clicking(pick_other: bool) -> FunctionModel:
+        def answer(request: ModelRequest) -> str:
+            sample = by_task[request.task]
+            other = next(e.box for e in sample.elements if e.box != sample.box)
+            x0, y0, x1, y1 = other if pick_other else (0, 0, 0, 0)  # (0, 0): the empty corner
+            point = {"x": (x0 + x1) // 2, "y": (y0 + y1) // 2}
+            return json.dumps({"name": "click", "arguments": point})
+
+        width, height = clicks[0].image.size
+        return FunctionModel(answer, space=CoordinateSpace.screen(width, height))
+
+    misread = evaluate(clicking(pick_other=True), "u", clicks)
+    assert misread.inside == 0 and misread.elsewhere == misread.pointer == len(clicks)
+    assert misread.row()["on another element"] == "100.0%"
+    missed = evaluate(clicking(pick_other=False), "u", clicks)
+    assert missed.inside == missed.elsewhere == 0
+
+
+def test_the_edge_suites_scaled_screens_scale_their_elements_too() -> None:
+    from deskpilot.data.evaluate import edge_samples
+
+    _, tiny, huge, _ = list(edge_samples(1))
+    assert tiny.image.width * 4 == huge.image.width
+    for small, big in zip(tiny.elements, huge.elements, strict=True):
+        assert [4 * v for v in small.box] == pytest.approx(big.box, abs=4)
+    assert tiny.box in [e.box for e in tiny.elements]
