@@ -28,7 +28,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tinymodels.default_model import FAMILY, build, family, geometry_of
+from tinymodels.deepen import deepen_state, deepened, new_index
+from tinymodels.default_model import FAMILY, GEOMETRY, build, family, geometry_of
 from tinymodels.gemma4_unified import Geometry
 from tinymodels.widen import widen_head, widen_state
 
@@ -224,8 +225,32 @@ def soft_target(low: float, high: float) -> Any:
     return weights / weights.sum()
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Taps:
+    """Where the auxiliary losses tap the model: attention layers and hidden-state indices
+    (``hidden_states[k]``: after k layers)."""
+
+    point_layer: int = POINT_LAYER
+    copy_head: tuple[int, int] = COPY_HEAD
+    patch_states: int = PATCH_LAYER
+    read_states: int = READ_LAYER
+
+    @classmethod
+    def deepened(cls, depth: int, point_layer: int = POINT_LAYER) -> Taps:
+        """The base model's taps where they sit after deepening it to ``depth`` layers."""
+        base = len(GEOMETRY.layer_types)
+        if depth == base:
+            return cls(point_layer=point_layer)
+
+        def at(layer: int) -> int:
+            return new_index(layer, base, depth)
+
+        return cls(point_layer=at(point_layer), copy_head=(at(COPY_HEAD[0]), COPY_HEAD[1]),
+                   patch_states=at(PATCH_LAYER - 1) + 1, read_states=at(READ_LAYER - 1) + 1)  # fmt: skip
+
+
 def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any,
-           point_layer: int = POINT_LAYER, copy_head: tuple[int, int] = COPY_HEAD) -> dict[str, Any]:  # fmt: skip
+           taps: Taps = Taps()) -> dict[str, Any]:  # fmt: skip
     """Answer cross-entropy (soft at coordinates), the patch, reading, pointing and copying losses,
     and whether x and y landed."""
     import torch
@@ -250,7 +275,7 @@ def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any,
     patch = torch.zeros(())
     if item["patches"] is not None:
         image = item["ids"][0] == model.config.image_token_id
-        scores = head(out.hidden_states[PATCH_LAYER][0, image]).squeeze(-1)
+        scores = head(out.hidden_states[taps.patch_states][0, image]).squeeze(-1)
         patch = F.binary_cross_entropy_with_logits(
             scores, item["patches"], pos_weight=torch.tensor(8.0)
         )
@@ -260,7 +285,7 @@ def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any,
     if rows.any():
         image = item["ids"][0] == model.config.image_token_id
         inner = model.model.language_model
-        hidden = inner.norm(out.hidden_states[READ_LAYER][0, image][rows])
+        hidden = inner.norm(out.hidden_states[taps.read_states][0, image][rows])
         read = -(F.log_softmax(model.lm_head(hidden), dim=-1) * reading[rows]).sum(dim=1).mean()
     point = torch.zeros(())
     if item["soft"] and item["patches"] is not None and bool(item["patches"].any()):
@@ -268,7 +293,7 @@ def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any,
         # target's patches where x is predicted and query head POINT_Y where y is, and each
         # looks away from the image when the other axis is asked for.
         image = (item["ids"][0] == model.config.image_token_id).nonzero().squeeze(-1)
-        weights = out.attentions[point_layer][0][:, :, image]  # [heads, queries, image tokens]
+        weights = out.attentions[taps.point_layer][0][:, :, image]  # [heads, queries, image tokens]
         terms = []
         for axis, (position, _) in enumerate(item["soft"][:2]):
             mine, other = (0, POINT_Y) if axis == 0 else (POINT_Y, 0)
@@ -280,7 +305,7 @@ def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any,
     if item["copy"]:
         # Copying (training-only): one head, where each copied answer token is predicted, looks
         # at the task token it copies.
-        layer, query_head = copy_head
+        layer, query_head = taps.copy_head
         weights = out.attentions[layer][0][query_head]  # [queries, keys]
         queries, keys = (torch.tensor(column) for column in zip(*item["copy"], strict=True))
         copy = -torch.log(weights[queries, keys] + 1e-4).mean()
@@ -425,6 +450,12 @@ def main() -> None:
         help="with --init: widen its model to this hidden size first (MLP 4x, heads of 64; "
         "what it computes is unchanged until training writes into the new dims)",
     )
+    parser.add_argument(
+        "--depth",
+        type=int,
+        help="with --init: deepen its model to this many layers first (a multiple of its depth; "
+        "new layers start as the identity, after each old sliding/full pair)",
+    )
     parser.add_argument("--weights", default="", help='task weights as JSON, e.g. {"type": 4}')
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--checkpoint-every", type=int, default=100)
@@ -461,6 +492,12 @@ def main() -> None:
         if "head" in init_state:
             init_state["head"] = widen_head(init_state["head"], args.width)
         geometry = wide
+    depth = len(geometry.layer_types)
+    if args.depth and init_state is not None and args.depth != depth:
+        deep = deepened(geometry, args.depth)
+        init_state["model"] = deepen_state(init_state["model"], geometry, deep)
+        geometry, depth = deep, args.depth
+    taps = Taps.deepened(depth, args.point_layer)  # where the auxiliary losses read the model
     _, model = family(geometry).hf_model(args.seed)
     model.set_attn_implementation("eager")  # the pointing loss reads attention weights
     # A unit-scale 2-D position embedding: at 0.02 it is ~2% of the patch signal.
@@ -583,7 +620,7 @@ def main() -> None:
                     item = encoder.thin(item, args.sparse, model.config.image_token_id)
                 samples_seen += 1
                 phases[args.phase] = phases.get(args.phase, 0) + 1
-                parts = losses(model, head, item, number_ids, args.point_layer)
+                parts = losses(model, head, item, number_ids, taps)
                 loss = (parts["answer"] + args.patch_weight * parts["patch"]
                         + args.read_weight * parts["read"]
                         + args.point_weight * parts["point"]
