@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("--type", type=float, default=0.0, help="weight of typing tasks")
     parser.add_argument("--free-text", type=float, default=0.0, help="share of free text to type")
     parser.add_argument("--quote", type=float, default=0.0, help="share of quoted texts to type")
+    parser.add_argument("--desktop", type=float, default=0.0, help="share drawn at 1280x800")
     parser.add_argument("--not-found", type=float, default=0.0, help="weight of not-found tasks")
     args = parser.parse_args()
     weights = {"click": 1.0, "not_found": args.not_found}
@@ -54,6 +55,7 @@ def main() -> None:
         data = synthetic_samples(10**6, "train", seed=EVAL_SEED, widgets=args.widgets,
                                  weights=weights, tasks_per_screen=3 if args.type > 0 else 1, forms=args.forms,
                                  free_text=args.free_text, quote=args.quote,
+                                 desktop=args.desktop,
                                  font_sizes=font_sizes(args.font_sizes), words=args.words,
                                  face=args.face, grid_jitter=args.grid_jitter,
                                  dark={"any": None, "light": False, "dark": True}[args.theme])  # fmt: skip

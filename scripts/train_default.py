@@ -62,7 +62,7 @@ LOGGED = ("answer", "patch", "read", "point")  # a task sample's losses, as the 
 # v4: widget screens are a window's client area, not the desktop: labels kept their contrast)
 # v5: faces named, not globbed; v6: forms on desktops (taskbar, frames); v7: not-found tasks never
 # name a window title or a word of a text line; v8: forms smaller, fields holding text, buttons
-# ending at the right, centred lines
+# ending at the right, centred lines (--desktop, added since, draws nothing new where it is 0)
 DATA_VERSION = "synthetic-v8"
 
 
@@ -336,6 +336,14 @@ def tokenizer_folder(out: Path, seed: int) -> Path:
     return folder
 
 
+def data_version(state: dict[str, Any]) -> str:
+    """The data engine version the checkpoint's last run drew from, as its lineage recorded it
+    (older checkpoints did not record it: then say so rather than claim the current one)."""
+    lineage = state.get("lineage") or [{}]
+    recorded = lineage[-1].get("data")
+    return str(recorded) if recorded else f"unrecorded (the engine at export: {DATA_VERSION})"
+
+
 def main() -> None:
     """Train until --minutes or --steps; write checkpoints, a log and the card facts."""
     import torch
@@ -443,6 +451,12 @@ def main() -> None:
         default=0.0,
         help="chance a sample starts a typing drill (type, then done, on a form: copying)",
     )
+    parser.add_argument(
+        "--desktop",
+        type=float,
+        default=0.0,
+        help="share of widget and form screens drawn at 1280x800 (scaled down, as a real screen)",
+    )
     parser.add_argument("--init", type=Path, help="start from this checkpoint's weights only")
     parser.add_argument(
         "--width",
@@ -468,7 +482,7 @@ def main() -> None:
     checkpoint = args.out / "checkpoint.pt"
     if args.export:
         state = torch.load(checkpoint, weights_only=False)
-        card = {"data": DATA_VERSION, "seed": args.seed, "updates": state["step"],
+        card = {"data": data_version(state), "seed": args.seed, "updates": state["step"],
                 "samples": state["samples"], "train_seconds": round(state["seconds"]),
                 "precision": args.precision,
                 "lineage": state.get("lineage", [])}  # fmt: skip
@@ -510,7 +524,7 @@ def main() -> None:
     phases: dict[str, int] = {}  # samples drawn from each phase's data stream
     # the runs that made these weights, oldest first: each its arguments and updates (the recipe
     # a from-scratch rebuild replays; the README's tables name the same runs)
-    this_run: dict[str, Any] = {"argv": sys.argv[1:]}
+    this_run: dict[str, Any] = {"argv": sys.argv[1:], "data": DATA_VERSION}
     lineage: list[dict[str, Any]] = []
     if args.smooth_init:
         from readout_init import smooth_readout_init
@@ -561,7 +575,7 @@ def main() -> None:
                              font_sizes=font_sizes(args.font_sizes),
                              words=args.words, grid_jitter=args.grid_jitter, face=args.face,
                              dark=dark, free_text=args.free_text,
-                             quote=args.quote)  # fmt: skip
+                             quote=args.quote, desktop=args.desktop)  # fmt: skip
 
     word_rng = random.Random(phase_seed + 1)
     # word screens draw the labels the widget screens draw (one-word, capitalized), in their look

@@ -23,6 +23,8 @@ from deskpilot.data.vocab import Split, Vocabulary
 from deskpilot.runtime.base import HistoryEntry
 
 SIZES = ((1008, 624), (1008, 624), (1008, 624), (816, 528), (1200, 768))
+DESKTOP = (1280, 800)  # Xvfb's screen in the tests, the demo and the Tk suite: the processor
+# scales it down (to 1008x630 at 280 soft tokens), so its text reaches the model resampled
 
 
 def synthetic_samples(count: int, split: Split, seed: int, tasks_per_screen: int = 4,
@@ -34,7 +36,8 @@ def synthetic_samples(count: int, split: Split, seed: int, tasks_per_screen: int
                       words: int | None = None,
                       grid_jitter: int | None = None,
                       face: int | None = None,
-                      free_text: float = 0.0, quote: float = 0.0) -> Iterator[Sample]:  # fmt: skip
+                      free_text: float = 0.0, quote: float = 0.0,
+                      desktop: float = 0.0) -> Iterator[Sample]:  # fmt: skip
     """``count`` screens' worth of samples; deterministic for (split, seed); ``weights`` sets how
     often each task kind is drawn, ``pseudo`` how often a label word is made up, ``forms`` how often
     a screen is a simple form dialog instead of a busy window; ``widgets`` > 0 makes every screen
@@ -46,20 +49,26 @@ def synthetic_samples(count: int, split: Split, seed: int, tasks_per_screen: int
     ``widgets``, ``forms`` is the share of screens that are form dialogs drawn at ``font_sizes``
     (the rung after bare widgets: a title bar and a line of text that are not targets).
     ``free_text`` is how often the text of a typing task is free text, ``quote`` how often the task
-    shows it in quotes (see ``Vocabulary``)."""
+    shows it in quotes (see ``Vocabulary``). With ``widgets``, ``desktop`` is the share of screens
+    drawn at a real desktop's size (``DESKTOP``; labels anywhere, not near the patch grid), which
+    the model sees scaled down as it sees a real screen."""
     rng = random.Random(f"{split}-{seed}")
     vocab = Vocabulary(split, rng, pseudo, words, free_text, quote)
     for _ in range(count):
         if widgets > 0 and forms > 0 and rng.random() < forms:
             size = SIZES[0] if grid_jitter is not None else rng.choice(SIZES)
+            if desktop > 0 and rng.random() < desktop:
+                size = DESKTOP
             screen = draw_form(rng, vocab, size, dark, face, font_sizes)
             yield from random_samples(screen, rng, vocab, tasks_per_screen, weights)
             continue
         if widgets > 0:
-            size, many = rng.choice(SIZES), rng.randint(1, widgets)
+            size, many, jitter = rng.choice(SIZES), rng.randint(1, widgets), grid_jitter
             if grid_jitter is not None:
                 size = SIZES[0]  # the grid is the patch grid only where nothing is resized
-            screen = draw_widgets(rng, vocab, size, many, dark, font_sizes, grid_jitter, face)
+            if desktop > 0 and rng.random() < desktop:
+                size, jitter = DESKTOP, None
+            screen = draw_widgets(rng, vocab, size, many, dark, font_sizes, jitter, face)
             yield from random_samples(screen, rng, vocab, tasks_per_screen, weights)
             continue
         simple = forms > 0 and rng.random() < forms

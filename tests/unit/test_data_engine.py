@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deskpilot.data.dataset import read_dataset, synthetic_samples, write_dataset
+from deskpilot.data.dataset import DESKTOP, read_dataset, synthetic_samples, write_dataset
 from deskpilot.data.screens import draw_screen
 from deskpilot.data.tasks import TASK_KINDS, Sample, lands_inside, samples_for
 from deskpilot.data.vocab import UI_WORDS, Vocabulary, _split_of
@@ -260,6 +260,23 @@ def test_a_vocabulary_that_runs_out_of_labels_says_so_instead_of_looping() -> No
         vocab.label_not_in(set(vocab.words))
     with pytest.raises(ValueError, match="at least one word"):
         Vocabulary("train", random.Random(1), limit=0)
+
+
+def test_a_desktop_share_draws_rung_screens_at_the_real_screen_size_and_leaves_others_alone() -> (
+    None
+):
+    def rung(desktop: float, forms: float) -> list[Sample]:
+        return list(synthetic_samples(12, "train", seed=4, forms=forms, widgets=3, words=12,
+                                      grid_jitter=48, face=1, desktop=desktop,
+                                      tasks_per_screen=1))  # fmt: skip
+
+    for forms in (0.0, 1.0):
+        assert {s.image.size for s in rung(1.0, forms)} == {DESKTOP}
+        half = {s.image.size for s in rung(0.5, forms)}
+        assert half == {DESKTOP, (1008, 624)}
+        for sample in rung(1.0, forms):  # every target is on the bigger screen
+            assert all(0 <= e.box[2] < DESKTOP[0] and 0 <= e.box[3] < DESKTOP[1]
+                       for e in sample.elements)  # fmt: skip
 
 
 @pytest.mark.parametrize("jitter", [0, 12])
