@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 from types import TracebackType
 
 from deskpilot.errors import UsageError
 
 WINDOW_MANAGERS = ("jwm", "openbox", "fluxbox", "twm")
+JWM_SYSTEM_CONFIG = Path("/etc/jwm/system.jwmrc")
+_TIME_IN_TRAY = re.compile(r"<(Clock|Swallow)\b[^>]*?(?:/>|>.*?</\1>)", re.DOTALL)
+
+
+def steady_jwm_config(system: Path = JWM_SYSTEM_CONFIG) -> str | None:
+    """JWM's system configuration without what shows the time in its tray (a clock, a swallowed
+    xclock): a screen with a clock differs from minute to minute, and so does what a model answers
+    on it; without, the same windows give the same screenshot on every run. None when there is no
+    system configuration to start from."""
+    try:
+        return _TIME_IN_TRAY.sub("", system.read_text(encoding="utf-8"))
+    except OSError:
+        return None
 
 
 def stop_process(proc: subprocess.Popen[bytes], timeout: float = 5) -> None:
@@ -37,6 +53,8 @@ class VirtualDisplay:
         self.window_manager = window_manager
         self.display = ""
         self._procs: list[subprocess.Popen[bytes]] = []
+        self._config: tempfile.TemporaryDirectory[str] | None = None
+        self.window_manager_command: list[str] = []  # as started (empty: none)
 
     def start(self) -> VirtualDisplay:
         """Start Xvfb and wait until it accepts connections."""
@@ -76,8 +94,16 @@ class VirtualDisplay:
         for name in WINDOW_MANAGERS:
             path = shutil.which(name)
             if path:
+                command = [path]
+                config = steady_jwm_config() if name == "jwm" else None
+                if config is not None:
+                    self._config = tempfile.TemporaryDirectory(prefix="deskpilot-jwm-")
+                    rc = Path(self._config.name) / "jwmrc"
+                    rc.write_text(config, encoding="utf-8")
+                    command += ["-f", str(rc)]
+                self.window_manager_command = command
                 wm = subprocess.Popen(
-                    [path], env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                    command, env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
                 )
                 self._procs.append(wm)
                 time.sleep(0.3)  # let it take over the root window before windows map
@@ -92,6 +118,9 @@ class VirtualDisplay:
         for proc in reversed(self._procs):
             stop_process(proc)
         self._procs.clear()
+        if self._config is not None:
+            self._config.cleanup()
+            self._config = None
 
     def __enter__(self) -> VirtualDisplay:
         return self.start()

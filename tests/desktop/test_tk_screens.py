@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 
@@ -26,3 +27,13 @@ def test_tk_screens_have_widgets_where_tk_says(display: VirtualDisplay) -> None:
         for sample in random_samples(screen, rng, Vocabulary("heldout", rng), 6):
             if sample.box is not None:
                 assert lands_inside(sample.target, sample.box, screen.image.size)
+
+
+def test_tk_screens_look_the_same_on_every_run(display: VirtualDisplay) -> None:
+    """The Tk suite repeats exactly: same seed, same pixels (the tray shows no clock)."""
+    first = [s.image.tobytes() for s in tk_screens(2, "heldout", seed=5)]
+    again = [s.image.tobytes() for s in tk_screens(2, "heldout", seed=5)]
+    assert first == again
+    command = display.window_manager_command
+    if command and Path(command[0]).name == "jwm":
+        assert "<Clock" not in Path(command[command.index("-f") + 1]).read_text(encoding="utf-8")
