@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := xvfb xauth x11-utils xdotool xclip wmctrl x11-xserver-utils xterm x11-apps \
 	l3afpad jwm bubblewrap fonts-dejavu-core fonts-dejavu-extra
 
-.PHONY: deps install demo test lint bench clean default-model
+.PHONY: deps install build-extra demo test lint bench clean default-model
 
 deps:  ## Debian packages: a virtual X display, a window manager and the apps the tests drive
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -35,8 +35,10 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-default-model: install  ## rebuild the embedded default model: data -> train -> export -> eval (~2 h)
+build-extra: install  ## PyTorch and the ONNX tooling: training, test-model builds and their tests
 	$(PY) -m pip install -q -e '.[build]'
+
+default-model: build-extra  ## rebuild the embedded default model: data -> train -> export -> eval (~2 h)
 	$(PY) scripts/build_default_model.py
 
 bench: install

@@ -1,0 +1,87 @@
+"""scripts/train_default.py, the default model's trainer (issue 4), end to end on a few updates:
+seeded, resumable, and what it exports runs through the real genai runtime with a model card."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from train_default import DATA_VERSION
+from typer.testing import CliRunner
+
+from deskpilot.cli import app
+
+SCRIPT = Path(__file__).parents[2] / "scripts" / "train_default.py"
+# a fresh model on the first rung, one sample per update: a few seconds an update on two cores
+RUN = ["--widgets", "1", "--batch", "1", "--checkpoint-every", "1", "--minutes", "10"]
+
+
+def train(out: Path, *args: str) -> None:
+    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out), *RUN, *args],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def log(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]
+
+
+def losses(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "seconds"} for r in records]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two fresh runs of 2 updates with one seed (``a`` and ``b``); then ``a`` resumed to 3."""
+    root = tmp_path_factory.mktemp("train")
+    for name in ("a", "b"):
+        train(root / name, "--steps", "2")
+    (root / "a-at-2.jsonl").write_text((root / "a" / "train.jsonl").read_text())
+    state = torch.load(root / "a" / "checkpoint.pt", weights_only=False)
+    (root / "a-at-2.json").write_text(json.dumps({"seconds": state["seconds"]}))
+    train(root / "a", "--steps", "3", "--resume")
+    return root
+
+
+def test_one_seed_gives_the_same_updates(runs: Path) -> None:
+    a = [json.loads(line) for line in (runs / "a-at-2.jsonl").read_text().splitlines()]
+    b = log(runs / "b")
+    assert [r["step"] for r in b] == [1, 2]
+    assert losses(a) == losses(b)
+    assert all(r["answer"] > 0 for r in b)  # a real loss, not a constant
+
+
+def test_a_resumed_run_continues_its_counts_its_clock_and_its_lineage(runs: Path) -> None:
+    records = log(runs / "a")
+    assert [r["step"] for r in records] == [1, 2, 3]
+    assert [r["samples"] for r in records] == [1, 2, 3]
+    state = torch.load(runs / "a" / "checkpoint.pt", weights_only=False)
+    assert state["step"] == 3 and state["samples"] == 3
+    assert state["seconds"] > json.loads((runs / "a-at-2.json").read_text())["seconds"]
+    # one run in the lineage (resumed, not a second run), with its arguments and data version
+    (entry,) = state["lineage"]
+    assert entry["updates"] == 3 and entry["data"] == DATA_VERSION
+    assert "--widgets" in entry["argv"]
+
+
+def test_the_export_runs_through_the_runtime_with_its_card(runs: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "int4"
+    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(runs / "a"),
+                           "--export", str(folder)], capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    card = json.loads((folder / "deskpilot.json").read_text())
+    assert card["updates"] == 3 and card["precision"] == "int4"
+    assert card["data"] == DATA_VERSION and card["lineage"][0]["updates"] == 3
+    assert card["geometry"]["hidden_size"] > 0
+    rows = tmp_path / "rows.json"
+    args = ["model", "eval", str(folder), "--suite", "96-words", "--screens", "2",
+            "--json", str(rows), "--require", "valid calls>=100"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(rows.read_text())
+    assert row["valid calls"] == "100.0%" and int(row["samples"]) > 0
