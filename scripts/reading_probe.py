@@ -41,7 +41,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tinymodels.default_model import FAMILY
-from train_default import READ_LAYER, Encoder, tokenizer_folder
+from tinymodels.encoding import Encoder, tokenizer_folder
+from tinymodels.objectives import READ_LAYER
 
 from deskpilot.data.screens import PATCH_PX
 from deskpilot.data.tasks import Sample

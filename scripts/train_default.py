@@ -28,32 +28,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tinymodels.deepen import deepen_state, deepened, new_index
-from tinymodels.default_model import FAMILY, GEOMETRY, build, family, geometry_of
+from tinymodels.deepen import deepen_state, deepened
+from tinymodels.default_model import build, family, geometry_of
+from tinymodels.encoding import Encoder, reading_sample, tokenizer_folder
 from tinymodels.gemma4_unified import Geometry
+from tinymodels.objectives import POINT_LAYER, READ_LAYER, Taps, losses
 from tinymodels.widen import widen_head, widen_state
 
-from deskpilot.coords import CoordinateSpace
-from deskpilot.data.copying import copy_pairs
 from deskpilot.data.dataset import synthetic_samples
-from deskpilot.data.screens import Screen
 from deskpilot.data.tasks import Sample, typing_drill
 from deskpilot.data.vocab import Vocabulary
 from deskpilot.data.wordscreens import draw_words
-from deskpilot.policies import PolicyGate, load_policy
-from deskpilot.runtime.base import ModelRequest
-from deskpilot.runtime.families import family_for
-from deskpilot.runtime.prompting import render_prompt
-from deskpilot.screen import Frame
-from deskpilot.tools import ToolRegistry
 
-IGNORE = -100
-PATCH_LAYER = 4  # the hidden states (after this many layers) that say "this patch is the target"
-POINT_LAYER = 5  # the full-attention layer whose heads learn to point at the target (0-based)
-POINT_Y = 2  # the query head that points for y (head 0 points for x; they use different KV heads)
-COPY_HEAD = (3, 1)  # (layer, query head) that learns to look at the task token an answer copies
-READ_LAYER = 2  # the layer whose image tokens learn to "read" their labels (through the LM head)
-PATCH = 48
 WEIGHTS = {"click": 6, "double_click": 1, "right_click": 1, "type": 2, "key": 1, "scroll": 1,
            "done": 1, "not_found": 1.5}  # fmt: skip
 LOGGED = ("answer", "patch", "read", "point")  # a task sample's losses, as the log names them
@@ -64,253 +50,6 @@ LOGGED = ("answer", "patch", "read", "point")  # a task sample's losses, as the 
 # name a window title or a word of a text line; v8: forms smaller, fields holding text, buttons
 # ending at the right, centred lines (--desktop, added since, draws nothing new where it is 0)
 DATA_VERSION = "synthetic-v8"
-
-
-class Encoder:
-    """Sample -> tensors, through genai's processor and tokenizer (what inference sends)."""
-
-    def __init__(self, folder: Path) -> None:
-        import onnxruntime_genai as og
-
-        self.og = og
-        model = og.Model(str(folder))
-        self.processor = model.create_multimodal_processor()
-        self.tokenizer = og.Tokenizer(model)
-        self.family = family_for("gemma4_unified")
-        registry = ToolRegistry()
-        gate = PolicyGate(load_policy(), registry)
-        self.schema = registry.call_schema([n for n in registry.names() if gate.may_allow(n)])
-        self.end = list(self.tokenizer.encode("<turn|>"))
-        self.numbers = {n: self._single(str(n)) for n in range(1001)}
-        self.vocab = 0  # set by the trainer: the model's vocabulary size
-        self.image_token = -1  # set by the trainer: the image token's id
-        self._cached: tuple[Any, Any, Any] = (None, None, None)
-
-    def _single(self, text: str) -> int:
-        ids = list(self.tokenizer.encode(text))
-        if len(ids) != 1:
-            raise SystemExit(f"the tokenizer has no single token for {text!r}: {ids}")
-        return int(ids[0])
-
-    def encode(self, sample: Sample) -> dict[str, Any]:
-        import torch
-
-        if sample.image is not self._cached[0]:  # a screen hosts several tasks in a row
-            frame = Frame.from_image(sample.image)
-            self._cached = (sample.image, frame, self.og.Images.open_bytes(frame.png_bytes()))
-        frame, images = self._cached[1], self._cached[2]
-        request = ModelRequest(task=sample.task, frame=frame, history=sample.history,
-                               tool_schema=self.schema, tool_prompt="")  # fmt: skip
-        prompt = render_prompt(self.family, request, CoordinateSpace.normalized(), "compact")
-        inputs = self.processor(prompt, images=images)
-        prompt_ids = inputs["input_ids"].as_numpy().astype("int64")[0].tolist()
-        answer = json.dumps(sample.target, separators=(",", ":"), ensure_ascii=False)
-        answer_ids = [int(i) for i in self.tokenizer.encode(answer)] + self.end
-        ids = prompt_ids + answer_ids
-        positions = inputs["pixel_position_ids"].as_numpy()[0]
-        valid = positions[(positions != -1).all(axis=-1)]
-        item: dict[str, Any] = {
-            "ids": torch.tensor([ids]),
-            "labels": torch.tensor([[IGNORE] * len(prompt_ids) + answer_ids]),
-            "pixel_values": torch.from_numpy(inputs["pixel_values"].as_numpy()),
-            "image_position_ids": torch.from_numpy(inputs["pixel_position_ids"].as_numpy()),
-            "soft": [],  # (position in ids, target distribution over 0..1000)
-            "patches": None,  # 0/1 per image token: is the patch on the target?
-            "copy": self.copies(sample, prompt_ids, answer_ids),
-        }
-        if sample.box is not None and "x" in sample.target["arguments"]:
-            width, height = frame.width, frame.height
-            cols, rows = int(valid[:, 0].max()) + 1, int(valid[:, 1].max()) + 1
-            x0, y0, x1, y1 = sample.box
-            sx, sy = cols * PATCH / width, rows * PATCH / height
-            on = [(x0 * sx < (c + 1) * PATCH and x1 * sx > c * PATCH
-                   and y0 * sy < (r + 1) * PATCH and y1 * sy > r * PATCH) for c, r in valid]  # fmt: skip
-            item["patches"] = torch.tensor(on, dtype=torch.float32)
-            spans = (
-                (x0 * 1000 / width, x1 * 1000 / width),
-                (y0 * 1000 / height, y1 * 1000 / height),
-            )
-            number_ids = set(self.numbers.values())
-            found = [i for i, t in enumerate(answer_ids) if t in number_ids][:2]
-            for axis, index in enumerate(found):
-                item["soft"].append((len(prompt_ids) + index, soft_target(*spans[axis])))
-        elif sample.kind == "not_found":  # nothing on the screen is the target
-            item["patches"] = torch.zeros(len(valid))
-        item["reading"] = self.reading(sample, valid, frame.width, frame.height)
-        if sample.kind == "read":  # a word screen: nothing to answer
-            item["labels"][:] = IGNORE
-        return item
-
-    def copies(self, sample: Sample, prompt_ids: list[int], answer_ids: list[int]) -> list[Any]:
-        """(query position, key position) in ``ids`` for each answer token copied from the task:
-        the position predicting the token, and the task token it copies (see data/copying.py)."""
-        text = (
-            prompt_ids[: prompt_ids.index(self.image_token)]
-            if self.image_token in prompt_ids
-            else prompt_ids
-        )
-        pieces = [self.tokenizer.decode([i]) for i in text]
-        answer = [self.tokenizer.decode([i]) for i in answer_ids]
-        pairs = copy_pairs(sample.task, sample.target["arguments"], pieces, answer)
-        return [(len(prompt_ids) + index - 1, source) for index, source in pairs]
-
-    def thin(self, item: dict[str, Any], keep: float, image_token: int) -> dict[str, Any]:
-        """Drop plain-background patches but a ``keep`` share of them, keeping every patch with
-        something drawn on it (their position ids stay, so the model sees the same layout):
-        a sparse screen costs a fraction of a full one. Inference always sees every patch."""
-        import torch
-
-        pixels, positions = item["pixel_values"][0], item["image_position_ids"][0]
-        valid = (positions != -1).all(dim=-1)
-        pixels, positions = pixels[valid], positions[valid]
-        chosen = (pixels[:, ::7].std(dim=1) > 0.02) | (torch.rand(len(pixels)) < keep)
-        if item["patches"] is not None:
-            chosen |= item["patches"] > 0
-        ids, labels = item["ids"][0].tolist(), item["labels"][0].tolist()
-        first, count, kept = ids.index(image_token), len(pixels), int(chosen.sum())
-        item["ids"] = torch.tensor([ids[:first] + [image_token] * kept + ids[first + count :]])
-        item["labels"] = torch.tensor([labels[:first] + [IGNORE] * kept + labels[first + count :]])
-        item["pixel_values"], item["image_position_ids"] = (
-            pixels[chosen][None],
-            positions[chosen][None],
-        )
-        item["soft"] = [(at + kept - count, target) for at, target in item["soft"]]
-        item["copy"] = [(at + kept - count, source) for at, source in item["copy"]]
-        if item["patches"] is not None:
-            item["patches"] = item["patches"][chosen]
-        item["reading"] = item["reading"][chosen]
-        return item
-
-    def reading(self, sample: Sample, valid: Any, width: int, height: int) -> Any:
-        """Per image token, which label tokens are drawn in that patch (rows sum to 1; rows of
-        patches without a label are zero): what the patch should "read"."""
-        import torch
-
-        cols, rows = int(valid[:, 0].max()) + 1, int(valid[:, 1].max()) + 1
-        sx, sy = cols * PATCH / width, rows * PATCH / height
-        index = {(int(c), int(r)): i for i, (c, r) in enumerate(valid)}
-        target = torch.zeros(len(valid), self.vocab)
-        for element in sample.elements:
-            x0, y0, x1, y1 = element.ink or element.text_box or element.box
-            least_x, least_y = min(8, (x1 - x0) * sx / 2), min(8, (y1 - y0) * sy / 2)
-            tokens = [int(t) for t in self.tokenizer.encode(" " + element.label)]
-            for c in range(int(x0 * sx) // PATCH, min(cols - 1, int(x1 * sx) // PATCH) + 1):
-                for r in range(int(y0 * sy) // PATCH, min(rows - 1, int(y1 * sy) // PATCH) + 1):
-                    overlap_x = min(x1 * sx, (c + 1) * PATCH) - max(x0 * sx, c * PATCH)
-                    overlap_y = min(y1 * sy, (r + 1) * PATCH) - max(y0 * sy, r * PATCH)
-                    if overlap_x >= least_x and overlap_y >= least_y and (c, r) in index:
-                        target[index[(c, r)], tokens] += 1.0 / len(tokens)
-        sums = target.sum(dim=1, keepdim=True)
-        return torch.where(sums > 0, target / sums.clamp(min=1e-9), target)
-
-
-def reading_sample(screen: Screen) -> Sample:
-    """A word screen as a sample with no answer to learn (kind "read"): only its reading loss
-    counts."""
-    return Sample(image=screen.image, task="read", history=(), kind="read",
-                  target={"name": "done", "arguments": {"answer": "-"}},
-                  elements=tuple(screen.elements))  # fmt: skip
-
-
-def soft_target(low: float, high: float) -> Any:
-    """A distribution over 0..1000 on the values inside [low, high], peaked at the centre."""
-    import torch
-
-    values = torch.arange(1001, dtype=torch.float32)
-    centre, sigma = (low + high) / 2, max((high - low) / 4, 1.0)
-    weights = torch.exp(-0.5 * ((values - centre) / sigma) ** 2)
-    inside = (values >= math.ceil(low)) & (values <= math.floor(high))
-    if inside.any():
-        weights = weights * inside
-    return weights / weights.sum()
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class Taps:
-    """Where the auxiliary losses tap the model: attention layers and hidden-state indices
-    (``hidden_states[k]``: after k layers)."""
-
-    point_layer: int = POINT_LAYER
-    copy_head: tuple[int, int] = COPY_HEAD
-    patch_states: int = PATCH_LAYER
-    read_states: int = READ_LAYER
-
-    @classmethod
-    def deepened(cls, depth: int, point_layer: int = POINT_LAYER) -> Taps:
-        """The base model's taps where they sit after deepening it to ``depth`` layers."""
-        base = len(GEOMETRY.layer_types)
-        if depth == base:
-            return cls(point_layer=point_layer)
-
-        def at(layer: int) -> int:
-            return new_index(layer, base, depth)
-
-        return cls(point_layer=at(point_layer), copy_head=(at(COPY_HEAD[0]), COPY_HEAD[1]),
-                   patch_states=at(PATCH_LAYER - 1) + 1, read_states=at(READ_LAYER - 1) + 1)  # fmt: skip
-
-
-def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any,
-           taps: Taps = Taps()) -> dict[str, Any]:  # fmt: skip
-    """Answer cross-entropy (soft at coordinates), the patch, reading, pointing and copying losses,
-    and whether x and y landed."""
-    import torch
-    import torch.nn.functional as F
-
-    out = model(input_ids=item["ids"], pixel_values=item["pixel_values"],
-                image_position_ids=item["image_position_ids"], output_hidden_states=True,
-                output_attentions=True)  # fmt: skip
-    logits = out.logits[0, :-1]
-    labels = item["labels"][0, 1:]
-    per_token = F.cross_entropy(logits, labels, ignore_index=IGNORE, reduction="none")
-    mask = labels != IGNORE
-    hits = []
-    for position, target in item["soft"]:
-        row = F.log_softmax(logits[position - 1], dim=-1)
-        per_token[position - 1] = -(row[number_ids] * target).sum()
-        chosen = int(logits[position - 1].argmax())
-        hits.append(
-            chosen in number_ids.tolist() and float(target[number_ids.tolist().index(chosen)]) > 0
-        )
-    answer = per_token[mask].mean() if bool(mask.any()) else torch.zeros(())
-    patch = torch.zeros(())
-    if item["patches"] is not None:
-        image = item["ids"][0] == model.config.image_token_id
-        scores = head(out.hidden_states[taps.patch_states][0, image]).squeeze(-1)
-        patch = F.binary_cross_entropy_with_logits(
-            scores, item["patches"], pos_weight=torch.tensor(8.0)
-        )
-    read = torch.zeros(())
-    reading = item["reading"]
-    rows = reading.sum(dim=1) > 0
-    if rows.any():
-        image = item["ids"][0] == model.config.image_token_id
-        inner = model.model.language_model
-        hidden = inner.norm(out.hidden_states[taps.read_states][0, image][rows])
-        read = -(F.log_softmax(model.lm_head(hidden), dim=-1) * reading[rows]).sum(dim=1).mean()
-    point = torch.zeros(())
-    if item["soft"] and item["patches"] is not None and bool(item["patches"].any()):
-        # Pointing (training-only): in one full-attention layer, query head 0 looks at the
-        # target's patches where x is predicted and query head POINT_Y where y is, and each
-        # looks away from the image when the other axis is asked for.
-        image = (item["ids"][0] == model.config.image_token_id).nonzero().squeeze(-1)
-        weights = out.attentions[taps.point_layer][0][:, :, image]  # [heads, queries, image tokens]
-        terms = []
-        for axis, (position, _) in enumerate(item["soft"][:2]):
-            mine, other = (0, POINT_Y) if axis == 0 else (POINT_Y, 0)
-            on_target = (weights[mine, position - 1] * item["patches"]).sum()
-            on_image = weights[other, position - 1].sum()
-            terms += [-torch.log(on_target + 1e-4), -torch.log(1 - on_image + 1e-4)]
-        point = torch.stack(terms).mean()
-    copy = torch.zeros(())
-    if item["copy"]:
-        # Copying (training-only): one head, where each copied answer token is predicted, looks
-        # at the task token it copies.
-        layer, query_head = taps.copy_head
-        weights = out.attentions[layer][0][query_head]  # [queries, keys]
-        queries, keys = (torch.tensor(column) for column in zip(*item["copy"], strict=True))
-        copy = -torch.log(weights[queries, keys] + 1e-4).mean()
-    return {"answer": answer, "patch": patch, "read": read, "point": point, "copy": copy,
-            "hits": hits}  # fmt: skip
 
 
 def font_sizes(text: str) -> tuple[int, int]:
@@ -328,14 +67,6 @@ def widened(geometry: Geometry, width: int) -> Geometry:
                                num_attention_heads=heads, num_key_value_heads=heads // 2)  # fmt: skip
 
 
-def tokenizer_folder(out: Path, seed: int) -> Path:
-    """A folder with the model's tokenizer and processor (random weights), for encoding."""
-    folder = out / "encoder-folder"
-    if not (folder / "genai_config.json").exists():
-        FAMILY.build(folder, seed, "int4")
-    return folder
-
-
 def data_version(state: dict[str, Any]) -> str:
     """The data engine version the checkpoint's last run drew from, as its lineage recorded it
     (older checkpoints did not record it: then say so rather than claim the current one)."""
@@ -344,11 +75,8 @@ def data_version(state: dict[str, Any]) -> str:
     return str(recorded) if recorded else f"unrecorded (the engine at export: {DATA_VERSION})"
 
 
-def main() -> None:
-    """Train until --minutes or --steps; write checkpoints, a log and the card facts."""
-    import torch
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+def arguments() -> argparse.Namespace:
+    """The command line: what to train from, on which data, for how long."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--steps", type=int, default=100_000, help="optimizer updates at most")
@@ -478,7 +206,15 @@ def main() -> None:
         "--export", type=Path, help="write a genai folder from the checkpoint, then stop"
     )
     parser.add_argument("--precision", default="int4", choices=["int4", "int8", "fp32"])
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    """Train until --minutes or --steps; write checkpoints, a log and the card facts."""
+    import torch
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    args = arguments()
     checkpoint = args.out / "checkpoint.pt"
     if args.export:
         state = torch.load(checkpoint, weights_only=False)
