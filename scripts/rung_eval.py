@@ -46,13 +46,18 @@ def main() -> None:
     parser.add_argument("--quote", type=float, default=0.0, help="share of quoted texts to type")
     parser.add_argument("--desktop", type=float, default=0.0, help="share drawn at 1280x800")
     parser.add_argument("--not-found", type=float, default=0.0, help="weight of not-found tasks")
+    parser.add_argument("--split", default="train", choices=["train", "heldout"],
+                        help="label words seen in training, or never seen (heldout)")  # fmt: skip
+    parser.add_argument("--pseudo", type=float, default=0.34,
+                        help="without --words: share of made-up label words")  # fmt: skip
     args = parser.parse_args()
     weights = {"click": 1.0, "not_found": args.not_found}
     if args.type > 0:
         weights["type"] = args.type
 
     def samples() -> Iterator[Sample]:
-        data = synthetic_samples(10**6, "train", seed=EVAL_SEED, widgets=args.widgets,
+        data = synthetic_samples(10**6, args.split, seed=EVAL_SEED, widgets=args.widgets,
+                                 pseudo=args.pseudo,
                                  weights=weights, tasks_per_screen=3 if args.type > 0 else 1, forms=args.forms,
                                  free_text=args.free_text, quote=args.quote,
                                  desktop=args.desktop,
