@@ -67,9 +67,22 @@ def main() -> None:
         wanted = (s for s in data if len(s.elements) >= args.at_least)
         return (next(wanted) for _ in range(args.screens))
 
+    chances: list[float] = []
+
+    def counted(drawn: Iterator[Sample]) -> Iterator[Sample]:
+        """The samples, noting for each click task the chance that one of the screen's named
+        elements, picked at random, is the target: the floor a model must clear to be reading."""
+        for sample in drawn:
+            if sample.box is not None and sample.elements:
+                chances.append(1 / len(sample.elements))
+            yield sample
+
     for folder in args.folder:
-        result = evaluate(GenaiModel(folder), folder.name, samples())
-        sys.stdout.write(json.dumps({"folder": str(folder), **result.row()}) + "\n")
+        chances.clear()
+        result = evaluate(GenaiModel(folder), folder.name, counted(samples()))
+        chance = f"{100 * sum(chances) / max(len(chances), 1):.1f}%"
+        row = {"folder": str(folder), **result.row(), "random element": chance}
+        sys.stdout.write(json.dumps(row) + "\n")
 
 
 if __name__ == "__main__":
