@@ -178,6 +178,7 @@ def keep_checkpoint(checkpoint: Path, dest: Path = KEPT) -> None:
 
     kept = {"model": {k: half(v) for k, v in state["model"].items()}, "head": state["head"],
             "phases": state.get("phases", {}), "geometry": state.get("geometry"), "lineage": state.get("lineage", []),
+            "soft_tokens": state.get("soft_tokens"),
             "step": state["step"], "samples": state["samples"], "seconds": state["seconds"]}  # fmt: skip
     dest.parent.mkdir(parents=True, exist_ok=True)
     torch.save(kept, dest)

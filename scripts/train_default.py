@@ -29,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tinymodels.deepen import deepen_state, deepened
-from tinymodels.default_model import build, family, geometry_of
+from tinymodels.default_model import build, family, geometry_of, soft_tokens_of
 from tinymodels.encoding import Encoder, reading_sample, tokenizer_folder
 from tinymodels.gemma4_unified import Geometry
 from tinymodels.objectives import POINT_LAYER, READ_LAYER, Taps, losses
@@ -185,6 +185,12 @@ def arguments() -> argparse.Namespace:
         default=0.0,
         help="share of widget and form screens drawn at 1280x800 (scaled down, as a real screen)",
     )
+    parser.add_argument(
+        "--soft-tokens",
+        type=int,
+        help="image tokens a screenshot may become (the processor's max_soft_tokens; default: the "
+        "checkpoint's, else 280); positions the model never saw need training first",
+    )
     parser.add_argument("--init", type=Path, help="start from this checkpoint's weights only")
     parser.add_argument(
         "--width",
@@ -222,9 +228,11 @@ def main() -> None:
                 "samples": state["samples"], "train_seconds": round(state["seconds"]),
                 "precision": args.precision,
                 "lineage": state.get("lineage", [])}  # fmt: skip
-        geometry = geometry_of(state)
+        geometry, soft_tokens = geometry_of(state), soft_tokens_of(state)
         card["geometry"] = dataclasses.asdict(geometry)
-        build(args.export, args.seed, args.precision, state["model"], card, family(geometry))
+        card["soft_tokens"] = soft_tokens
+        build(args.export, args.seed, args.precision, state["model"], card,
+              family(geometry, soft_tokens))  # fmt: skip
         return
     args.out.mkdir(parents=True, exist_ok=True)
     random.seed(args.seed)
@@ -234,8 +242,9 @@ def main() -> None:
     init_state = torch.load(args.init, weights_only=False) if args.init and not resuming else None
     if init_state is not None and "model" not in init_state:  # reading_probe.py's bare weights
         init_state = {"model": init_state}
-    geometry = geometry_of(torch.load(checkpoint, weights_only=False) if resuming
-                           else init_state or {})  # fmt: skip
+    start_state = torch.load(checkpoint, weights_only=False) if resuming else init_state or {}
+    geometry = geometry_of(start_state)
+    soft_tokens = args.soft_tokens or soft_tokens_of(start_state)
     if args.width and init_state is not None and args.width != geometry.hidden_size:
         wide = widened(geometry, args.width)
         init_state["model"] = widen_state(init_state["model"], geometry, wide, args.seed)
@@ -265,7 +274,7 @@ def main() -> None:
     if args.smooth_init:
         from readout_init import smooth_readout_init
 
-        numbers = Encoder(tokenizer_folder(args.out, args.seed)).numbers
+        numbers = Encoder(tokenizer_folder(args.out, args.seed, soft_tokens)).numbers
         smooth_readout_init(
             model,
             torch.tensor([numbers[n] for n in range(1001)]),
@@ -296,7 +305,7 @@ def main() -> None:
         phases = state.get("phases", {})
         lineage = list(state.get("lineage", []))[:-1]
         this_run = state.get("lineage", [this_run])[-1]
-    encoder = Encoder(tokenizer_folder(args.out, args.seed))
+    encoder = Encoder(tokenizer_folder(args.out, args.seed, soft_tokens))
     encoder.vocab = model.config.text_config.vocab_size
     encoder.image_token = model.config.image_token_id
     number_ids = torch.tensor([encoder.numbers[n] for n in range(1001)])
@@ -343,6 +352,7 @@ def main() -> None:
                  "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state(),
                  "step": step, "samples": samples_seen, "seconds": seconds,
                  "phases": phases, "geometry": dataclasses.asdict(geometry),
+                 "soft_tokens": soft_tokens,
                  "lineage": [*lineage, {**this_run, "updates": step}]}  # fmt: skip
         torch.save(state, checkpoint.with_suffix(".tmp"))
         checkpoint.with_suffix(".tmp").replace(checkpoint)

@@ -15,7 +15,7 @@ from typing import Any
 from tinymodels.common import write_json
 from tinymodels.family import TinyFamily
 from tinymodels.gemma4_unified import FAMILY as TINY
-from tinymodels.gemma4_unified import Geometry, hf_model
+from tinymodels.gemma4_unified import MAX_SOFT_TOKENS, Geometry, hf_model, image_processor
 
 GEOMETRY = Geometry(
     hidden_size=256,
@@ -30,12 +30,14 @@ GEOMETRY = Geometry(
 )
 
 
-def family(geometry: Geometry = GEOMETRY) -> TinyFamily:
-    """The default model's family at a geometry (a widened model has its own)."""
+def family(geometry: Geometry = GEOMETRY, soft_tokens: int = MAX_SOFT_TOKENS) -> TinyFamily:
+    """The default model's family at a geometry (a widened model has its own) and an image-token
+    budget (the processor's ``max_soft_tokens``)."""
     return dataclasses.replace(
         TINY,
         name="deskpilot-default",
         hf_model=functools.partial(hf_model, geometry=geometry, number_tokens=True),
+        image_processor=image_processor(soft_tokens),
     )
 
 
@@ -48,6 +50,11 @@ def geometry_of(state: dict[str, Any]) -> Geometry:
     if "layer_types" in fields:
         fields["layer_types"] = tuple(fields["layer_types"])
     return dataclasses.replace(GEOMETRY, **fields)
+
+
+def soft_tokens_of(state: dict[str, Any]) -> int:
+    """The image-token budget a checkpoint was trained at (280 before it was recorded)."""
+    return int(state.get("soft_tokens") or MAX_SOFT_TOKENS)
 
 
 def write_deskpilot_file(folder: Path, card: dict[str, Any]) -> None:

@@ -20,7 +20,8 @@ from deskpilot.runtime.families import family_for
 from deskpilot.runtime.prompting import render_prompt
 from deskpilot.screen import Frame
 from deskpilot.tools import ToolRegistry
-from tinymodels.default_model import FAMILY
+from tinymodels.default_model import family
+from tinymodels.gemma4_unified import MAX_SOFT_TOKENS
 
 IGNORE = -100  # the label of a token that is not learned (the prompt, the image)
 PATCH = 48
@@ -185,9 +186,10 @@ def soft_target(low: float, high: float) -> Any:
     return weights / weights.sum()
 
 
-def tokenizer_folder(out: Path, seed: int) -> Path:
+def tokenizer_folder(out: Path, seed: int, soft_tokens: int = MAX_SOFT_TOKENS) -> Path:
     """A folder with the model's tokenizer and processor (random weights), for encoding."""
-    folder = out / "encoder-folder"
+    folder = out / ("encoder-folder" if soft_tokens == MAX_SOFT_TOKENS
+                    else f"encoder-folder-{soft_tokens}")  # fmt: skip
     if not (folder / "genai_config.json").exists():
-        FAMILY.build(folder, seed, "int4")
+        family(soft_tokens=soft_tokens).build(folder, seed, "int4")
     return folder

@@ -142,18 +142,24 @@ def export_vision(model: Any, path: Path) -> None:
     )  # fmt: skip
 
 
-IMAGE_PROCESSOR = {
-    "processor": {
-        "name": "gemma4_image_processor",
-        "transforms": [
-            {"operation": {"name": "decode_image", "type": "DecodeImage",
-                           "attrs": {"color_space": "RGB"}}},
-            {"operation": {"name": "gemma4_image_transform", "type": "Gemma4ImageTransform",
-                           "attrs": {"patch_size": PATCH, "max_soft_tokens": MAX_SOFT_TOKENS,
-                                     "pooling_kernel_size": 1}}},
-        ],
-    }
-}  # fmt: skip
+def image_processor(soft_tokens: int = MAX_SOFT_TOKENS) -> dict[str, Any]:
+    """image_processor.json: a screenshot becomes at most ``soft_tokens`` patches of 48 px (scaled
+    down to fit; 280 takes a 1280x800 screen at ~0.79x, 448 at ~0.975x)."""
+    return {
+        "processor": {
+            "name": "gemma4_image_processor",
+            "transforms": [
+                {"operation": {"name": "decode_image", "type": "DecodeImage",
+                               "attrs": {"color_space": "RGB"}}},
+                {"operation": {"name": "gemma4_image_transform", "type": "Gemma4ImageTransform",
+                               "attrs": {"patch_size": PATCH, "max_soft_tokens": soft_tokens,
+                                         "pooling_kernel_size": 1}}},
+            ],
+        }
+    }  # fmt: skip
+
+
+IMAGE_PROCESSOR = image_processor()
 
 
 def _vision_feeds(inputs: Any) -> dict[str, Any]:

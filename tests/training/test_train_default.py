@@ -15,6 +15,7 @@ from train_default import DATA_VERSION
 from typer.testing import CliRunner
 
 from deskpilot.cli import app
+from deskpilot.runtime.folder import ModelFolder
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "train_default.py"
 # a fresh model on the first rung, one sample per update: a few seconds an update on two cores
@@ -85,3 +86,18 @@ def test_the_export_runs_through_the_runtime_with_its_card(runs: Path, tmp_path:
     assert result.exit_code == 0, result.output
     (row,) = json.loads(rows.read_text())
     assert row["valid calls"] == "100.0%" and int(row["samples"]) > 0
+
+
+def test_an_image_token_budget_is_trained_with_and_exported(tmp_path: Path) -> None:
+    """--soft-tokens sets the processor training encodes with; the checkpoint records it and the
+    export's processor is the same, so the runtime feeds the model what it was trained on."""
+    out, folder = tmp_path / "run", tmp_path / "int4"
+    train(out, "--steps", "1", "--soft-tokens", "448")
+    assert torch.load(out / "checkpoint.pt", weights_only=False)["soft_tokens"] == 448
+    encoder = json.loads((out / "encoder-folder-448" / "image_processor.json").read_text())
+    assert '"max_soft_tokens": 448' in json.dumps(encoder)
+    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out), "--export", str(folder)],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads((folder / "deskpilot.json").read_text())["soft_tokens"] == 448
+    assert ModelFolder.open(folder).image_token_budget() == 448
