@@ -28,8 +28,8 @@ from deskpilot.data.tasks import Sample
 from deskpilot.runtime.genai import GenaiModel
 
 
-def main() -> None:
-    """Draw the rung's screens, run the folder on them, print the row."""
+def arguments() -> argparse.ArgumentParser:
+    """The rung's knobs (the data engine's, as train_default.py names them) and the folders."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, nargs="+", help="genai folders, side by side")
     parser.add_argument("--widgets", type=int, default=3)
@@ -50,7 +50,11 @@ def main() -> None:
                         help="label words seen in training, or never seen (heldout)")  # fmt: skip
     parser.add_argument("--pseudo", type=float, default=0.34,
                         help="without --words: share of made-up label words")  # fmt: skip
-    args = parser.parse_args()
+    return parser
+
+
+def rows(args: argparse.Namespace) -> Iterator[dict[str, str]]:
+    """Draw the rung's screens and run each folder on them (the same screens): one row each."""
     weights = {"click": 1.0, "not_found": args.not_found}
     if args.type > 0:
         weights["type"] = args.type
@@ -81,7 +85,12 @@ def main() -> None:
         chances.clear()
         result = evaluate(GenaiModel(folder), folder.name, counted(samples()))
         chance = f"{100 * sum(chances) / max(len(chances), 1):.1f}%"
-        row = {"folder": str(folder), **result.row(), "random element": chance}
+        yield {"folder": str(folder), **result.row(), "random element": chance}
+
+
+def main() -> None:
+    """Print each folder's row as a JSON line."""
+    for row in rows(arguments().parse_args()):
         sys.stdout.write(json.dumps(row) + "\n")
 
 
