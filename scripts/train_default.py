@@ -33,6 +33,7 @@ from tinymodels.default_model import build, family, geometry_of, soft_tokens_of
 from tinymodels.encoding import Encoder, reading_sample, tokenizer_folder
 from tinymodels.gemma4_unified import Geometry
 from tinymodels.objectives import POINT_LAYER, READ_LAYER, Taps, losses
+from tinymodels.positions import carry_to_budget
 from tinymodels.widen import widen_head, widen_state
 
 from deskpilot.data.dataset import synthetic_samples
@@ -189,7 +190,8 @@ def arguments() -> argparse.Namespace:
         "--soft-tokens",
         type=int,
         help="image tokens a screenshot may become (the processor's max_soft_tokens; default: the "
-        "checkpoint's, else 280); positions the model never saw need training first",
+        "checkpoint's, else 280); with --init at another budget, its trained position embedding is "
+        "stretched onto the new grid first (tinymodels/positions.py)",
     )
     parser.add_argument("--init", type=Path, help="start from this checkpoint's weights only")
     parser.add_argument(
@@ -245,6 +247,11 @@ def main() -> None:
     start_state = torch.load(checkpoint, weights_only=False) if resuming else init_state or {}
     geometry = geometry_of(start_state)
     soft_tokens = args.soft_tokens or soft_tokens_of(start_state)
+    if init_state is not None and soft_tokens != soft_tokens_of(init_state):
+        grid = carry_to_budget(init_state["model"], soft_tokens_of(init_state), soft_tokens)
+        sys.stderr.write(f"position embedding stretched from {soft_tokens_of(init_state)} to "
+                         f"{soft_tokens} image tokens ({grid[0]}x{grid[1]} patches on a 1280x800 "
+                         "screen)\n")  # fmt: skip
     if args.width and init_state is not None and args.width != geometry.hidden_size:
         wide = widened(geometry, args.width)
         init_state["model"] = widen_state(init_state["model"], geometry, wide, args.seed)

@@ -101,3 +101,21 @@ def test_an_image_token_budget_is_trained_with_and_exported(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads((folder / "deskpilot.json").read_text())["soft_tokens"] == 448
     assert ModelFolder.open(folder).image_token_budget() == 448
+
+
+def test_a_checkpoint_taken_to_another_budget_starts_with_its_positions_stretched(
+    runs: Path, tmp_path: Path
+) -> None:
+    """--init from a 280-token checkpoint with --soft-tokens 448: the new run's position embedding
+    is the old one resampled onto the 26x16 grid (here with a zero learning rate, so the update
+    leaves it as it started), not the rows the old model never trained."""
+    from tinymodels.positions import stretch_positions
+
+    out = tmp_path / "run"
+    init = runs / "a" / "checkpoint.pt"
+    train(out, "--init", str(init), "--soft-tokens", "448", "--steps", "1", "--lr", "0")
+    key = "model.embed_vision.pos_embedding"
+    old = torch.load(init, weights_only=False)["model"][key]
+    new = torch.load(out / "checkpoint.pt", weights_only=False)["model"][key]
+    assert torch.allclose(new, stretch_positions(old, (21, 13), (26, 16)))
+    assert not torch.allclose(new[21:26, 0], old[21:26, 0])
