@@ -1,7 +1,7 @@
 """CI's slice of the grounding eval (issue 4): the curriculum's kept checkpoint, exported int4 and
 run through the real genai runtime on the rung it stands on, must clear bars that an untrained
-model misses. The bars sit well under what the checkpoint scores (click inside 52%, action type
-88%, false clicks 27% on these 120 tasks), so int4 rounding on another CPU does not flip them."""
+model misses. The bars sit well under what the checkpoint scores (click inside 39%, action type
+84%, false clicks 17% on these 120 tasks), so int4 rounding on another CPU does not flip them."""
 
 from __future__ import annotations
 
