@@ -211,11 +211,25 @@ def pseudo_word(rng: random.Random) -> str:
                    for _ in range(rng.choice([2, 2, 3])))  # fmt: skip
 
 
+# English letter frequencies (per mille): names drawn from them split into every kind of token
+# piece, so copying them cannot lean on a few syllables the way pseudo-words let it.
+_LETTERS = "etaoinshrdlcumwfgypbvkjxqz"
+_LETTER_WEIGHTS = [127, 91, 82, 75, 70, 67, 63, 61, 60, 43, 40, 28, 28, 24, 24, 22, 20, 20, 19,
+                   15, 10, 8, 2, 2, 1, 1]  # fmt: skip
+_CODE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0123456789-_#./"
+
+
+def letter_word(rng: random.Random, low: int = 2, high: int = 10) -> str:
+    """A run of ``low``..``high`` letters at English frequencies (no syllable structure)."""
+    return "".join(rng.choices(_LETTERS, _LETTER_WEIGHTS, k=rng.randint(low, high)))
+
+
 def free_text(rng: random.Random) -> str:
-    """Text a person might type, beyond the label words: names, e-mail addresses, numbers,
-    mixed-case words (teaches copying the task's text, not recalling a word from the labels)."""
-    kind = rng.randrange(5)
-    if kind == 0:  # a name
+    """Text a person might type, beyond the label words: names (made-up, or letters at random),
+    e-mail addresses, numbers, codes, mixed-case words (teaches copying the task's text, whatever
+    its tokens, not recalling a word from the labels)."""
+    kind = rng.randrange(7)
+    if kind == 0:  # a made-up name
         return " ".join(pseudo_word(rng).capitalize() for _ in range(rng.randint(1, 3)))
     if kind == 1:  # an e-mail address
         domain = rng.choice(["example.com", "mail.org", "work.net"])
@@ -223,7 +237,11 @@ def free_text(rng: random.Random) -> str:
     if kind == 2:  # a number, a date or a phone number
         return rng.choice([str(rng.randint(0, 99999)), f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1990, 2030)}",
                            f"+{rng.randint(1, 99)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"])  # fmt: skip
-    words = rng.sample(UI_WORDS, rng.randint(1, 4))  # kind 3-4: words in any case
+    if kind == 3:  # a name of letters at random
+        return " ".join(letter_word(rng).capitalize() for _ in range(rng.randint(1, 3)))
+    if kind == 4:  # a code, a password, a file name
+        return "".join(rng.choice(_CODE_CHARS) for _ in range(rng.randint(3, 12)))
+    words = rng.sample(UI_WORDS, rng.randint(1, 4))  # kind 5-6: words in any case
     casing = rng.choice([str.lower, str.capitalize, str.upper, str.title])
     return casing(" ".join(words)) + rng.choice(["", "", ".", "!", "?", " 2"])
 

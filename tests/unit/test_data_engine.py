@@ -457,3 +457,19 @@ def test_a_not_found_task_never_names_a_title_or_a_line_of_text_on_the_screen() 
             }
             checked += 1
     assert checked > 20
+
+
+def test_free_text_reaches_letters_and_codes_beyond_syllables() -> None:
+    import re
+
+    from deskpilot.data.vocab import free_text
+
+    rng = random.Random(11)
+    texts = [free_text(rng) for _ in range(700)]
+    # names of letters at random: five consonants in a row, which syllables (onset, vowel, coda)
+    # and the UI words never give
+    assert sum(bool(re.search("[bcdfghjklmnpqrstvwxz]{5}", t.lower())) for t in texts) >= 5
+    # codes: letters and digits in one word, not an address (the other kinds never mix them)
+    codes = [t for t in texts if " " not in t and "@" not in t
+             and any(c.isdigit() for c in t) and any(c.isalpha() for c in t)]  # fmt: skip
+    assert len(codes) >= 30
