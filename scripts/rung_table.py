@@ -49,6 +49,13 @@ TABLES: dict[str, dict[str, str]] = {
         "typing 12 px at 1280x800": f"{FORMS} --font-sizes 12,12 --type 3 --free-text 0.5 "
         "--quote 1 --desktop 1",
     },
+    # copying the text to type: free text only (names, letters at random, codes, addresses,
+    # numbers), quoted as `make demo` quotes it; "typed exactly" is the row's measure
+    "copying": {
+        "free text 12 px at 1280x800": f"{FORMS} --font-sizes 12,12 --type 3 --free-text 1 "
+        "--quote 1 --desktop 1",
+        "free text 16 px": f"{FORMS} --font-sizes 16,16 --type 3 --free-text 1 --quote 1",
+    },
 }
 
 
@@ -67,7 +74,7 @@ def main() -> None:
     parser.add_argument("folder", type=Path, nargs="+")
     parser.add_argument("--screens", type=int, default=300)
     parser.add_argument(
-        "--rows", default="rung,vocabulary", help="tables: rung, vocabulary, desktop"
+        "--rows", default="rung,vocabulary", help="tables: rung, vocabulary, desktop, copying"
     )
     args = parser.parse_args()
     folders = [str(f) for f in args.folder]
