@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tinymodels.default_model import FAMILY
 from tinymodels.encoding import Encoder, tokenizer_folder
 from tinymodels.objectives import POINT_LAYER, POINT_Y, READ_LAYER
-from train_default import font_sizes
+from tinymodels.stream import font_sizes
 
 from deskpilot.data.dataset import synthetic_samples
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_default import font_sizes
+from tinymodels.stream import font_sizes
 
 from deskpilot.data.dataset import synthetic_samples
 from deskpilot.data.evaluate import EVAL_SEED, evaluate

@@ -119,3 +119,19 @@ def test_a_checkpoint_taken_to_another_budget_starts_with_its_positions_stretche
     new = torch.load(out / "checkpoint.pt", weights_only=False)["model"][key]
     assert torch.allclose(new, stretch_positions(old, (21, 13), (26, 16)))
     assert not torch.allclose(new[21:26, 0], old[21:26, 0])
+
+
+def test_bf16_autocast_computes_the_losses_float32_does_within_rounding(
+    runs: Path, tmp_path: Path
+) -> None:
+    """--bf16 (autocast; weights stay float32) is the same computation, rounded: its first update's
+    losses are the float32 run's to a few percent, and its checkpoint is float32."""
+    out = tmp_path / "bf16"
+    train(out, "--steps", "1", "--bf16")
+    (fast,) = log(out)
+    (exact, _) = [json.loads(line) for line in (runs / "a-at-2.jsonl").read_text().splitlines()]
+    for name in ("answer", "read"):
+        assert fast[name] == pytest.approx(exact[name], rel=0.05), name
+    assert fast["answer"] != exact["answer"]  # computed, not copied
+    state = torch.load(out / "checkpoint.pt", weights_only=False)
+    assert all(t.dtype == torch.float32 for t in state["model"].values() if t.is_floating_point())

@@ -1,0 +1,60 @@
+"""The default model's training stream: the command line's data knobs -> one endless, seeded
+sequence of samples (task screens from a closed word list and, beside it, open labels; word screens
+for the reading loss; typing drills)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from collections.abc import Iterator
+
+from deskpilot.data.dataset import synthetic_samples
+from deskpilot.data.tasks import Sample, typing_drill
+from deskpilot.data.vocab import Vocabulary
+from deskpilot.data.wordscreens import draw_words
+from tinymodels.encoding import reading_sample
+
+WEIGHTS = {"click": 6, "double_click": 1, "right_click": 1, "type": 2, "key": 1, "scroll": 1,
+           "done": 1, "not_found": 1.5}  # fmt: skip
+
+
+def font_sizes(text: str) -> tuple[int, int]:
+    """ "LOW,HIGH" -> (LOW, HIGH)."""
+    low, high = (int(part) for part in text.split(","))
+    return low, high
+
+
+def training_samples(args: argparse.Namespace, phase_seed: int) -> Iterator[Sample]:
+    """Samples as ``args`` (train_default.py's command line) asks, deterministic for
+    ``phase_seed``. Each source draws from its own generator, so a knob at 0 leaves the others'
+    streams as they were (a recipe replays the same screens)."""
+    weights = {**WEIGHTS, **json.loads(args.weights or "{}")}
+    dark = {"any": None, "light": False, "dark": True}[args.theme]
+    sizes = font_sizes(args.font_sizes)
+
+    def screens(seed: int, words: int | None) -> Iterator[Sample]:
+        return synthetic_samples(10**7, "train", seed=seed, weights=weights, pseudo=args.pseudo,
+                                 forms=args.forms, widgets=args.widgets, font_sizes=sizes,
+                                 words=words, grid_jitter=args.grid_jitter, face=args.face,
+                                 dark=dark, free_text=args.free_text, quote=args.quote,
+                                 desktop=args.desktop)  # fmt: skip
+
+    data = screens(phase_seed, args.words)
+    open_data = screens(phase_seed + 3, None)  # the whole vocabulary, made-up words among it
+    open_rng = random.Random(phase_seed + 4)
+    word_rng = random.Random(phase_seed + 1)
+    # word screens draw the labels the widget screens draw (one-word, capitalized), in their look
+    label_words = [w.capitalize() for w in Vocabulary("train", word_rng, 0.0, args.words).words]
+    drill_rng = random.Random(phase_seed + 2)  # drawn from only with --typing-drills
+    drill_vocab = Vocabulary("train", drill_rng, 0.0, args.words, args.free_text, args.quote)
+    while True:
+        if args.typing_drills > 0 and drill_rng.random() < args.typing_drills:
+            yield from typing_drill(drill_rng, drill_vocab, sizes, args.face)
+        elif word_rng.random() >= args.word_share:
+            closed = args.words is None or open_rng.random() >= args.open_labels
+            yield next(data if closed else open_data)
+        else:
+            size = word_rng.randint(*sizes)
+            yield reading_sample(draw_words(word_rng, label_words, size, args.word_jitter,
+                                            face=args.face, dark=dark))  # fmt: skip

@@ -1,0 +1,46 @@
+"""scripts/tinymodels/stream.py: the training stream's knobs (issue 4): a closed word list, open
+labels beside it, and a knob at 0 that leaves the other sources' screens as they were."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+from tinymodels.stream import training_samples
+from train_default import arguments
+
+from deskpilot.data.tasks import Sample
+from deskpilot.data.vocab import Vocabulary
+
+
+def stream(monkeypatch: pytest.MonkeyPatch, *knobs: str, count: int = 80) -> list[Sample]:
+    argv = ["train_default.py", "--out", "unused", "--widgets", "3", "--words", "12", *knobs]
+    monkeypatch.setattr("sys.argv", argv)
+    return list(itertools.islice(training_samples(arguments(), 7), count))
+
+
+def clicked(samples: list[Sample]) -> set[str]:
+    return {s.task.removeprefix("click ") for s in samples if s.kind == "click"}
+
+
+def test_a_closed_list_clicks_only_its_words_and_open_labels_reach_beyond(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    words = {w.capitalize() for w in Vocabulary("train", random.Random(0), 0.0, 12).words}
+    closed = clicked(stream(monkeypatch))
+    assert closed and closed <= words
+    opened = clicked(stream(monkeypatch, "--open-labels", "1", "--pseudo", "0.5"))
+    assert opened - words  # labels from the whole vocabulary and made up
+    assert any(" " in label for label in opened)  # one or two words
+
+
+def test_open_labels_at_zero_leave_the_closed_stream_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plain = stream(monkeypatch, "--word-share", "0.3", "--typing-drills", "0.2")
+    zero = stream(
+        monkeypatch, "--word-share", "0.3", "--typing-drills", "0.2", "--open-labels", "0"
+    )
+    assert [(s.kind, s.task) for s in plain] == [(s.kind, s.task) for s in zero]
+    assert {s.kind for s in plain} >= {"read", "click"}
