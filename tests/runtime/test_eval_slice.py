@@ -1,7 +1,7 @@
 """CI's slice of the grounding eval (issue 4): the curriculum's kept checkpoint, exported int4 and
 run through the real genai runtime on the rung it stands on, must clear bars that an untrained
-model misses. The bars sit under what the checkpoint scores (click inside 38%, action type
-82.5%, false clicks 19.5% on these 120 tasks: 99 right types where 96 pass), so int4 rounding on
+model misses. The bars sit under what the checkpoint scores (click inside 45.6%, action type
+90%, false clicks 24.4% on these 120 tasks: 108 right types where 96 pass), so int4 rounding on
 another CPU does not flip them."""
 
 from __future__ import annotations
