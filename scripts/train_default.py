@@ -28,6 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from tinymodels.attention import use_tapped_attention
 from tinymodels.deepen import deepen_state, deepened
 from tinymodels.default_model import build, family, geometry_of, soft_tokens_of
 from tinymodels.encoding import Encoder, tokenizer_folder
@@ -70,17 +71,13 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--steps", type=int, default=100_000, help="optimizer updates at most")
-    parser.add_argument(
-        "--minutes", type=float, default=100.0, help="wall-clock budget of this run"
-    )
+    parser.add_argument("--minutes", type=float, default=100.0, help="this run's wall clock")
     parser.add_argument(
         "--budget-minutes",
         type=float,
         help="stop once the checkpoint's training time (all runs together) reaches this",
     )
-    parser.add_argument(
-        "--schedule-steps", type=int, default=6000, help="updates the LR decays over"
-    )
+    parser.add_argument("--schedule-steps", type=int, default=6000, help="LR decay's updates")
     parser.add_argument("--batch", type=int, default=4, help="samples per update (accumulated)")
     parser.add_argument("--lr", type=float, default=1.5e-3)
     parser.add_argument("--patch-weight", type=float, default=0.5)
@@ -212,9 +209,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--checkpoint-every", type=int, default=100)
     parser.add_argument("--resume", action="store_true")
-    parser.add_argument(
-        "--export", type=Path, help="write a genai folder from the checkpoint, then stop"
-    )
+    parser.add_argument("--export", type=Path, help="write a genai folder, then stop")
+    parser.add_argument("--attention", default="tapped", choices=["tapped", "eager"],
+                        help="eager only in the layers the losses read (default), or in all")  # fmt: skip
     parser.add_argument("--precision", default="int4", choices=["int4", "int8", "fp32"])
     return parser.parse_args()
 
@@ -267,7 +264,10 @@ def main() -> None:
         geometry, depth = deep, args.depth
     taps = Taps.deepened(depth, args.point_layer)  # where the auxiliary losses read the model
     _, model = family(geometry).hf_model(args.seed)
-    model.set_attn_implementation("eager")  # the pointing loss reads attention weights
+    if args.attention == "eager":  # the pointing and copying losses read attention weights
+        model.set_attn_implementation("eager")
+    else:  # eager where they read them, fused SDPA in the other layers
+        use_tapped_attention(model, {taps.point_layer, taps.copy_head[0]})
     # A unit-scale 2-D position embedding: at 0.02 it is ~2% of the patch signal.
     with torch.no_grad():
         model.model.embed_vision.pos_embedding.normal_(0.0, 1.0)

@@ -135,3 +135,21 @@ def test_bf16_autocast_computes_the_losses_float32_does_within_rounding(
     assert fast["answer"] != exact["answer"]  # computed, not copied
     state = torch.load(out / "checkpoint.pt", weights_only=False)
     assert all(t.dtype == torch.float32 for t in state["model"].values() if t.is_floating_point())
+
+
+def test_attention_fused_in_untapped_layers_computes_what_eager_everywhere_does(
+    runs: Path, tmp_path: Path
+) -> None:
+    """The default runs eager attention only in the layers whose weights the pointing and copying
+    losses read, fused SDPA elsewhere: the same first updates as ``--attention eager``, to
+    rounding, the pointing and copying losses (which need the weights) included."""
+    out = tmp_path / "eager"
+    train(out, "--steps", "2", "--attention", "eager")
+    eager = log(out)
+    tapped = [json.loads(line) for line in (runs / "a-at-2.jsonl").read_text().splitlines()]
+    for mine, theirs in zip(tapped, eager, strict=True):
+        for name in ("answer", "read", "point", "patch", "copy"):
+            expected = pytest.approx(theirs.get(name, 0.0), rel=1e-3, abs=2e-4)
+            assert mine.get(name, 0.0) == expected, name
+    assert any(record["point"] > 0 for record in eager)
+    assert any(record.get("copy", 0) > 0 for record in eager)
