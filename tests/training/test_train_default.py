@@ -140,13 +140,13 @@ def test_bf16_autocast_computes_the_losses_float32_does_within_rounding(
 def test_attention_fused_in_untapped_layers_computes_what_eager_everywhere_does(
     runs: Path, tmp_path: Path
 ) -> None:
-    """The default runs eager attention only in the layers whose weights the pointing and copying
-    losses read, fused SDPA elsewhere: the same first updates as ``--attention eager``, to
-    rounding, the pointing and copying losses (which need the weights) included."""
-    out = tmp_path / "eager"
-    train(out, "--steps", "2", "--attention", "eager")
-    eager = log(out)
-    tapped = [json.loads(line) for line in (runs / "a-at-2.jsonl").read_text().splitlines()]
+    """``--attention tapped`` runs eager attention only in the layers whose weights the pointing
+    and copying losses read, fused SDPA elsewhere: the same first updates as the default (eager
+    everywhere), to rounding, the pointing and copying losses (which need the weights) included."""
+    out = tmp_path / "tapped"
+    train(out, "--steps", "2", "--attention", "tapped")
+    tapped = log(out)
+    eager = [json.loads(line) for line in (runs / "a-at-2.jsonl").read_text().splitlines()]
     for mine, theirs in zip(tapped, eager, strict=True):
         for name in ("answer", "read", "point", "patch", "copy"):
             expected = pytest.approx(theirs.get(name, 0.0), rel=1e-3, abs=2e-4)
