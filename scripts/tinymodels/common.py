@@ -86,7 +86,9 @@ def recipe_hash(seed: int, *extra: str) -> str:
 def run_genai_builder(hf_dir: Path, out_dir: Path, precision: str, work: Path) -> None:
     """Run onnxruntime-genai's model builder (through the config shim) on a saved HF model.
 
-    The builder's chatter goes to a log file, shown only when it fails.
+    The builder's chatter goes to a log file, shown only when it fails. Extra builder options
+    (``KEY=VALUE``, space-separated, e.g. ``accuracy_level=1 block_size=16``) come from the
+    ``DESKPILOT_BUILDER_OPTIONS`` environment variable, for quantization experiments.
     """
     log_path = work / f"builder-{precision}.log"
     command = [
@@ -98,6 +100,7 @@ def run_genai_builder(hf_dir: Path, out_dir: Path, precision: str, work: Path) -
         "-e", "cpu",
         "-c", str(work / "builder-cache"),
         "--extra_options", "exclude_embeds=true", "hf_token=false",
+        *os.environ.get("DESKPILOT_BUILDER_OPTIONS", "").split(),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONHASHSEED": "0", "TOKENIZERS_PARALLELISM": "false"}
     with log_path.open("w") as log:
