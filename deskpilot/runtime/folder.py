@@ -13,7 +13,9 @@ from deskpilot.runtime.families import Family, family_for
 from deskpilot.runtime.prompting import PROMPT_STYLES
 
 CONFIG_FILE = "genai_config.json"
-DESKPILOT_FILE = "deskpilot.json"  # optional: how deskpilot talks to this folder (its prompt style)
+# optional: how deskpilot talks to this folder: its prompt style ("prompt"), and whether typed text
+# is decoded as one of the task's quoted texts when the task quotes any ("copy_quoted")
+DESKPILOT_FILE = "deskpilot.json"
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -35,6 +37,7 @@ class ModelFolder:
     family: Family
     processor: dict[str, Any]
     prompt_style: str = "full"
+    copy_quoted: bool = False
 
     @classmethod
     def open(cls, path: str | Path) -> ModelFolder:
@@ -62,16 +65,19 @@ class ModelFolder:
         vision = model.get("vision", {})
         processor_file = vision.get("config_filename") if isinstance(vision, dict) else None
         processor = _read_json(folder / processor_file) if processor_file else {}
-        style = "full"
-        if (folder / DESKPILOT_FILE).is_file():
-            style = _read_json(folder / DESKPILOT_FILE).get("prompt", "full")
-            if style not in PROMPT_STYLES:
-                raise UsageError(
-                    f"{folder / DESKPILOT_FILE}: unknown prompt style {style!r}; "
-                    f"styles: {', '.join(PROMPT_STYLES)}"
-                )
+        facts = _read_json(folder / DESKPILOT_FILE) if (folder / DESKPILOT_FILE).is_file() else {}
+        style = facts.get("prompt", "full")
+        if style not in PROMPT_STYLES:
+            raise UsageError(
+                f"{folder / DESKPILOT_FILE}: unknown prompt style {style!r}; "
+                f"styles: {', '.join(PROMPT_STYLES)}"
+            )
+        copy_quoted = facts.get("copy_quoted", False)
+        if not isinstance(copy_quoted, bool):
+            raise UsageError(f"{folder / DESKPILOT_FILE}: copy_quoted must be true or false, "
+                             f"not {copy_quoted!r}")  # fmt: skip
         return cls(path=folder, config=config, family=family, processor=processor,
-                   prompt_style=style)  # fmt: skip
+                   prompt_style=style, copy_quoted=copy_quoted)  # fmt: skip
 
     @property
     def model_type(self) -> str:
@@ -113,6 +119,7 @@ class ModelFolder:
             "size_mb": round(self.size_bytes() / 1e6, 2),
             "quantization": self.quantization(),
             "prompt_style": self.prompt_style,
+            "copy_quoted": self.copy_quoted,
             "coordinate_space": self.family.space(1280, 800, self.processor).describe(),
             "image_token_budget": self.image_token_budget(),
             "context_length": model.get("context_length"),

@@ -21,7 +21,7 @@ from deskpilot.runtime.base import ModelReply, ModelRequest
 from deskpilot.runtime.folder import ModelFolder
 from deskpilot.runtime.prompting import render_prompt
 from deskpilot.screen import Frame
-from deskpilot.tools.registry import guided_schema
+from deskpilot.tools.registry import guided_schema, quoted_spans
 
 log = logging.getLogger("deskpilot.runtime")
 
@@ -116,7 +116,8 @@ class GenaiModel:
         """Preprocess the screenshot and prompt, prefill, decode one tool call."""
         og = self._og
         space = self.coordinate_space(request.frame)
-        schema = guided_schema(request.tool_schema, space, max_text=MAX_GUIDED_TEXT)
+        quoted = quoted_spans(request.task) if self.folder.copy_quoted else []
+        schema = guided_schema(request.tool_schema, space, MAX_GUIDED_TEXT, quoted)
         started = time.perf_counter()
         try:
             images = og.Images.open_bytes(request.frame.png_bytes())

@@ -45,6 +45,9 @@ CoordY = Annotated[
     ),
 ]
 SafeText = Annotated[str, Field(min_length=1, max_length=4000, pattern=SAFE_TEXT_PATTERN)]
+# Text the task may quote carries "x-copies": a model folder can ask for it to be decoded as one of
+# the task's quoted texts (`deskpilot.tools.registry.guided_schema`, ``quoted``).
+QuotableText = Annotated[SafeText, Field(json_schema_extra={"x-copies": "quoted"})]
 Summary = Annotated[str, Field(max_length=4000, pattern=SAFE_TEXT_PATTERN)]
 
 
@@ -203,7 +206,7 @@ class TypeText(Action):
 
     name: ClassVar[str] = "type_text"
     category: ClassVar[Category] = "gui"
-    text: SafeText
+    text: QuotableText
 
     def perform(self, driver: InputDriver, targets: Sequence[Point]) -> str:
         """Type the text."""

@@ -7,7 +7,7 @@ decoding), then pydantic for the typed object. Every rejection names the field a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Union, cast
 
@@ -72,12 +72,28 @@ def _explain(error: jsonschema.ValidationError) -> str:
     return f"{path}: {_short(error.message, 200)}"
 
 
+_QUOTED = re.compile(r'"([^"\n]*)"|\u201c([^\u201d\n]*)\u201d')
+_MARKS = ("x-axis", "x-copies")
+
+
+def quoted_spans(task: str) -> list[str]:
+    """The texts a task quotes in double quotes (``"..."`` or ``\u201c...\u201d``), in order,
+    each once: ``type "Ada Lovelace" into Name`` -> ``["Ada Lovelace"]``."""
+    spans = (a or b for a, b in _QUOTED.findall(task))
+    return list(dict.fromkeys(span for span in spans if span.strip()))
+
+
 def guided_schema(
-    schema: dict[str, Any], space: CoordinateSpace, max_text: int | None = None
+    schema: dict[str, Any],
+    space: CoordinateSpace,
+    max_text: int | None = None,
+    quoted: Sequence[str] = (),
 ) -> dict[str, Any]:
     """A tool-call schema made for constrained decoding: every coordinate bounded to ``space``
     (through the ``x-axis`` marks the action models carry), strings capped at ``max_text``
-    characters, compact JSON (no free whitespace). Validation afterwards uses the full schema."""
+    characters, compact JSON (no free whitespace). With ``quoted`` (the task's quoted texts, see
+    `quoted_spans`), text marked ``x-copies`` can only be one of them, so a small model types
+    exactly what the task quotes. Validation afterwards uses the full schema."""
     inclusive = space.kind == "normalized"
     limits = {
         "x": space.width if inclusive else space.width - 1,
@@ -86,7 +102,11 @@ def guided_schema(
 
     def bound(node: Any) -> Any:
         if isinstance(node, dict):
-            out = {k: bound(v) for k, v in node.items() if k != "x-axis"}
+            out = {k: bound(v) for k, v in node.items() if k not in _MARKS}
+            if node.get("x-copies") == "quoted":
+                allowed = [t for t in quoted if jsonschema.Draft202012Validator(out).is_valid(t)]
+                if allowed:
+                    return {"type": "string", "enum": allowed}
             if node.get("x-axis") in limits:
                 out["maximum"] = limits[node["x-axis"]]
             if max_text is not None and node.get("type") == "string" and "enum" not in node:

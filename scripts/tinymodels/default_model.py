@@ -58,8 +58,9 @@ def soft_tokens_of(state: dict[str, Any]) -> int:
 
 
 def write_deskpilot_file(folder: Path, card: dict[str, Any]) -> None:
-    """deskpilot.json: the prompt style the model was trained on, and where it came from."""
-    write_json(folder / "deskpilot.json", {"prompt": "compact", **card})
+    """deskpilot.json: the prompt style the model was trained on, that text the task quotes is
+    typed as quoted (decoding cannot misspell it), and where the model came from."""
+    write_json(folder / "deskpilot.json", {"prompt": "compact", "copy_quoted": True, **card})
 
 
 def build(folder: Path, seed: int, precision: str, state_dict: dict[str, Any], card: dict[str, Any],

@@ -20,6 +20,7 @@ from deskpilot.runtime.folder import ModelFolder
 from deskpilot.runtime.genai import GenaiModel
 from deskpilot.screen import Frame
 from deskpilot.tools import ToolRegistry
+from deskpilot.tools.actions import TypeText
 
 MODELS = Path(__file__).parents[1] / "models"
 GEMMA4 = MODELS / "gemma4_unified-tiny"
@@ -183,3 +184,18 @@ def test_model_eval_compares_folders_side_by_side_with_the_edge_suite(tmp_path: 
     assert all(r["valid calls"].endswith("%") and r["p50 ms"].isdigit() for r in rows)
     assert rows[0]["samples"] == "4" and "false clicks" in rows[0]
     assert "edge" in result.stdout and "gemma3-tiny" in result.stdout
+
+
+def test_a_folder_that_copies_quotes_types_the_quoted_text_exactly(tmp_path: Path) -> None:
+    typing_only = ToolRegistry([TypeText])
+    asked = ModelRequest(task='type "Ada Lovelace" into Name', frame=request().frame, history=(),
+                         tool_schema=typing_only.call_schema(), tool_prompt="")  # fmt: skip
+    free = typing_only.parse(GenaiModel(GEMMA4).next_action(asked).text)
+    assert free.arguments["text"] != "Ada Lovelace"  # random weights: anything but the quote
+    folder = copy_model(tmp_path)
+    (folder / "deskpilot.json").write_text('{"copy_quoted": true}')
+    copying = GenaiModel(folder)
+    assert typing_only.parse(copying.next_action(asked).text).arguments == {"text": "Ada Lovelace"}
+    unquoted = ModelRequest(task="type Ada into Name", frame=asked.frame, history=(),
+                            tool_schema=asked.tool_schema, tool_prompt="")  # fmt: skip
+    typing_only.parse(copying.next_action(unquoted).text)  # no quote: free text, still valid

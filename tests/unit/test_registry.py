@@ -7,9 +7,11 @@ import json
 import jsonschema
 import pytest
 
+from deskpilot.coords import CoordinateSpace
 from deskpilot.errors import ToolCallError, UsageError
 from deskpilot.tools import BUILTIN_ACTIONS, ToolRegistry
 from deskpilot.tools.actions import Click, Key, Scroll, TypeText
+from deskpilot.tools.registry import guided_schema, quoted_spans
 from tests.unit.conftest import call
 
 REQUIRED_TOOLS = {
@@ -133,3 +135,43 @@ def test_a_tool_without_a_docstring_is_refused() -> None:
     Nameless.__doc__ = None
     with pytest.raises(UsageError, match="no docstring"):
         ToolRegistry().register(Nameless)
+
+
+@pytest.mark.parametrize(
+    ("task", "spans"),
+    [
+        ('type "Ada Lovelace" into Name', ["Ada Lovelace"]),
+        ('type \u201cAda\u201d, then "Bo" and "Ada" again', ["Ada", "Bo"]),
+        ("click Save", []),
+        ('an empty "" or blank "  " quote quotes nothing', []),
+    ],
+)
+def test_quoted_spans_are_the_double_quoted_texts_in_order(task: str, spans: list[str]) -> None:
+    assert quoted_spans(task) == spans
+
+
+def _text_schema(schema: dict[str, object]) -> dict[str, object]:
+    defs = schema["$defs"]
+    assert isinstance(defs, dict)
+    return dict(defs["TypeText"]["properties"]["text"])
+
+
+def test_quoted_text_is_the_only_text_guided_decoding_may_type() -> None:
+    registry = ToolRegistry()
+    space = CoordinateSpace.normalized()
+    guided = guided_schema(registry.call_schema(), space, 120, ["Ada Lovelace", "Bo"])
+    assert _text_schema(guided) == {"type": "string", "enum": ["Ada Lovelace", "Bo"]}
+    assert "x-copies" not in json.dumps(guided)  # the marks never reach the decoder
+    validator = jsonschema.Draft202012Validator(guided)
+    assert validator.is_valid(json.loads(call("type_text", text="Bo")))
+    assert not validator.is_valid(json.loads(call("type_text", text="Ada Loveley")))
+    # other strings stay free: an answer is not bound to the quotes
+    assert validator.is_valid(json.loads(call("done", answer="typed Ada Lovelace into Name")))
+
+
+def test_without_quotes_or_with_only_unsafe_quotes_typed_text_stays_free() -> None:
+    registry = ToolRegistry()
+    space = CoordinateSpace.normalized()
+    for quoted in ([], ["bell \x07 here"]):  # a control character can never be typed
+        text = _text_schema(guided_schema(registry.call_schema(), space, 120, quoted))
+        assert "enum" not in text and text["maxLength"] == 120 and text["type"] == "string"

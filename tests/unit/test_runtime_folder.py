@@ -116,3 +116,13 @@ def test_without_an_embedded_model_no_model_is_a_clear_usage_error() -> None:
     assert not has_default_model()  # this version ships none (see issue 4)
     with pytest.raises(UsageError, match=r"no embedded default model ships.*--model FOLDER"):
         load_model(None)
+
+
+def test_a_folder_may_ask_for_quoted_text_to_be_typed_as_quoted(tmp_path: Path) -> None:
+    folder = _tiny_copy(tmp_path)
+    assert not ModelFolder.open(folder).copy_quoted  # off unless the folder says so
+    (folder / "deskpilot.json").write_text('{"prompt": "compact", "copy_quoted": true}')
+    assert ModelFolder.open(folder).info()["copy_quoted"] is True
+    (folder / "deskpilot.json").write_text('{"copy_quoted": "yes"}')
+    with pytest.raises(UsageError, match="copy_quoted must be true or false, not 'yes'"):
+        ModelFolder.open(folder)
