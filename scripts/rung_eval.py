@@ -46,6 +46,9 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--quote", type=float, default=0.0, help="share of quoted texts to type")
     parser.add_argument("--desktop", type=float, default=0.0, help="share drawn at 1280x800")
     parser.add_argument("--not-found", type=float, default=0.0, help="weight of not-found tasks")
+    parser.add_argument("--copy-quoted", action="store_true",
+                        help="type quoted text as quoted when the folder asks to (by default the "
+                        "rows measure the model's own copying)")  # fmt: skip
     parser.add_argument("--split", default="train", choices=["train", "heldout"],
                         help="label words seen in training, or never seen (heldout)")  # fmt: skip
     parser.add_argument("--pseudo", type=float, default=0.34,
@@ -83,7 +86,8 @@ def rows(args: argparse.Namespace) -> Iterator[dict[str, str]]:
 
     for folder in args.folder:
         chances.clear()
-        result = evaluate(GenaiModel(folder), folder.name, counted(samples()))
+        model = GenaiModel(folder, copy_quoted=None if args.copy_quoted else False)
+        result = evaluate(model, folder.name, counted(samples()))
         chance = f"{100 * sum(chances) / max(len(chances), 1):.1f}%"
         yield {"folder": str(folder), **result.row(), "random element": chance}
 

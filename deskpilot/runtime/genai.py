@@ -44,8 +44,12 @@ class GenaiModel:
         *,
         guidance: bool = True,
         max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+        copy_quoted: bool | None = None,
     ) -> None:
+        """Load the folder. ``copy_quoted`` overrides the folder's own choice (its deskpilot.json)
+        of typing quoted text exactly; evals set it False to measure the model's own copying."""
         self.folder = ModelFolder.open(path)
+        self.copy_quoted = self.folder.copy_quoted if copy_quoted is None else copy_quoted
         self.family = self.folder.family
         self.name = f"genai:{self.folder.path}"
         self.guidance = guidance
@@ -116,7 +120,7 @@ class GenaiModel:
         """Preprocess the screenshot and prompt, prefill, decode one tool call."""
         og = self._og
         space = self.coordinate_space(request.frame)
-        quoted = quoted_spans(request.task) if self.folder.copy_quoted else []
+        quoted = quoted_spans(request.task) if self.copy_quoted else []
         schema = guided_schema(request.tool_schema, space, MAX_GUIDED_TEXT, quoted)
         started = time.perf_counter()
         try:

@@ -199,3 +199,5 @@ def test_a_folder_that_copies_quotes_types_the_quoted_text_exactly(tmp_path: Pat
     unquoted = ModelRequest(task="type Ada into Name", frame=asked.frame, history=(),
                             tool_schema=asked.tool_schema, tool_prompt="")  # fmt: skip
     typing_only.parse(copying.next_action(unquoted).text)  # no quote: free text, still valid
+    own = GenaiModel(folder, copy_quoted=False)  # what evals use to measure the model's copying
+    assert typing_only.parse(own.next_action(asked).text).arguments == free.arguments
