@@ -125,6 +125,13 @@ def model_eval(
             "'tk:click inside>=80', 'p50 ms<=250'); exit 1 when one is missed. Repeatable."
         ),
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Also write an HTML report: the table, and screens with the clicks."),
+    ] = None,
+    pictures: Annotated[
+        int, typer.Option(help="Screens per model and suite in the report.", min=1)
+    ] = 8,
 ) -> None:
     """Run the held-out grounding suites and print one table (one row per model and suite).
 
@@ -159,6 +166,8 @@ def model_eval(
     title = ", ".join(spec or "(embedded)" for spec in specs)
     table = Table(title=f"deskpilot model eval {title}")
     per_model = []
+    examples = []
+    kept = pictures if report else 0
     with contextlib.ExitStack() as stack, Progress(console=out) as progress:
         if "tk" in chosen and not os.environ.get("DISPLAY"):
             with usage_errors():
@@ -171,9 +180,10 @@ def model_eval(
                 progress.advance(jobs[name])
 
             with usage_errors():
-                results = (suite_results(models[0], chosen, screens, tick) if models
-                           else suite_results_apart(spec, chosen, screens, tick))  # fmt: skip
+                results = (suite_results(models[0], chosen, screens, tick, kept) if models
+                           else suite_results_apart(spec, chosen, screens, tick, kept))  # fmt: skip
             per_model.append([{"model": _short(spec), **result.row()} for result in results])
+            examples += [(_short(spec), result.name, result.examples) for result in results]
             for job in jobs.values():
                 progress.update(job, completed=screens * 4)
     rows = [model_rows[index] for index in range(len(chosen)) for model_rows in per_model]
@@ -184,6 +194,11 @@ def model_eval(
     out.print(table)
     if as_json:
         as_json.write_text(json.dumps(rows, indent=2) + "\n")
+    if report:
+        from deskpilot.data.eval_report import write_report
+
+        written = write_report(report, f"deskpilot model eval {title}", rows, examples)
+        err.print(f"report: {written}", highlight=False)
     missed = unmet(rows, bars)
     for why in missed:
         err.print(f"[red]below the bar[/] {why}", highlight=False)

@@ -26,13 +26,14 @@ from typing import Any
 from deskpilot.agent.prompt import tools_prompt
 from deskpilot.coords import scale_coordinates
 from deskpilot.data.dataset import synthetic_samples
+from deskpilot.data.eval_report import Example, example
 from deskpilot.data.tasks import Sample, random_samples
 from deskpilot.data.vocab import Vocabulary
 from deskpilot.errors import ActionFailed, ModelError, ToolCallError
 from deskpilot.runtime.base import Model, ModelRequest
 from deskpilot.runtime.genai import peak_rss_mb
 from deskpilot.screen import Frame
-from deskpilot.tools.registry import ToolRegistry
+from deskpilot.tools.registry import ToolCall, ToolRegistry
 
 SUITES = ("synthetic", "unseen", "tk", "edge")  # the issue's suites, run by default
 # curriculum suite -> the knobs of its screens (``at_least``: only screens with that many widgets)
@@ -67,6 +68,7 @@ class SuiteResult:
     typed_exactly: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     peak_rss_mb: float = 0.0
+    examples: list[Example] = field(default_factory=list)  # the first screens, for pictures
 
     def row(self) -> dict[str, str]:
         """The table row, as percentages and milliseconds."""
@@ -169,9 +171,30 @@ def _within(point: tuple[int, int] | None, box: tuple[int, int, int, int] | None
     )
 
 
+def _verdict(sample: Sample, call: ToolCall | None, inside: bool,
+             point: tuple[int, int] | None) -> str:  # fmt: skip
+    """What became of one sample, as a key of `deskpilot.data.eval_report.VERDICTS`."""
+    if call is None:
+        return "invalid"
+    if sample.kind == "not_found":
+        return "false_click" if call.action.points() else "declined"
+    expected = sample.target["name"]
+    if call.name != expected:
+        return "wrong_action"
+    if sample.box is not None and expected != "fail":
+        if inside:
+            return "inside"
+        on_element = any(_within(point, element.box) for element in sample.elements)
+        return "elsewhere" if on_element else "missed"
+    if expected == "type_text":
+        typed = getattr(call.action, "text", None) == sample.target["arguments"]["text"]
+        return "typed" if typed else "mistyped"
+    return "right_action"
+
+
 def evaluate(model: Model, name: str, samples: Iterable[Sample],
-             progress: Callable[[], None] | None = None) -> SuiteResult:  # fmt: skip
-    """Score ``model`` on ``samples``."""
+             progress: Callable[[], None] | None = None, pictures: int = 0) -> SuiteResult:  # fmt: skip
+    """Score ``model`` on ``samples``; keep the first ``pictures`` of them as examples."""
     registry = ToolRegistry()
     schema, prompt = registry.call_schema(), tools_prompt(registry)
     result = SuiteResult(name=name)
@@ -196,16 +219,21 @@ def evaluate(model: Model, name: str, samples: Iterable[Sample],
             result.typing += 1
             result.typed_exactly += bool(call is not None and call.name == expected
                                          and getattr(call.action, "text", None) == sample.target["arguments"]["text"])  # fmt: skip
+        point = _landing(call.action.points(), model, frame) if call is not None else None
+        inside = _within(point, sample.box)
         if call is not None:
             result.valid += 1
             result.right_type += call.name == expected
             if pointer and call.name == expected:
-                point = _landing(call.action.points(), model, frame)
-                inside = _within(point, sample.box)
                 result.inside += inside
                 result.elsewhere += not inside and any(
                     _within(point, element.box) for element in sample.elements
                 )
+        if len(result.examples) < pictures:
+            wire = call.to_wire() if call is not None else None
+            result.examples.append(
+                example(sample, wire, point, _verdict(sample, call, inside, point))
+            )
         if progress:
             progress()
     result.peak_rss_mb = peak_rss_mb()

@@ -20,17 +20,20 @@ from deskpilot.runtime.base import Model
 
 
 def suite_results(model: Model, names: Sequence[str], screens: int,
-                  tick: Callable[[str], None]) -> list[SuiteResult]:  # fmt: skip
-    """``model`` on each named suite in turn, in this process; ``tick(name)`` after each sample."""
-    return [evaluate(model, name, suite_samples(name, screens), functools.partial(tick, name))
-            for name in names]  # fmt: skip
+                  tick: Callable[[str], None], pictures: int = 0) -> list[SuiteResult]:  # fmt: skip
+    """``model`` on each named suite in turn, in this process; ``tick(name)`` after each sample;
+    each suite keeps its first ``pictures`` samples as examples."""
+    return [evaluate(model, name, suite_samples(name, screens), functools.partial(tick, name),
+                     pictures) for name in names]  # fmt: skip
 
 
-def _child(spec: str | None, names: list[str], screens: int, ticks: Any, results: Any) -> None:
+def _child(spec: str | None, names: list[str], screens: int, ticks: Any, results: Any,
+           pictures: int) -> None:  # fmt: skip
     try:
         from deskpilot.runtime import load_model
 
-        results.put(("rows", suite_results(load_model(spec), names, screens, ticks.put)))
+        model = load_model(spec)
+        results.put(("rows", suite_results(model, names, screens, ticks.put, pictures)))
     except UsageError as error:
         results.put(("usage", str(error)))
     except Exception as error:  # anything else the parent must hear about, not a silent death
@@ -38,12 +41,12 @@ def _child(spec: str | None, names: list[str], screens: int, ticks: Any, results
 
 
 def suite_results_apart(spec: str | None, names: Sequence[str], screens: int,
-                        tick: Callable[[str], None]) -> list[SuiteResult]:  # fmt: skip
+                        tick: Callable[[str], None], pictures: int = 0) -> list[SuiteResult]:  # fmt: skip
     """The same as :func:`suite_results` for the model ``spec`` names, loaded and run in a child
     process, so that each model's peak RSS is its own."""
     context = multiprocessing.get_context("spawn")
     ticks, results = context.Queue(), context.Queue()
-    child = context.Process(target=_child, args=(spec, list(names), screens, ticks, results),
+    child = context.Process(target=_child, args=(spec, list(names), screens, ticks, results, pictures),
                             daemon=True)  # fmt: skip
     child.start()
     outcome: tuple[str, Any] | None = None

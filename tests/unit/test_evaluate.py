@@ -220,3 +220,32 @@ def test_the_edge_suites_scaled_screens_scale_their_elements_too() -> None:
     for small, big in zip(tiny.elements, huge.elements, strict=True):
         assert [4 * v for v in small.box] == pytest.approx(big.box, abs=4)
     assert tiny.box in [e.box for e in tiny.elements]
+
+
+def test_the_first_screens_are_kept_with_what_became_of_them_and_drawn_in_a_report(
+    tmp_path: Path,
+) -> None:
+    from deskpilot.data.eval_report import VERDICTS, write_report
+    from deskpilot.data.evaluate import suite_samples
+
+    kept = evaluate(FunctionModel(oracle, space=CoordinateSpace.normalized()), "unseen", SAMPLES,
+                    pictures=5)  # fmt: skip
+    assert [e.task for e in kept.examples] == [s.task for s in SAMPLES[:5]]
+    assert all(VERDICTS[e.verdict][1] == "good" for e in kept.examples)
+    clicks = [e for e in kept.examples if e.expected == "click"]
+    assert clicks and all(e.point and e.target for e in clicks)
+    assert all(e.jpeg.startswith(b"\xff\xd8") for e in kept.examples)  # JPEG thumbnails
+
+    samples = list(suite_samples("edge", 2))  # a dark, a tiny, a huge screen; an empty task
+    corner = FunctionModel(lambda r: json.dumps({"name": "click", "arguments": {"x": 0, "y": 0}}),
+                           space=CoordinateSpace.normalized())  # fmt: skip
+    wrong = evaluate(corner, "edge", samples, pictures=len(samples))
+    verdicts = {e.verdict for e in wrong.examples}
+    assert "false_click" in verdicts and verdicts <= {"missed", "elsewhere", "false_click"}
+    assert evaluate(corner, "edge", samples).examples == []  # none kept unless asked
+
+    page = write_report(tmp_path / "r" / "eval.html", "eval <1>", [wrong.row()],
+                        [("tiny", "edge", wrong.examples)])  # fmt: skip
+    text = page.read_text()
+    assert text.count('<img alt="screen"') == len(samples) and text.count("<circle") == len(samples)
+    assert "eval &lt;1&gt;" in text and "(empty task)" in text and "false click" in text
