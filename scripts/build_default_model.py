@@ -142,7 +142,7 @@ def gather(out: Path, folders: list[Path]) -> None:
 
 
 RECIPE = ROOT / "scripts" / "default_recipe.json"  # the shipped model's lineage, when recorded
-NOT_REPLAYED = {"--out": 1, "--init": 1, "--minutes": 1, "--budget-minutes": 1, "--steps": 1,
+NOT_REPLAYED = {"--out": 1, "--init": 1, "--minutes": 1, "--budget-minutes": 1, "--steps": 1, "--pools": 1,
                 "--resume": 0}  # fmt: skip
 
 

@@ -35,7 +35,7 @@ from tinymodels.encoding import Encoder, tokenizer_folder
 from tinymodels.gemma4_unified import Geometry
 from tinymodels.objectives import POINT_LAYER, READ_LAYER, Taps, losses
 from tinymodels.positions import carry_to_budget
-from tinymodels.stream import training_samples
+from tinymodels.stream import POOLS, training_samples
 from tinymodels.widen import widen_head, widen_state
 
 LOGGED = ("answer", "patch", "read", "point")  # a task sample's losses, as the log names them
@@ -185,6 +185,16 @@ def arguments() -> argparse.Namespace:
         default=0.0,
         help="share of widget and form screens drawn at 1280x800 (scaled down, as a real screen)",
     )
+    parser.add_argument(
+        "--tk-share",
+        type=float,
+        default=0.0,
+        help="share of samples on real Tk dialogs (captured once on Xvfb into runs/pools)",
+    )
+    parser.add_argument(
+        "--tk-dialogs", type=int, default=1500, help="with --tk-share: how many dialogs to capture"
+    )
+    parser.add_argument("--pools", type=Path, default=POOLS, help="where captured screens are kept")
     parser.add_argument(
         "--soft-tokens",
         type=int,

@@ -8,15 +8,18 @@ from __future__ import annotations
 import random
 import time
 import tkinter as tk
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from tkinter import ttk
 from typing import Any
+
+from PIL import Image
 
 from deskpilot.data.screens import Element, Screen
 from deskpilot.data.vocab import Split, Vocabulary
 from deskpilot.screen import MssScreen
 
 THEMES = ("clam", "alt", "default", "classic")
+Finish = Callable[[Image.Image], Screen]  # a shown window's capture -> its screen
 
 
 def _label(vocab: Vocabulary, used: set[str]) -> str:
@@ -117,26 +120,41 @@ def _elements(
     return elements, scrollables
 
 
-def tk_screens(count: int, split: Split, seed: int) -> Iterator[Screen]:
-    """``count`` screens of random Tk windows on the current DISPLAY (one window at a time)."""
-    rng = random.Random(f"tk-{split}-{seed}")
-    vocab = Vocabulary(split, rng)
+def windows_captured(count: int, rng: random.Random, build: Callable[[tk.Tk], Finish],
+                     reach: tuple[int, int]) -> Iterator[Screen]:  # fmt: skip
+    """``count`` screens on the current DISPLAY, one window at a time: ``build`` lays out a new Tk
+    root and returns what turns the capture into a ``Screen`` (the ground truth is read once the
+    window is shown, at a random place up to ``reach`` from the top left)."""
     capture = MssScreen(1)
     try:
         for _ in range(count):
             root = tk.Tk()
             try:
-                widgets = _build(root, rng, vocab)
-                root.geometry(f"+{rng.randint(0, 300)}+{rng.randint(0, 150)}")
+                finish = build(root)
+                root.geometry(f"+{rng.randint(0, reach[0])}+{rng.randint(0, reach[1])}")
                 for _ in range(20):
                     root.update()
                 time.sleep(0.15)
                 root.update()
-                elements, scrollables = _elements(root, widgets)
-                frame = capture.grab()
-                yield Screen(image=frame.to_image(), elements=elements, scrollables=scrollables,
-                             dark=False)  # fmt: skip
+                yield finish(capture.grab().to_image())
             finally:
                 root.destroy()
     finally:
         capture.close()
+
+
+def tk_screens(count: int, split: Split, seed: int) -> Iterator[Screen]:
+    """``count`` screens of random Tk windows on the current DISPLAY (one window at a time)."""
+    rng = random.Random(f"tk-{split}-{seed}")
+    vocab = Vocabulary(split, rng)
+
+    def build(root: tk.Tk) -> Finish:
+        widgets = _build(root, rng, vocab)
+
+        def finish(image: Image.Image) -> Screen:
+            elements, scrollables = _elements(root, widgets)
+            return Screen(image=image, elements=elements, scrollables=scrollables, dark=False)
+
+        return finish
+
+    return windows_captured(count, rng, build, (300, 150))

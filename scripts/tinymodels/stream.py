@@ -8,13 +8,16 @@ import argparse
 import json
 import random
 from collections.abc import Iterator
+from pathlib import Path
 
 from deskpilot.data.dataset import synthetic_samples
+from deskpilot.data.screenpool import capture_tk_dialogs
 from deskpilot.data.tasks import Sample, typing_drill
 from deskpilot.data.vocab import Vocabulary
 from deskpilot.data.wordscreens import draw_words
 from tinymodels.encoding import reading_sample
 
+POOLS = Path(__file__).resolve().parents[2] / "runs" / "pools"  # captured screens, by default
 WEIGHTS = {"click": 6, "double_click": 1, "right_click": 1, "type": 2, "key": 1, "scroll": 1,
            "done": 1, "not_found": 1.5}  # fmt: skip
 
@@ -48,8 +51,18 @@ def training_samples(args: argparse.Namespace, phase_seed: int) -> Iterator[Samp
     label_words = [w.capitalize() for w in Vocabulary("train", word_rng, 0.0, args.words).words]
     drill_rng = random.Random(phase_seed + 2)  # drawn from only with --typing-drills
     drill_vocab = Vocabulary("train", drill_rng, 0.0, args.words, args.free_text, args.quote)
+    dialog_rng = random.Random(phase_seed + 5)  # drawn from only with --tk-share
+    dialogs = None
+    if args.tk_share > 0:  # real Tk dialogs captured on Xvfb (once; kept in --pools)
+        pool = capture_tk_dialogs(args.pools / f"tk-dialogs-{args.tk_dialogs}", args.tk_dialogs)
+        dialog_vocab = Vocabulary(
+            "train", dialog_rng, args.pseudo, None, args.free_text, args.quote
+        )
+        dialogs = pool.samples(dialog_rng, dialog_vocab, weights=weights)
     while True:
-        if args.typing_drills > 0 and drill_rng.random() < args.typing_drills:
+        if dialogs is not None and dialog_rng.random() < args.tk_share:
+            yield next(dialogs)
+        elif args.typing_drills > 0 and drill_rng.random() < args.typing_drills:
             yield from typing_drill(drill_rng, drill_vocab, sizes, args.face)
         elif word_rng.random() >= args.word_share:
             closed = args.words is None or open_rng.random() >= args.open_labels

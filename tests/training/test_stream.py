@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import itertools
 import random
+from pathlib import Path
 
 import pytest
 from tinymodels.stream import training_samples
 from train_default import arguments
 
+from deskpilot.data.screenpool import write_pool
+from deskpilot.data.screens import draw_form
 from deskpilot.data.tasks import Sample
 from deskpilot.data.vocab import Vocabulary
 
@@ -44,3 +47,21 @@ def test_open_labels_at_zero_leave_the_closed_stream_as_it_was(
     )
     assert [(s.kind, s.task) for s in plain] == [(s.kind, s.task) for s in zero]
     assert {s.kind for s in plain} >= {"read", "click"}
+
+
+def test_a_tk_share_draws_tasks_on_the_pooled_dialogs_and_zero_changes_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    rng = random.Random(5)
+    vocab = Vocabulary("train", rng)
+    screens = [draw_form(rng, vocab, (816, 528)) for _ in range(2)]
+    write_pool(tmp_path / "tk-dialogs-2", iter(screens), 2)
+    (tmp_path / "tk-dialogs-2" / "done").write_text("")  # a complete pool: nothing is captured
+    pooled = stream(monkeypatch, "--tk-share", "1", "--tk-dialogs", "2", "--pools", str(tmp_path))
+    images = {s.tobytes() for s in (screen.image for screen in screens)}
+    assert all(s.image.tobytes() in images for s in pooled)
+    labels = {e.label for screen in screens for e in screen.elements}
+    assert clicked(pooled) and clicked(pooled) <= labels
+    plain = stream(monkeypatch, "--word-share", "0.3")
+    zero = stream(monkeypatch, "--word-share", "0.3", "--tk-share", "0", "--pools", "/nonexistent")
+    assert [(s.kind, s.task) for s in plain] == [(s.kind, s.task) for s in zero]
