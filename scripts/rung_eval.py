@@ -13,18 +13,22 @@ with the rung's knobs:
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import random
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tinymodels.stream import font_sizes
+from tinymodels.stream import POOLS, font_sizes
 
 from deskpilot.data.dataset import synthetic_samples
 from deskpilot.data.evaluate import EVAL_SEED, evaluate
-from deskpilot.data.tasks import Sample
+from deskpilot.data.screenpool import capture_tk_dialogs
+from deskpilot.data.tasks import Sample, random_samples
+from deskpilot.data.vocab import Vocabulary
 from deskpilot.runtime.genai import GenaiModel
 
 
@@ -49,6 +53,9 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--copy-quoted", action="store_true",
                         help="type quoted text as quoted when the folder asks to (by default the "
                         "rows measure the model's own copying)")  # fmt: skip
+    parser.add_argument("--tk-dialogs", type=int,
+                        help="real Tk dialogs instead of drawn screens: a pool of this many, "
+                        "captured once on Xvfb (runs/pools)")  # fmt: skip
     parser.add_argument("--split", default="train", choices=["train", "heldout"],
                         help="label words seen in training, or never seen (heldout)")  # fmt: skip
     parser.add_argument("--pseudo", type=float, default=0.34,
@@ -63,6 +70,8 @@ def rows(args: argparse.Namespace) -> Iterator[dict[str, str]]:
         weights["type"] = args.type
 
     def samples() -> Iterator[Sample]:
+        if args.tk_dialogs:
+            return itertools.islice(dialogs(), args.screens)
         data = synthetic_samples(10**6, args.split, seed=EVAL_SEED, widgets=args.widgets,
                                  pseudo=args.pseudo,
                                  weights=weights, tasks_per_screen=3 if args.type > 0 else 1, forms=args.forms,
@@ -73,6 +82,15 @@ def rows(args: argparse.Namespace) -> Iterator[dict[str, str]]:
                                  dark={"any": None, "light": False, "dark": True}[args.theme])  # fmt: skip
         wanted = (s for s in data if len(s.elements) >= args.at_least)
         return (next(wanted) for _ in range(args.screens))
+
+    def dialogs() -> Iterator[Sample]:
+        name = f"tk-dialogs-{args.split}-{args.tk_dialogs}"
+        pool = capture_tk_dialogs(POOLS / name, args.tk_dialogs, EVAL_SEED, args.split)
+        rng = random.Random(EVAL_SEED)
+        vocab = Vocabulary(args.split, rng, args.pseudo, None, args.free_text, args.quote)
+        tasks = 3 if args.type > 0 else 1
+        for number in range(len(pool)):
+            yield from random_samples(pool.screen(number), rng, vocab, tasks, weights)
 
     chances: list[float] = []
 

@@ -23,7 +23,7 @@ from rich.progress import Progress
 
 from deskpilot.data.screens import Element, Screen
 from deskpilot.data.tasks import Sample, random_samples
-from deskpilot.data.vocab import Vocabulary
+from deskpilot.data.vocab import Split, Vocabulary
 
 DESKTOPS = ("#111111", "#2e3440", "#3a6ea5", "#202020", "#4a5a3a", "#808080", "#5b4a6b", "#d0d0d0")
 
@@ -89,19 +89,21 @@ class ScreenPool:
             )
 
 
-def _tk_dialogs(count: int, seed: int) -> Iterator[Screen]:
+def _tk_dialogs(count: int, seed: int, split: Split) -> Iterator[Screen]:
     from deskpilot.data.tkdialogs import tk_dialog_screens
 
     rng = random.Random(f"desktops-{seed}")
     setroot = shutil.which("xsetroot")
-    for screen in tk_dialog_screens(count, "train", seed):
+    for screen in tk_dialog_screens(count, split, seed):
         yield screen
         if setroot:  # the next screen on another desktop colour
             subprocess.run([setroot, "-solid", rng.choice(DESKTOPS)], check=False)
 
 
-def capture_tk_dialogs(out: Path, screens: int, seed: int = 0) -> ScreenPool:
-    """A pool of ``screens`` Tk dialogs at ``out``, captured on a private Xvfb display (with a
+def capture_tk_dialogs(
+    out: Path, screens: int, seed: int = 0, split: Split = "train"
+) -> ScreenPool:
+    """A pool of ``screens`` Tk dialogs with ``split``'s labels at ``out``, captured on a private Xvfb display (with a
     window manager) unless a complete one is already there; the same seed captures the same
     dialogs. The capture runs in a child process (Tk keeps its X connection for the life of the
     process, past the display's); an unfinished one is started again (into a sibling folder,
@@ -113,10 +115,10 @@ def capture_tk_dialogs(out: Path, screens: int, seed: int = 0) -> ScreenPool:
     partial = out.with_name(out.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     child = [sys.executable, "-m", __name__, "--out", str(partial), "--screens", str(screens),
-             "--seed", str(seed), "--on-this-display"]  # fmt: skip
+             "--seed", str(seed), "--split", split, "--on-this-display"]  # fmt: skip
     with VirtualDisplay(1280, 800) as display:
         subprocess.run(child, env=display.env(), check=True)
-    (partial / "done").write_text(f"{screens} Tk dialogs, seed {seed}\n", encoding="utf-8")
+    (partial / "done").write_text(f"{screens} Tk dialogs, seed {seed}, {split}\n", encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
     partial.rename(out)
     return ScreenPool(out)
@@ -128,12 +130,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--screens", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--split", choices=["train", "heldout"], default="train")
     parser.add_argument("--on-this-display", action="store_true", help="capture on $DISPLAY")
     args = parser.parse_args()
     if args.on_this_display:
-        write_pool(args.out, _tk_dialogs(args.screens, args.seed), args.screens)
+        write_pool(args.out, _tk_dialogs(args.screens, args.seed, args.split), args.screens)
         return
-    pool = capture_tk_dialogs(args.out, args.screens, args.seed)
+    pool = capture_tk_dialogs(args.out, args.screens, args.seed, args.split)
     sys.stdout.write(f"{args.out}: {len(pool)} screens\n")
 
 

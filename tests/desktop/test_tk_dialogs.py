@@ -45,10 +45,12 @@ def test_dialogs_have_widgets_where_tk_says_and_training_labels(display: Virtual
 
 
 def test_a_pool_is_captured_once_on_a_display_of_its_own(tmp_path: Path) -> None:
-    pool = capture_tk_dialogs(tmp_path / "pool", 2, seed=1)
+    pool = capture_tk_dialogs(tmp_path / "pool", 2, seed=1, split="heldout")
     assert len(pool) == 2 and (tmp_path / "pool" / "done").exists()
+    labels = [e.label for n in range(2) for e in pool.screen(n).elements]
+    assert labels and all(_split_of(w.lower()) == "heldout" for t in labels for w in t.split())
     first = (tmp_path / "pool" / "screens.jsonl").stat().st_mtime_ns
-    again = capture_tk_dialogs(tmp_path / "pool", 2, seed=1)
+    again = capture_tk_dialogs(tmp_path / "pool", 2, seed=1, split="heldout")
     assert (tmp_path / "pool" / "screens.jsonl").stat().st_mtime_ns == first
     assert again.records == pool.records
     assert not (tmp_path / "pool.partial").exists()
