@@ -143,6 +143,13 @@ def arguments() -> argparse.Namespace:
         help="share of samples that are word screens (eight labels, reading loss only)",
     )
     parser.add_argument(
+        "--open-words",
+        type=float,
+        default=0.0,
+        help="share of word screens whose words come from the whole vocabulary, --pseudo of them "
+        "made up (reading beyond the closed word list)",
+    )
+    parser.add_argument(
         "--word-jitter", type=int, default=48, help="word screens: labels this near a patch corner"
     )
     parser.add_argument(

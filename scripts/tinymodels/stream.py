@@ -51,6 +51,8 @@ def training_samples(args: argparse.Namespace, phase_seed: int) -> Iterator[Samp
     label_words = [w.capitalize() for w in Vocabulary("train", word_rng, 0.0, args.words).words]
     drill_rng = random.Random(phase_seed + 2)  # drawn from only with --typing-drills
     drill_vocab = Vocabulary("train", drill_rng, 0.0, args.words, args.free_text, args.quote)
+    open_word_rng = random.Random(phase_seed + 6)  # drawn from only with --open-words
+    open_word_vocab = Vocabulary("train", open_word_rng, args.pseudo)
     dialog_rng = random.Random(phase_seed + 5)  # drawn from only with --tk-share
     dialogs = None
     if args.tk_share > 0:  # real Tk dialogs captured on Xvfb (once; kept in --pools)
@@ -68,6 +70,8 @@ def training_samples(args: argparse.Namespace, phase_seed: int) -> Iterator[Samp
             closed = args.words is None or open_rng.random() >= args.open_labels
             yield next(data if closed else open_data)
         else:
-            size = word_rng.randint(*sizes)
-            yield reading_sample(draw_words(word_rng, label_words, size, args.word_jitter,
+            size, words = word_rng.randint(*sizes), label_words
+            if args.open_words > 0 and open_word_rng.random() < args.open_words:
+                words = [open_word_vocab.label(max_words=1) for _ in range(16)]
+            yield reading_sample(draw_words(word_rng, words, size, args.word_jitter,
                                             face=args.face, dark=dark))  # fmt: skip

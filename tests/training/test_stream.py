@@ -65,3 +65,24 @@ def test_a_tk_share_draws_tasks_on_the_pooled_dialogs_and_zero_changes_nothing(
     plain = stream(monkeypatch, "--word-share", "0.3")
     zero = stream(monkeypatch, "--word-share", "0.3", "--tk-share", "0", "--pools", "/nonexistent")
     assert [(s.kind, s.task) for s in plain] == [(s.kind, s.task) for s in zero]
+
+
+def test_open_words_put_the_whole_vocabulary_on_word_screens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    closed = {w.capitalize() for w in Vocabulary("train", random.Random(0), 0.0, 12).words}
+
+    def read(samples: list[Sample]) -> set[str]:
+        return {e.label for s in samples if s.kind == "read" for e in s.elements}
+
+    plain = stream(monkeypatch, "--word-share", "0.5")
+    assert read(plain) and read(plain) <= closed
+    opened = read(
+        stream(monkeypatch, "--word-share", "0.5", "--open-words", "1", "--pseudo", "0.5")
+    )
+    assert len(opened - closed) > len(closed)  # far beyond the closed list, made-up words too
+    assert all(" " not in word for word in opened)  # one word a label, as on the closed screens
+    zero = stream(monkeypatch, "--word-share", "0.5", "--open-words", "0")
+    assert [(s.kind, s.task, s.elements) for s in plain] == [
+        (s.kind, s.task, s.elements) for s in zero
+    ]
