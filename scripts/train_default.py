@@ -45,7 +45,8 @@ LOGGED = ("answer", "patch", "read", "point")  # a task sample's losses, as the 
 # v5: faces named, not globbed; v6: forms on desktops (taskbar, frames); v7: not-found tasks never
 # name a window title or a word of a text line; v8: forms smaller, fields holding text, buttons
 # ending at the right, centred lines (--desktop, added since, draws nothing new where it is 0);
-# v9: free text to type also names of letters at random and codes (every kind of token piece)
+# v9: free text to type also names of letters at random and codes (every kind of token piece;
+# --tk-share's real Tk dialogs and --open-words, added since, draw nothing new where they are 0)
 DATA_VERSION = "synthetic-v9"
 
 
