@@ -110,8 +110,8 @@ def model_eval(
     suite: Annotated[
         list[str] | None,
         typer.Option(
-            help="synthetic, unseen, tk, edge (the default: all four); or a curriculum rung: "
-            "one-widget, few-widgets, 96-words."
+            help="synthetic, unseen, tk, edge (the default: all four); dialogs (real Tk dialogs, "
+            "unseen labels); or a curriculum rung: one-widget, few-widgets, 96-words."
         ),
     ] = None,
     screens: Annotated[int, typer.Option(help="Screens per suite (4 tasks each).")] = 25,
@@ -141,13 +141,20 @@ def model_eval(
 
     from rich.progress import Progress
 
-    from deskpilot.data.evaluate import CURRICULUM, SUITES, Requirement, unmet
+    from deskpilot.data.evaluate import (
+        CURRICULUM,
+        NEEDS_DISPLAY,
+        ON_REQUEST,
+        SUITES,
+        Requirement,
+        unmet,
+    )
     from deskpilot.data.evaluate_apart import suite_results, suite_results_apart
     from deskpilot.runtime import load_model
     from deskpilot.xvfb import VirtualDisplay
 
     chosen = suite or list(SUITES)
-    known = (*SUITES, *CURRICULUM)
+    known = (*SUITES, *ON_REQUEST, *CURRICULUM)
     unknown = sorted(set(chosen) - set(known))
     if unknown:
         raise typer.BadParameter(f"unknown suite(s) {unknown}; choose from {', '.join(known)}")
@@ -169,7 +176,7 @@ def model_eval(
     examples = []
     kept = pictures if report else 0
     with contextlib.ExitStack() as stack, Progress(console=out) as progress:
-        if "tk" in chosen and not os.environ.get("DISPLAY"):
+        if set(NEEDS_DISPLAY) & set(chosen) and not os.environ.get("DISPLAY"):
             with usage_errors():
                 os.environ["DISPLAY"] = stack.enter_context(VirtualDisplay(1008, 624)).display
         for spec in specs:

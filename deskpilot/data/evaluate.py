@@ -2,7 +2,9 @@
 
 Suites: ``synthetic`` (new layouts, training vocabulary), ``unseen`` (labels never in training),
 ``tk`` (real Tk windows on the current display), ``edge`` (dark theme, a tiny and a huge screen, a
-very long and an empty instruction); and three curriculum rungs, asked for by name: ``one-widget``
+very long and an empty instruction); asked for by name, ``dialogs`` (real Tk dialogs as
+applications lay them out, the training pool's kind, with labels never in training) and three
+curriculum rungs: ``one-widget``
 (one widget on a bare desktop: finding it needs no reading), ``few-widgets`` (one to three:
 picking the named one does) and ``96-words`` (the rung the curriculum stands on: three widgets
 named from 96 words, labels at 12-20 px anywhere in the patch grid, one face, light).
@@ -36,6 +38,8 @@ from deskpilot.screen import Frame
 from deskpilot.tools.registry import ToolCall, ToolRegistry
 
 SUITES = ("synthetic", "unseen", "tk", "edge")  # the issue's suites, run by default
+ON_REQUEST = ("dialogs",)  # run when asked for by name, as the curriculum's rungs are
+NEEDS_DISPLAY = ("tk", "dialogs")
 # curriculum suite -> the knobs of its screens (``at_least``: only screens with that many widgets)
 CURRICULUM: dict[str, dict[str, Any]] = {
     "one-widget": {"widgets": 1},
@@ -91,7 +95,7 @@ class SuiteResult:
 
 
 def suite_samples(name: str, screens: int) -> Iterator[Sample]:
-    """The samples of one suite (``tk`` needs a display)."""
+    """The samples of one suite (``tk`` and ``dialogs`` need a display)."""
     if name == "synthetic":
         yield from synthetic_samples(screens, "train", seed=EVAL_SEED)
     elif name == "unseen":
@@ -103,6 +107,13 @@ def suite_samples(name: str, screens: int) -> Iterator[Sample]:
         vocab = Vocabulary("heldout", rng)
         for screen in tk_screens(screens, "heldout", EVAL_SEED):
             yield from random_samples(screen, rng, vocab, 4)
+    elif name == "dialogs":
+        from deskpilot.data.tkdialogs import tk_dialog_screens
+
+        rng = random.Random(EVAL_SEED)
+        vocab = Vocabulary("heldout", rng)
+        for screen in tk_dialog_screens(screens, "heldout", EVAL_SEED):
+            yield from random_samples(screen, rng, vocab, 4)
     elif name == "edge":
         yield from edge_samples(screens)
     elif name in CURRICULUM:
@@ -112,7 +123,7 @@ def suite_samples(name: str, screens: int) -> Iterator[Sample]:
                                   **knobs)  # fmt: skip
         yield from itertools.islice((s for s in drawn if len(s.elements) >= at_least), 4 * screens)
     else:
-        known = ", ".join((*SUITES, *CURRICULUM))
+        known = ", ".join((*SUITES, *ON_REQUEST, *CURRICULUM))
         raise ValueError(f"unknown suite {name!r}; suites: {known}")
 
 

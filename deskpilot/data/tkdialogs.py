@@ -170,4 +170,4 @@ def tk_dialog_screens(count: int, split: Split, seed: int) -> Iterator[Screen]:
 
         return finish
 
-    return windows_captured(count, rng, build, (700, 400))
+    return windows_captured(count, rng, build, (700, 400), fit=True)

@@ -121,17 +121,23 @@ def _elements(
 
 
 def windows_captured(count: int, rng: random.Random, build: Callable[[tk.Tk], Finish],
-                     reach: tuple[int, int]) -> Iterator[Screen]:  # fmt: skip
+                     reach: tuple[int, int], fit: bool = False) -> Iterator[Screen]:  # fmt: skip
     """``count`` screens on the current DISPLAY, one window at a time: ``build`` lays out a new Tk
     root and returns what turns the capture into a ``Screen`` (the ground truth is read once the
-    window is shown, at a random place up to ``reach`` from the top left)."""
+    window is shown, at a random place up to ``reach`` from the top left; with ``fit``, moved
+    back where it would cross the screen's right or bottom edge)."""
     capture = MssScreen(1)
     try:
         for _ in range(count):
             root = tk.Tk()
             try:
                 finish = build(root)
-                root.geometry(f"+{rng.randint(0, reach[0])}+{rng.randint(0, reach[1])}")
+                x, y = rng.randint(0, reach[0]), rng.randint(0, reach[1])
+                if fit:  # room for the window manager's frame and a taskbar
+                    root.update_idletasks()
+                    x = max(0, min(x, root.winfo_screenwidth() - root.winfo_reqwidth() - 12))
+                    y = max(0, min(y, root.winfo_screenheight() - root.winfo_reqheight() - 64))
+                root.geometry(f"+{x}+{y}")
                 for _ in range(20):
                     root.update()
                 time.sleep(0.15)

@@ -3,16 +3,21 @@ a pool that is captured once."""
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
 import numpy as np
+from typer.testing import CliRunner
 
+from deskpilot.cli import app
 from deskpilot.data.screenpool import capture_tk_dialogs
 from deskpilot.data.tasks import lands_inside, random_samples
 from deskpilot.data.tkdialogs import tk_dialog_screens
 from deskpilot.data.vocab import Vocabulary, _split_of
 from deskpilot.xvfb import VirtualDisplay
+
+TRAINED = Path(__file__).parents[1] / "models" / "deskpilot-curriculum-int4"
 
 
 def test_dialogs_have_widgets_where_tk_says_and_training_labels(display: VirtualDisplay) -> None:
@@ -54,3 +59,15 @@ def test_a_pool_is_captured_once_on_a_display_of_its_own(tmp_path: Path) -> None
     assert (tmp_path / "pool" / "screens.jsonl").stat().st_mtime_ns == first
     assert again.records == pool.records
     assert not (tmp_path / "pool.partial").exists()
+
+
+def test_the_dialogs_suite_runs_a_real_model_on_real_dialogs(
+    display: VirtualDisplay, tmp_path: Path
+) -> None:
+    rows_file = tmp_path / "rows.json"
+    argv = ["model", "eval", str(TRAINED), "--suite", "dialogs", "--screens", "2",
+            "--json", str(rows_file)]  # fmt: skip
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(rows_file.read_text())
+    assert row["suite"] == "dialogs" and row["samples"] == "8" and row["valid calls"] == "100.0%"
