@@ -1,8 +1,9 @@
 """CI's slice of the grounding eval (issue 4): the curriculum's kept checkpoint, exported int4 and
 run through the real genai runtime on the rung it stands on, must clear bars that an untrained
-model misses. The bars sit under what the checkpoint scores (click inside 49.4%, action type
-81.7%, false clicks 12.2% on these 120 tasks: 98 right types where 90 pass), so int4 rounding on
-another CPU does not flip them; an untrained model scores 0% on action type and click inside."""
+model misses. The bars sit under what the checkpoint scores (click inside 44.3%, action type
+80.8%, false clicks 12.2% on these 120 tasks on an AVX2 CPU: 97 right types where 90 pass; 49.4 /
+81.7 / 12.2% on an AVX512 one), so int4 rounding on another CPU does not flip them; an untrained
+model scores 0% on action type and click inside."""
 
 from __future__ import annotations
 
