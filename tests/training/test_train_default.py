@@ -22,10 +22,12 @@ SCRIPT = Path(__file__).parents[2] / "scripts" / "train_default.py"
 RUN = ["--widgets", "1", "--batch", "1", "--checkpoint-every", "1", "--minutes", "10"]
 
 
-def train(out: Path, *args: str) -> None:
+def train(out: Path, *args: str) -> str:
+    """Run the trainer; its stderr."""
     done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out), *RUN, *args],
                           capture_output=True, text=True, timeout=600)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
+    return done.stderr
 
 
 def log(out: Path) -> list[dict[str, Any]]:
@@ -125,14 +127,20 @@ def test_bf16_autocast_computes_the_losses_float32_does_within_rounding(
     runs: Path, tmp_path: Path
 ) -> None:
     """--bf16 (autocast; weights stay float32) is the same computation, rounded: its first update's
-    losses are the float32 run's to a few percent, and its checkpoint is float32."""
+    losses are the float32 run's to a few percent, and its checkpoint is float32. On a CPU without
+    native bfloat16 (emulated: ~40x slower) it says so and computes in float32: the same losses."""
     out = tmp_path / "bf16"
-    train(out, "--steps", "1", "--bf16")
+    said = train(out, "--steps", "1", "--bf16")
     (fast,) = log(out)
     (exact, _) = [json.loads(line) for line in (runs / "a-at-2.jsonl").read_text().splitlines()]
-    for name in ("answer", "read"):
-        assert fast[name] == pytest.approx(exact[name], rel=0.05), name
-    assert fast["answer"] != exact["answer"]  # computed, not copied
+    if torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        for name in ("answer", "read"):
+            assert fast[name] == pytest.approx(exact[name], rel=0.05), name
+        assert fast["answer"] != exact["answer"]  # computed, not copied
+        assert "no native bfloat16" not in said
+    else:
+        assert "no native bfloat16" in said
+        assert [fast["answer"], fast["read"]] == [exact["answer"], exact["read"]]
     state = torch.load(out / "checkpoint.pt", weights_only=False)
     assert all(t.dtype == torch.float32 for t in state["model"].values() if t.is_floating_point())
 
