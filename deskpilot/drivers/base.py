@@ -18,6 +18,9 @@ Button = Literal["left", "right", "middle"]
 # Toolkits drop wheel clicks that arrive within the same millisecond (Tk 8.6 lost 14 of 120 sent
 # back to back); drivers send them one at a time, this far apart.
 WHEEL_INTERVAL = 0.008
+# The same holds for the presses of a double or triple click: two presses in one millisecond were
+# once seen by Tk as a single click (CI, a loaded 2-core machine). Far below any double-click time.
+CLICK_INTERVAL = 0.03
 
 
 def wheel_steps(dx: int, dy: int) -> list[tuple[int, int]]:

@@ -6,7 +6,14 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from deskpilot.drivers.base import WHEEL_INTERVAL, Button, StopFlag, Stopped, wheel_steps
+from deskpilot.drivers.base import (
+    CLICK_INTERVAL,
+    WHEEL_INTERVAL,
+    Button,
+    StopFlag,
+    Stopped,
+    wheel_steps,
+)
 from deskpilot.errors import ActionFailed
 from deskpilot.screen import require_display
 
@@ -43,7 +50,7 @@ class PyAutoGuiDriver:
 
     def click(self, x: int, y: int, *, button: Button = "left", clicks: int = 1) -> None:
         """Click at (x, y)."""
-        self._do(self._gui.click, x, y, clicks=clicks, interval=0.0, button=button)
+        self._do(self._gui.click, x, y, clicks=clicks, interval=CLICK_INTERVAL, button=button)
 
     def drag(
         self, start: tuple[int, int], end: tuple[int, int], *, button: Button = "left"

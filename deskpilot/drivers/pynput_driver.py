@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from deskpilot.drivers.base import WHEEL_INTERVAL, Button, StopFlag, wheel_steps
+from deskpilot.drivers.base import CLICK_INTERVAL, WHEEL_INTERVAL, Button, StopFlag, wheel_steps
 from deskpilot.screen import require_display
 
 _DRAG_STEPS = 12
@@ -77,7 +77,11 @@ class PynputDriver:
         """Click at (x, y)."""
         self.move(x, y)
         self.stop.check()
-        self._mouse.click(self._buttons[button], clicks)
+        for index in range(clicks):
+            if index:
+                time.sleep(CLICK_INTERVAL)
+                self.stop.check()
+            self._mouse.click(self._buttons[button], 1)
 
     def drag(
         self, start: tuple[int, int], end: tuple[int, int], *, button: Button = "left"

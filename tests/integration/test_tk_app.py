@@ -113,8 +113,8 @@ def test_double_click_right_click_drag_and_scroll(
 
     assert result.returncode == 0, result.stderr
     state = tk_app.wait_for(lambda s: s["wheel"]["left"], "the last wheel click")
-    assert state["double"] == 1
-    assert state["right"] == 1
+    assert state["double"] == 1, state["buttons"]
+    assert state["right"] == 1, state["buttons"]
     assert state["drags"] == [[*start, *end]]  # pressed at start, released at end, root pixels
     assert state["motion"] >= 2  # the pointer really travelled with the button held
     # What the driver sent, seen at the X server: dy > 0 is down, dx > 0 is right, one click
