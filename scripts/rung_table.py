@@ -65,6 +65,9 @@ TABLES["dialogs"] = {
     "Tk dialogs, unseen labels": DIALOGS,
     "Tk dialogs, not found": f"{DIALOGS} --not-found 1",
     "Tk dialogs, typing": f"{DIALOGS} --type 1 --free-text 0.7 --quote 1",
+    # new dialogs (the eval's seed, not the training pool's) with the training split's labels:
+    # the demo's case ("Name" and "Save" are training words)
+    "Tk dialogs, training labels": "--tk-dialogs 300 --split train",
 }
 
 
