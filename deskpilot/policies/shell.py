@@ -1,9 +1,19 @@
 """Which shell commands may run: parsed to argv (never through a shell), a program allowlist with
-dangerous flags per program, and the limits of the sandbox they run in.
+an argument spec per program, and the limits of the sandbox they run in.
 
 A command line is refused when it uses shell syntax (``&&``, ``;``, ``|``, redirects, ``$(...)``,
-backticks, variable expansion), starts with an environment assignment, names a program by path, names
-a program that is not allowlisted, or passes one of that program's dangerous flags.
+backticks, variable expansion), starts with an environment assignment, names a program by path, or
+names a program the policy does not list. Only listed programs run.
+
+The default programs have built-in argument specs (`deskpilot.policies.shell_specs`): each is
+allowed only with options and arguments that cannot run another program or write outside what the
+command is for, parsed the way the program parses them; git has a spec but is not a default (see
+`deskpilot.policies.shell_git`). A program a policy adds under ``[shell] programs`` that has no
+built-in spec is taken on the policy's word: it runs with any arguments except its ``deny_flags``
+(prefix match), so adding one is a promise that it cannot be made to run or write anything else.
+A program with a built-in spec is always checked by it, whatever the policy says; its
+``deny_flags`` refuse more on top. Programs that run other programs (shells, ``env``, ``xargs``,
+interpreters, ...) may not be listed at all.
 """
 
 from __future__ import annotations
@@ -13,7 +23,9 @@ import shlex
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-# Programs that run other programs or code: allowlisting them would allow everything.
+from deskpilot.policies.shell_specs import check_args
+
+# Programs that run other programs or code: a policy may not list them (it would allow everything).
 NEVER_ALLOWED = frozenset({
     "sh", "bash", "dash", "zsh", "ksh", "fish", "csh", "tcsh", "env", "xargs", "sudo", "su", "doas",
     "nohup", "nice", "timeout", "stdbuf", "setsid", "chroot", "unshare", "nsenter", "busybox",
@@ -26,7 +38,8 @@ SHELL_SYNTAX = re.compile(r"[`$;&|<>]|^\s*\(|\)\s*$")
 
 
 class ProgramRule(BaseModel):
-    """Flags of one allowlisted program that are refused (prefix match: ``-exec`` covers ``-execdir``)."""
+    """Flags of one allowlisted program that are refused (prefix match: ``-exec`` covers ``-execdir``),
+    on top of its built-in spec if it has one."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -34,15 +47,9 @@ class ProgramRule(BaseModel):
 
 
 DEFAULT_PROGRAMS = {
-    "ls": ProgramRule(), "cat": ProgramRule(), "echo": ProgramRule(), "pwd": ProgramRule(),
-    "head": ProgramRule(), "tail": ProgramRule(), "wc": ProgramRule(), "date": ProgramRule(),
-    "grep": ProgramRule(), "sort": ProgramRule(), "uniq": ProgramRule(), "mkdir": ProgramRule(),
-    "touch": ProgramRule(), "cp": ProgramRule(), "mv": ProgramRule(), "true": ProgramRule(),
-    "find": ProgramRule(deny_flags=["-exec", "-ok", "-delete", "-fprint", "-fls", "-fprintf"]),
-    "git": ProgramRule(deny_flags=["-c", "--config-env", "--exec-path", "--upload-pack",
-                                   "--receive-pack", "-C"]),
-    "rg": ProgramRule(deny_flags=["--pre", "--search-zip", "-z"]),
-    "sed": ProgramRule(deny_flags=["-i", "--in-place", "-e", "--expression", "-f", "--file"]),
+    name: ProgramRule()
+    for name in ("ls", "cat", "echo", "pwd", "head", "tail", "wc", "date", "grep", "sort", "uniq",
+                 "mkdir", "touch", "cp", "mv", "true", "find", "rg", "sed")
 }  # fmt: skip
 
 
@@ -92,9 +99,10 @@ def parse_command(command: str, settings: ShellSettings) -> list[str]:
         raise ValueError("environment assignments before the program are not allowed")
     if "/" in program:
         raise ValueError("name the program, not a path to it")
-    if program in NEVER_ALLOWED or program not in settings.programs:
+    if program not in settings.programs:
         allowed = ", ".join(sorted(settings.programs))
         raise ValueError(f"program {program!r} is not allowlisted (allowed: {allowed})")
+    check_args(program, argv[1:])
     for arg in argv[1:]:
         for flag in settings.programs[program].deny_flags:
             if arg == flag or arg.startswith(flag):

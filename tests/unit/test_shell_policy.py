@@ -23,9 +23,9 @@ ATTACKS = {
     "echo hi > /etc/passwd": "shell syntax",
     "cat < /dev/tcp/10.0.0.1/80": "shell syntax",
     "find . -exec rm {} +": "find -exec is not allowed",
-    "find . -execdir rm {} +": "find -exec is not allowed",
+    "find . -execdir rm {} +": "find -execdir is not allowed",
     "find / -delete": "find -delete is not allowed",
-    "git -c core.pager=sh log": "git -c is not allowed",
+    "git -c core.pager=sh log": "'git' is not allowlisted",  # not a default: see shell_git.py
     "rg --pre sh pattern": "rg --pre is not allowed",
     "sed -i s/a/b/ file": "sed -i is not allowed",
     "env rm -rf /": "not allowlisted",
@@ -58,7 +58,7 @@ def test_attacks_are_refused_with_the_reason(command: str, reason: str) -> None:
         ("ls -l /work", ["ls", "-l", "/work"]),
         ("grep -n 'hello world' notes.txt", ["grep", "-n", "hello world", "notes.txt"]),
         ("find . -name '*.txt'", ["find", ".", "-name", "*.txt"]),
-        ("git log --oneline", ["git", "log", "--oneline"]),
+        ("sed -n 1,5p notes.txt", ["sed", "-n", "1,5p", "notes.txt"]),
     ],
 )
 def test_allowed_commands_become_argv(command: str, argv: list[str]) -> None:
