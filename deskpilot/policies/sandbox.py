@@ -21,11 +21,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from deskpilot.drivers.base import StopFlag
 from deskpilot.errors import ActionFailed, UsageError
 from deskpilot.policies.redaction import SECRET_NAME
 from deskpilot.policies.shell import ShellSettings
 
 NOBODY = 65534
+POLL_S = 0.05  # how often a running command's stop flag (and quota) is looked at
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc")
 
 
@@ -38,6 +40,7 @@ class ShellResult:
     timed_out: bool
     truncated: bool
     duration_ms: float
+    stopped: bool = False  # the run's stop flag (kill switch, budget) killed it
 
 
 def _reachable_by_nobody(work_dir: Path) -> Path:
@@ -108,10 +111,17 @@ class ShellSandbox:
             os.setgid(NOBODY)
             os.setuid(NOBODY)
 
-    def run(self, argv: list[str]) -> ShellResult:
-        """Run argv; the timeout kills the whole process group (and with it the PID namespace)."""
+    def run(
+        self, argv: list[str], *, stop: StopFlag | None = None, deadline: float | None = None
+    ) -> ShellResult:
+        """Run argv until it exits, ``timeout_s`` passes, ``deadline`` (``time.monotonic()``; the
+        run's time budget) comes, or ``stop`` is raised; each of these kills the whole process
+        group (and with it the PID namespace)."""
         cap = self.settings.max_output_kb << 10
         started = time.perf_counter()
+        limit = time.monotonic() + self.settings.timeout_s
+        if deadline is not None:
+            limit = min(limit, deadline)
         with tempfile.TemporaryFile() as sink:
             try:
                 proc = subprocess.Popen(
@@ -121,11 +131,20 @@ class ShellSandbox:
                 )  # fmt: skip
             except OSError as exc:
                 raise ActionFailed(f"cannot start {argv[0]}: {exc}") from None
-            timed_out = False
-            try:
-                proc.wait(timeout=self.settings.timeout_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
+            timed_out = stopped = False
+            while True:
+                left = limit - time.monotonic()
+                if stop is not None and stop.is_set():
+                    stopped = True
+                    break
+                if left <= 0:
+                    timed_out = True
+                    break
+                try:
+                    proc.wait(timeout=min(POLL_S, left))
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
             with contextlib.suppress(ProcessLookupError):  # whatever the command left behind
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -133,6 +152,6 @@ class ShellSandbox:
             data = sink.read(cap + 1)
         return ShellResult(
             exit_code=proc.returncode, output=data[:cap].decode("utf-8", "replace"),
-            timed_out=timed_out, truncated=len(data) > cap,
+            timed_out=timed_out, truncated=len(data) > cap, stopped=stopped,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
         )  # fmt: skip

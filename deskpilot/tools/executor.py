@@ -46,6 +46,7 @@ class Executor:
             raise ValueError("an Executor needs a driver unless it is a dry run")
         self.driver = driver
         self.shell = shell
+        self.shell_deadline: float | None = None  # the run's time budget ends (monotonic), if set
         self.stop = stop
         self.dry_run = dry_run
 
@@ -83,13 +84,18 @@ class Executor:
         if self.shell is None:
             return ToolResult(error="no shell sandbox is configured for this run")
         try:
-            result = self.shell.run(parse_command(command, self.shell.settings))
+            argv = parse_command(command, self.shell.settings)
+            result = self.shell.run(argv, stop=self.stop, deadline=self.shell_deadline)
         except (ValueError, ActionFailed) as exc:
             return ToolResult(error=f"shell: {exc}")
         data = {"exit_code": result.exit_code, "timed_out": result.timed_out,
-                "truncated": result.truncated, "duration_ms": result.duration_ms}  # fmt: skip
-        status = "timed out" if result.timed_out else f"exit code {result.exit_code}"
+                "stopped": result.stopped, "truncated": result.truncated,
+                "duration_ms": result.duration_ms}  # fmt: skip
+        if result.stopped:
+            status = f"stopped ({self.stop.reason}); the command was killed"
+        else:
+            status = "timed out" if result.timed_out else f"exit code {result.exit_code}"
         text = f"{status}\n{result.output}" + ("\n[output truncated]" if result.truncated else "")
-        if result.timed_out or result.exit_code != 0:
+        if result.stopped or result.timed_out or result.exit_code != 0:
             return ToolResult(error=text, data=data)
         return ToolResult(output=text, data=data)

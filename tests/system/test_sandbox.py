@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -137,3 +138,45 @@ def test_an_agent_runs_an_allowed_command_through_the_gate(  # type: ignore[no-u
     assert "sandboxed" in steps[0]["result"]["output"] and steps[0]["result"]["exit_code"] == 0
     assert steps[1]["decision"]["verdict"] == "deny"
     assert driver.calls == []
+
+
+def test_the_stop_flag_kills_a_running_command(sandbox: ShellSandbox) -> None:
+    from deskpilot.drivers.base import StopFlag
+
+    stop = StopFlag()
+    timer = threading.Timer(0.3, stop.set, args=("kill switch",))
+    timer.start()
+    started = time.monotonic()
+    result = sandbox.run(["sleep", "2718"], stop=stop)
+    timer.join()
+    assert time.monotonic() - started < 1.5
+    assert result.stopped and not result.timed_out and result.exit_code != 0
+    assert nobody_processes("sleep 2718") == ""
+
+
+def test_a_command_never_outlives_the_runs_deadline(sandbox: ShellSandbox) -> None:
+    started = time.monotonic()
+    result = sandbox.run(["sleep", "2719"], deadline=started + 0.4)
+    assert result.timed_out and time.monotonic() - started < 1.5
+    assert nobody_processes("sleep 2719") == ""
+    result = sandbox.run(["sleep", "1"], deadline=started - 1)  # the time budget is already spent
+    assert result.timed_out and result.duration_ms < 500
+
+
+def test_the_executor_passes_its_stop_flag_to_the_shell(sandbox: ShellSandbox) -> None:
+    from deskpilot.drivers import RecordingDriver, StopFlag
+    from deskpilot.tools import ToolRegistry
+    from deskpilot.tools.executor import Executor
+    from tests.unit.conftest import call
+
+    stop = StopFlag()
+    executor = Executor(RecordingDriver(stop=stop), stop=stop, shell=sandbox)
+    shell_call = ToolRegistry().parse(call("shell", command="sleep 2720"))
+    timer = threading.Timer(0.3, stop.set)
+    timer.start()
+    started = time.monotonic()
+    result = executor.execute(shell_call, ())
+    timer.join()
+    assert time.monotonic() - started < 1.5
+    assert result.error is not None and result.error.startswith("stopped")
+    assert result.data["stopped"] is True
