@@ -152,17 +152,27 @@ def policy_explain(
 
 
 @audit_app.command("verify")
-def audit_verify(file: Annotated[Path, typer.Argument(help="An audit log (audit.jsonl).")]) -> None:
-    """Recompute the hash chain of an audit log; exit 1 if any line was edited or removed."""
-    from deskpilot.policies.audit import verify_audit
+def audit_verify(
+    file: Annotated[Path, typer.Argument(help="An audit log (audit.jsonl).")],
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            help="The audit key (default: $DESKPILOT_AUDIT_KEY_FILE, else "
+            "$XDG_STATE_HOME/deskpilot/audit.key)."
+        ),
+    ] = None,
+) -> None:
+    """Check an audit log end to end with its key; exit 1 on any problem: an edited, removed,
+    reordered or appended line, a cut or torn tail, an emptied file, another key, or no key."""
+    from deskpilot.policies.audit import check_audit
 
-    problems = verify_audit(file)
-    for problem in problems:
+    report = check_audit(file, key_file=key)
+    for problem in report.problems:
         typer.echo(problem, err=True)
-    if problems:
+    if report.problems:
         raise typer.Exit(1)
-    lines = len(file.read_text(encoding="utf-8").splitlines())
-    typer.echo(f"{file}: intact ({lines} records)")
+    segments = f"{report.segments} segment{'' if report.segments == 1 else 's'}"
+    typer.echo(f"{file}: intact ({report.records} records in {segments}, key {report.key_id})")
 
 
 def main() -> None:

@@ -22,6 +22,15 @@ def read(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+@pytest.fixture(autouse=True)
+def audit_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The audit key of a test: under tmp_path, never in the real state directory."""
+    key = tmp_path / "key" / "audit.key"
+    monkeypatch.setenv("DESKPILOT_AUDIT_KEY_FILE", str(key))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    return key
+
+
 def test_every_driver_call_has_an_audit_record_before_it(
     make_agent: AgentFactory, tmp_path: Path
 ) -> None:
@@ -41,7 +50,7 @@ def test_every_driver_call_has_an_audit_record_before_it(
     original = driver._record
 
     def checked(method: str, **kwargs: Any) -> None:
-        last = read(tmp_path / "audit.jsonl")[-1]
+        last = read(tmp_path / "audit.jsonl")[-1]  # after the header: the record just written
         assert last["event"] == "execute", f"{method} ran without an execute record before it"
         seen.append(last["tool"])
         original(method, **kwargs)
@@ -49,7 +58,11 @@ def test_every_driver_call_has_an_audit_record_before_it(
     driver._record = checked  # type: ignore[method-assign]
     agent.run("t")
     log.close()
-    events = [(r["event"], r.get("verdict")) for r in read(tmp_path / "audit.jsonl")]
+    records = read(tmp_path / "audit.jsonl")
+    assert records[0]["event"] == "audit.open"
+    assert records[-1]["event"] == "audit.close"
+    assert records[-1]["records"] == len(records) - 2
+    events = [(r["event"], r.get("verdict")) for r in records]
     assert ("decision", "deny") in events  # the shell call was decided and never executed
     assert seen == ["click", "type_text", "type_text"]
     assert verify_audit(tmp_path / "audit.jsonl") == []
@@ -67,18 +80,29 @@ def test_editing_removing_or_reordering_a_line_is_detected(tmp_path: Path) -> No
     path.write_text("\n".join([lines[0], lines[1].replace("deny", "allow"), *lines[2:]]) + "\n")
     assert any("edited" in p for p in verify_audit(path))
     path.write_text("\n".join([lines[0], *lines[2:]]) + "\n")
-    assert any("does not chain" in p for p in verify_audit(path))
+    assert any("chain break" in p for p in verify_audit(path))
     path.write_text("\n".join([lines[1], lines[0], *lines[2:]]) + "\n")
     assert verify_audit(path)
 
 
-def test_a_reopened_log_continues_the_chain(tmp_path: Path) -> None:
+def test_a_reopened_log_starts_a_linked_segment(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     for run in range(2):
         log = AuditLog(path)
         log.record("run", n=run)
         log.close()
-    assert [r["seq"] for r in read(path)] == [1, 2]
+    records = read(path)
+    assert [r["seq"] for r in records] == [1, 2, 3, 4, 5, 6]
+    assert [r["event"] for r in records] == ["audit.open", "run", "audit.close"] * 2
+    first, second = records[0], records[3]
+    assert first["continues"] is None
+    assert first["segment"] != second["segment"]
+    assert second["prev"] == records[2]["mac"]
+    assert second["continues"] == {
+        "seq": 3, "mac": records[2]["mac"], "line": 3,
+        "offset": len("".join(line + "\n" for line in path.read_text().splitlines()[:3])),
+        "ended": "closed",
+    }  # fmt: skip
     assert verify_audit(path) == []
 
 
