@@ -19,7 +19,7 @@ RECIPE_MARK = "__deskpilot_recipe__"
 
 def _run_step(ctx: RecipeContext, step: Step, params: dict[str, Any]) -> None:
     if step.tool is not None:
-        args = substitute(step.args, params)
+        args = substitute(step.args, params, tool=step.tool)
         if step.expect_crop is not None and {"x", "y"} <= set(args):
             args = ctx.grounded(step.tool, args, step.expect_crop, step.description)
         ctx.call(step.tool, **args)

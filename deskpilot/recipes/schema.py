@@ -22,12 +22,14 @@ on_failure = "stop"            # or "continue"
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from deskpilot.errors import ToolCallError, UsageError
+from deskpilot.policies.shell import SHELL_SYNTAX
 from deskpilot.tomlfile import load_toml_model, problem
 from deskpilot.tools.registry import ToolRegistry
 
@@ -126,18 +128,49 @@ class Recipe(BaseModel):
     step: list[Step] = Field(min_length=1)
 
 
-def substitute(value: Any, params: dict[str, Scalar]) -> Any:
-    """Fill ``{name}`` placeholders; a string that is only ``{name}`` takes the parameter's type."""
+def substitute(value: Any, params: dict[str, Scalar], *, tool: str | None = None) -> Any:
+    """Fill ``{name}`` placeholders; a string that is only ``{name}`` takes the parameter's type.
+
+    In the ``command`` of a ``shell`` step (``tool="shell"``) every parameter stays inside the word
+    of the command line it is written in, however the value is quoted (see `_shell_command`).
+
+    Raises:
+        UsageError: A value a shell command may not hold (``$``, backticks, ``;``, ``|`` ...), or
+            a command template that cannot be split into words.
+    """
     if isinstance(value, str):
         whole = PLACEHOLDER.fullmatch(value)
         if whole:
             return params[whole.group(1)]
         return PLACEHOLDER.sub(lambda m: str(params[m.group(1)]), value)
     if isinstance(value, dict):
-        return {k: substitute(v, params) for k, v in value.items()}
+        return {
+            k: _shell_command(v, params)
+            if tool == "shell" and k == "command" and isinstance(v, str)
+            else substitute(v, params)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [substitute(v, params) for v in value]
     return value
+
+
+def _shell_command(template: str, params: dict[str, Scalar]) -> str:
+    """The command line with parameters filled in word by word: the template is split into words
+    first (as `parse_command` splits it), each word is filled, and the words are quoted back
+    together, so that a value with spaces or quotes can never add or split an argument."""
+    for name in PLACEHOLDER.findall(template):
+        text = str(params[name])
+        if SHELL_SYNTAX.search(shlex.quote(text)):
+            raise UsageError(f"parameter {name!r}: {text!r} has characters that may not be in a "
+                             "shell command ($, `, ;, &, |, <, >)")  # fmt: skip
+    if not PLACEHOLDER.search(template):
+        return template
+    try:
+        words = shlex.split(template, comments=False, posix=True)
+    except ValueError as exc:
+        raise UsageError(f"cannot split the shell command {template!r}: {exc}") from None
+    return shlex.join(PLACEHOLDER.sub(lambda m: str(params[m.group(1)]), w) for w in words)
 
 
 def placeholders(value: Any) -> set[str]:
