@@ -1,6 +1,8 @@
 """Running an allowed command inside bubblewrap, with limits, a timeout and an output cap.
 
-The sandbox: read-only system directories, an empty /tmp, one writable work directory, no network
+The sandbox: read-only system directories, an empty /tmp of ``tmp_mb`` (a size-limited tmpfs),
+one writable work directory with a quota of ``work_mb`` (measured while the command runs, which is
+killed when the work dir grows past it; a command does not start while it is over), no network
 (unless the policy grants it), a new PID namespace and session, death with the parent, and an
 environment cleared to an allowlist (secret-looking names are never passed). When deskpilot runs as
 root, the command runs as ``nobody`` so that the process-count limit applies. No bwrap means refusal,
@@ -41,6 +43,23 @@ class ShellResult:
     truncated: bool
     duration_ms: float
     stopped: bool = False  # the run's stop flag (kill switch, budget) killed it
+    over_quota: bool = False  # the work dir grew past ``work_mb``: killed (or, if it had exited,
+    # left over it, so that the next command does not start)
+
+
+def disk_usage(root: Path) -> int:
+    """Bytes the files under ``root`` take on disk (symlinks not followed; vanishing files skipped)."""
+    total = 0
+    stack = [root]
+    while stack:
+        with contextlib.suppress(OSError), os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    info = entry.stat(follow_symlinks=False)
+                    total += info.st_blocks * 512
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(Path(entry.path))
+    return total
 
 
 def _reachable_by_nobody(work_dir: Path) -> Path:
@@ -92,7 +111,8 @@ class ShellSandbox:
                 options += ["--symlink", os.readlink(directory), directory]
             elif os.path.isdir(directory):
                 options += ["--ro-bind", directory, directory]
-        options += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        options += ["--proc", "/proc", "--dev", "/dev",
+                    "--size", str(self.settings.tmp_mb << 20), "--tmpfs", "/tmp",
                     "--bind", str(self.work_dir), "/work", "--chdir", "/work"]  # fmt: skip
         for name, value in self.environment().items():
             options += ["--setenv", name, value]
@@ -115,9 +135,18 @@ class ShellSandbox:
         self, argv: list[str], *, stop: StopFlag | None = None, deadline: float | None = None
     ) -> ShellResult:
         """Run argv until it exits, ``timeout_s`` passes, ``deadline`` (``time.monotonic()``; the
-        run's time budget) comes, or ``stop`` is raised; each of these kills the whole process
-        group (and with it the PID namespace)."""
+        run's time budget) comes, ``stop`` is raised, or the work dir grows past ``work_mb``;
+        each of these kills the whole process group (and with it the PID namespace).
+
+        Raises:
+            ActionFailed: The command cannot start, or the work dir is already over its quota.
+        """
         cap = self.settings.max_output_kb << 10
+        quota = self.settings.work_mb << 20
+        if disk_usage(self.work_dir) > quota:
+            raise ActionFailed(f"the work dir holds {disk_usage(self.work_dir) >> 20} MB, over its "
+                               f"quota of {self.settings.work_mb} MB; nothing more runs until "
+                               "files are removed")  # fmt: skip
         started = time.perf_counter()
         limit = time.monotonic() + self.settings.timeout_s
         if deadline is not None:
@@ -131,11 +160,14 @@ class ShellSandbox:
                 )  # fmt: skip
             except OSError as exc:
                 raise ActionFailed(f"cannot start {argv[0]}: {exc}") from None
-            timed_out = stopped = False
+            timed_out = stopped = over_quota = False
             while True:
                 left = limit - time.monotonic()
                 if stop is not None and stop.is_set():
                     stopped = True
+                    break
+                if disk_usage(self.work_dir) > quota:
+                    over_quota = True
                     break
                 if left <= 0:
                     timed_out = True
@@ -148,10 +180,11 @@ class ShellSandbox:
             with contextlib.suppress(ProcessLookupError):  # whatever the command left behind
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+            over_quota = over_quota or disk_usage(self.work_dir) > quota
             sink.seek(0)
             data = sink.read(cap + 1)
         return ShellResult(
             exit_code=proc.returncode, output=data[:cap].decode("utf-8", "replace"),
-            timed_out=timed_out, truncated=len(data) > cap, stopped=stopped,
+            timed_out=timed_out, truncated=len(data) > cap, stopped=stopped, over_quota=over_quota,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
         )  # fmt: skip

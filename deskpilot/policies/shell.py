@@ -67,6 +67,8 @@ class ShellSettings(BaseModel):
     max_file_mb: int = Field(16, ge=1, le=4096)
     max_processes: int = Field(64, ge=1, le=4096)
     max_output_kb: int = Field(64, ge=1, le=65536)
+    tmp_mb: int = Field(64, ge=1, le=4096, description="size of the sandbox's /tmp (a tmpfs)")
+    work_mb: int = Field(256, ge=1, le=65536, description="quota of the work dir, all files")
     env_allow: list[str] = Field(default_factory=lambda: ["LANG", "LC_ALL", "TZ"])
 
     @field_validator("programs")

@@ -89,13 +89,15 @@ class Executor:
         except (ValueError, ActionFailed) as exc:
             return ToolResult(error=f"shell: {exc}")
         data = {"exit_code": result.exit_code, "timed_out": result.timed_out,
-                "stopped": result.stopped, "truncated": result.truncated,
-                "duration_ms": result.duration_ms}  # fmt: skip
+                "stopped": result.stopped, "over_quota": result.over_quota,
+                "truncated": result.truncated, "duration_ms": result.duration_ms}  # fmt: skip
         if result.stopped:
             status = f"stopped ({self.stop.reason}); the command was killed"
+        elif result.over_quota:
+            status = f"the work dir went over its quota of {self.shell.settings.work_mb} MB"
         else:
             status = "timed out" if result.timed_out else f"exit code {result.exit_code}"
         text = f"{status}\n{result.output}" + ("\n[output truncated]" if result.truncated else "")
-        if result.stopped or result.timed_out or result.exit_code != 0:
+        if result.stopped or result.over_quota or result.timed_out or result.exit_code != 0:
             return ToolResult(error=text, data=data)
         return ToolResult(output=text, data=data)

@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 from deskpilot.agent import Outcome, read_trajectory
+from deskpilot.errors import ActionFailed
 from deskpilot.policies.sandbox import ShellSandbox
 from deskpilot.policies.shell import ShellSettings, parse_command
 
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is required")
-EXTRA = {"getent": {}, "sleep": {}, "yes": {}, "id": {}, "ping": {}}
+EXTRA = {"getent": {}, "sleep": {}, "yes": {}, "id": {}, "ping": {}, "dd": {}}
 
 
 @pytest.fixture
@@ -180,3 +181,26 @@ def test_the_executor_passes_its_stop_flag_to_the_shell(sandbox: ShellSandbox) -
     assert time.monotonic() - started < 1.5
     assert result.error is not None and result.error.startswith("stopped")
     assert result.data["stopped"] is True
+
+
+def quota_sandbox(work_dir: Path, **limits: int) -> ShellSandbox:
+    programs = {**ShellSettings().programs, **EXTRA}
+    settings = ShellSettings.model_validate({"programs": programs, "timeout_s": 5, **limits})
+    return ShellSandbox(settings, work_dir)
+
+
+def test_tmp_is_a_bounded_tmpfs(work_dir: Path) -> None:
+    sandbox = quota_sandbox(work_dir, tmp_mb=4, max_file_mb=64)
+    code, output = run(sandbox, "dd if=/dev/zero of=/tmp/fill bs=1M count=32")
+    assert code != 0 and "No space left on device" in output
+
+
+def test_filling_the_work_dir_past_its_quota_is_killed_and_reported(work_dir: Path) -> None:
+    sandbox = quota_sandbox(work_dir, work_mb=8, max_file_mb=1024)
+    result = sandbox.run(
+        parse_command("dd if=/dev/urandom of=fill bs=1M count=600", sandbox.settings)
+    )
+    assert result.over_quota and result.exit_code != 0
+    assert (sandbox.work_dir / "fill").stat().st_size < 600 << 20  # killed before it finished
+    with pytest.raises(ActionFailed, match="over its quota"):  # and nothing more starts
+        sandbox.run(["true"])
