@@ -162,7 +162,8 @@ def parse_options(program: str, args: list[str], spec: ArgSpec) -> Parsed:
                     if i == len(args):
                         raise ValueError(f"{program} -{char} needs a value")
                     rest, i = args[i], i + 1
-                _accept(program, short, label, rest or None, parsed)
+                given = rest if short.value == "required" else rest or None
+                _accept(program, short, label, given, parsed)
                 break
         else:
             parsed.operands.append(arg)

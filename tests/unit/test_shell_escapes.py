@@ -107,6 +107,7 @@ ESCAPES = {
     "cp x ../y": "cp: '..' in '../y'",
     "mv x /home/user/.bashrc": "mv: absolute path",
     "cp -t /tmp x": "cp: absolute path",
+    "cp -t '' x": "cp: an empty path",
     "cp --target-directory=/tmp x": "cp: absolute path",
     "cp -s x y": "cp -s is not allowed",
     "cp -l x y": "cp -l is not allowed",
