@@ -13,7 +13,7 @@ from typing import Any
 
 from deskpilot.drivers.base import StopFlag
 from deskpilot.errors import UsageError
-from deskpilot.tools.keys import parse_combo
+from deskpilot.tools.keys import pressed_keys
 
 WATCH_INTERVAL = 0.1
 _MODIFIER_NAMES = {"ctrl": "ctrl", "alt": "alt", "alt_gr": "alt", "shift": "shift", "cmd": "super"}
@@ -24,7 +24,7 @@ class KillSwitch:
 
     def __init__(self, stop: StopFlag, hotkey: str = "ctrl+alt+k") -> None:
         try:
-            self.keys = frozenset(parse_combo(hotkey))
+            self.keys = pressed_keys(hotkey)
         except ValueError as exc:
             raise UsageError(f"kill-switch hotkey: {exc}") from None
         self.hotkey = hotkey

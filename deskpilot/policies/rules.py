@@ -1,5 +1,10 @@
 """One policy rule: which actions it covers (tool, argument patterns, screen regions, key
-combinations, the active window), its decision, and examples that are checked when the policy loads.
+combinations, the window the action reaches), its decision, and examples checked when the policy loads.
+
+Window matchers judge the window an action reaches: for a pointer action the top-level window under
+each of its points, for keys and typing the focused window. A deny or ask rule covers the action when
+any of those windows matches (and when a window is unknown: fail closed); an allow rule only when all
+of them match (an unknown window never matches an allow).
 """
 
 from __future__ import annotations
@@ -11,16 +16,30 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from deskpilot.policies.decision import Verdict
-from deskpilot.tools.keys import parse_combo
+from deskpilot.tools.keys import parse_combo, pressed_keys
+from deskpilot.windows import UNKNOWN, Window
 
 
 @dataclass(frozen=True, kw_only=True)
 class ActionContext:
-    """What a rule may look at besides the call: resolved screen targets and the active window."""
+    """What a rule may look at besides the call: resolved screen targets and the windows reached.
+
+    Attributes:
+        targets: The action's points in driver pixels.
+        focused: The window that receives keys.
+        under_targets: The top-level window under each target (same order as ``targets``).
+    """
 
     targets: tuple[tuple[int, int], ...] = ()
-    window_title: str | None = None
-    window_class: str | None = None
+    focused: Window = UNKNOWN
+    under_targets: tuple[Window, ...] = ()
+
+    @property
+    def reached(self) -> tuple[Window, ...]:
+        """The windows the action reaches: under its targets if it has any, else the focused one."""
+        if self.targets:
+            return self.under_targets or tuple(UNKNOWN for _ in self.targets)
+        return (self.focused,)
 
 
 class Example(BaseModel):
@@ -31,7 +50,17 @@ class Example(BaseModel):
     name: str
     arguments: dict[str, Any] = Field(default_factory=dict)
     targets: list[tuple[int, int]] = Field(default_factory=list)
-    window: str | None = None
+    window: str = Field("", description="the title of the window the action reaches")
+    window_class: str = Field("", description="the class of the window the action reaches")
+
+    def context(self) -> ActionContext:
+        """The context this example describes: every window it reaches has its title and class."""
+        window = Window(title=self.window, wm_class=self.window_class)
+        return ActionContext(
+            targets=tuple(self.targets),
+            focused=window,
+            under_targets=tuple(window for _ in self.targets),
+        )
 
 
 def _compile(pattern: str | None) -> re.Pattern[str] | None:
@@ -51,8 +80,12 @@ class Rule(BaseModel):
     regions: list[tuple[int, int, int, int]] | None = Field(
         None, description="screen rectangles [x, y, width, height] in driver pixels"
     )
-    window_title: str | None = Field(None, description="regex on the active window's title")
-    window_class: str | None = Field(None, description="regex on the active window's class")
+    window_title: str | None = Field(
+        None, description="regex on the title of the window the action reaches"
+    )
+    window_class: str | None = Field(
+        None, description="regex on the class of the window the action reaches"
+    )
     match: list[Example] = Field(default_factory=list)
     not_match: list[Example] = Field(default_factory=list)
 
@@ -94,8 +127,8 @@ class Rule(BaseModel):
                 return False
         if self.keys is not None:
             combo = arguments.get("keys")
-            wanted = {frozenset(parse_combo(k)) for k in self.keys}
-            if not isinstance(combo, str) or _combo_set(combo) not in wanted:
+            wanted = {pressed_keys(k) for k in self.keys}
+            if not isinstance(combo, str) or _pressed(combo) not in wanted:
                 return False
         if self.regions is not None and not any(
             x <= px < x + w and y <= py < y + h
@@ -103,12 +136,17 @@ class Rule(BaseModel):
             for x, y, w, h in self.regions
         ):
             return False
-        if self.window_title is not None and not re.search(
-            self.window_title, context.window_title or ""
-        ):
-            return False
-        return self.window_class is None or bool(
-            re.search(self.window_class, context.window_class or "")
+        if self.window_title is None and self.window_class is None:
+            return True
+        matches = [self._matches_window(window) for window in context.reached]
+        return all(matches) if self.decision is Verdict.ALLOW else any(matches)
+
+    def _matches_window(self, window: Window) -> bool:
+        if not window.known:  # never widens an allow; always meets a deny or an ask
+            return self.decision is not Verdict.ALLOW
+        title_ok = self.window_title is None or re.search(self.window_title, window.title)
+        return bool(title_ok) and (
+            self.window_class is None or bool(re.search(self.window_class, window.wm_class))
         )
 
     def check_examples(self) -> list[str]:
@@ -117,15 +155,14 @@ class Rule(BaseModel):
         for example, expected in [(e, True) for e in self.match] + [
             (e, False) for e in self.not_match
         ]:
-            context = ActionContext(targets=tuple(example.targets), window_title=example.window)
-            if self.covers(example.name, example.arguments, context) != expected:
+            if self.covers(example.name, example.arguments, example.context()) != expected:
                 verb = "should match but does not" if expected else "should not match but does"
                 problems.append(f"example {example.model_dump(exclude_defaults=True)} {verb}")
         return problems
 
 
-def _combo_set(combo: str) -> frozenset[str] | None:
+def _pressed(combo: str) -> frozenset[str] | None:
     try:
-        return frozenset(parse_combo(combo))
+        return pressed_keys(combo)
     except ValueError:
         return None

@@ -105,3 +105,27 @@ def parse_combo(combo: str) -> tuple[str, ...]:
     if len(keys) - 1 > MAX_MODIFIERS:
         raise ValueError(f"{combo!r} has more than {MAX_MODIFIERS} modifiers")
     return keys
+
+
+# Keys that X11 reaches with shift on a US layout, written as the key pressed under the shift.
+SHIFTED = {"plus": "="}
+
+
+def pressed_keys(combo: str) -> frozenset[str]:
+    """The keys a combination physically presses: ``ctrl+J``, ``shift+ctrl+J`` and
+    ``ctrl+shift+j`` are all ``{ctrl, shift, j}``; ``plus`` is ``{shift, =}``.
+
+    Policies compare these sets, so that no spelling of a combination gets around a key rule.
+
+    Raises:
+        ValueError: ``combo`` is not a valid combination (see `parse_combo`).
+    """
+    keys = set(parse_combo(combo))
+    last = combo.split("+")[-1]
+    if len(last) == 1 and last.isupper():
+        keys.discard(last)
+        keys |= {"shift", last.lower()}
+    elif (base := SHIFTED.get(canonical_key(last))) is not None:
+        keys.discard(canonical_key(last))
+        keys |= {"shift", base}
+    return frozenset(keys)

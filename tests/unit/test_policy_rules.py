@@ -12,6 +12,7 @@ from deskpilot.errors import UsageError
 from deskpilot.policies import ActionContext, Budget, PolicyGate, Verdict, parse_policy
 from deskpilot.policies.budget import BudgetTracker
 from deskpilot.tools import ToolRegistry
+from deskpilot.windows import UNKNOWN, Window
 from tests.unit.conftest import AgentFactory, call
 
 REGISTRY = ToolRegistry()
@@ -56,9 +57,51 @@ def test_window_allowlist_with_deny_by_default() -> None:
     gate = PolicyGate(policy, REGISTRY)
     assert gate.needs_window
     click = REGISTRY.parse(call("click", x=1, y=1))
-    assert gate.decide(click, ActionContext(window_title="deskpilot demo")).allowed
-    assert not gate.decide(click, ActionContext(window_title="Terminal")).allowed
-    assert not gate.decide(click, ActionContext()).allowed
+    demo, terminal = Window(title="deskpilot demo"), Window(title="Terminal")
+    assert gate.decide(click, ActionContext(targets=((1, 1),), under_targets=(demo,))).allowed
+    assert not gate.decide(
+        click, ActionContext(targets=((1, 1),), under_targets=(terminal,))
+    ).allowed
+    assert not gate.decide(click, ActionContext(targets=((1, 1),))).allowed  # unknown window
+    typing = REGISTRY.parse(call("type_text", text="hi"))
+    assert gate.decide(typing, ActionContext(focused=demo)).allowed
+    assert not gate.decide(typing, ActionContext(focused=terminal)).allowed
+
+
+XTERM_DENIED = (
+    '[[rule]]\ntools = ["*"]\ndecision = "allow"\nreason = "anything"\n'
+    '[[rule]]\ntools = ["*"]\nwindow_class = "(?i)xterm"\ndecision = "deny"\nreason = "no terminals"\n'
+)
+
+
+def test_pointer_actions_are_judged_by_the_window_under_the_point_not_the_focus() -> None:
+    gate = PolicyGate(parse_policy(XTERM_DENIED), REGISTRY)
+    editor, xterm = Window(title="notes", wm_class="L3afpad"), Window(title="sh", wm_class="XTerm")
+    for name, arguments, points in [
+        ("click", {"x": 5, "y": 5}, ((5, 5),)),
+        ("scroll", {"x": 5, "y": 5, "dy": -3}, ((5, 5),)),
+        ("drag", {"start_x": 1, "start_y": 1, "end_x": 5, "end_y": 5}, ((1, 1), (5, 5))),
+    ]:
+        action = REGISTRY.parse(call(name, **arguments))
+        under = (editor,) * (len(points) - 1) + (xterm,)  # the last point lands in the xterm
+        context = ActionContext(targets=points, focused=editor, under_targets=under)
+        assert gate.decide(action, context).verdict is Verdict.DENY, name
+        safe = ActionContext(targets=points, focused=xterm, under_targets=(editor,) * len(points))
+        assert gate.decide(action, safe).allowed, name  # the focused xterm is not clicked
+    middle = REGISTRY.parse(call("click", x=5, y=5, button="middle"))  # a paste into the xterm
+    pasted = ActionContext(targets=((5, 5),), focused=editor, under_targets=(xterm,))
+    assert gate.decide(middle, pasted).verdict is Verdict.DENY
+
+
+def test_keys_go_by_the_focused_window_and_an_unknown_window_fails_closed() -> None:
+    gate = PolicyGate(parse_policy(XTERM_DENIED), REGISTRY)
+    typing = REGISTRY.parse(call("type_text", text="rm -rf ~"))
+    xterm = Window(title="sh", wm_class="XTerm")
+    assert gate.decide(typing, ActionContext(focused=xterm)).verdict is Verdict.DENY
+    assert gate.decide(typing, ActionContext(focused=Window(wm_class="Tk"))).allowed
+    assert gate.decide(typing, ActionContext(focused=UNKNOWN)).verdict is Verdict.DENY
+    click = REGISTRY.parse(call("click", x=5, y=5))
+    assert gate.decide(click, ActionContext(targets=((5, 5),))).verdict is Verdict.DENY
 
 
 def test_rule_examples_are_checked_when_the_policy_loads() -> None:
@@ -80,17 +123,21 @@ def test_budget_wall_time_and_consecutive_errors() -> None:
     tracker = BudgetTracker(
         Budget(max_seconds=10, max_consecutive_errors=2), 100, clock=lambda: now[0]
     )
-    assert tracker.exhausted(0) is None
+    assert tracker.exhausted() is None
     tracker.record(ok=False)
     tracker.record(ok=True)
     tracker.record(ok=False)
-    assert tracker.exhausted(0) is None
+    assert tracker.exhausted() is None
     tracker.record(ok=False)
-    assert tracker.exhausted(0) == "2 actions failed in a row"
+    assert tracker.exhausted() == "2 actions failed in a row"
     tracker.record(ok=True)
     now[0] = 10.0
-    assert "time budget" in str(tracker.exhausted(0))
-    assert "step budget" in str(tracker.exhausted(100))
+    assert "time budget" in str(tracker.exhausted())
+    now[0] = 0.0
+    for _ in range(100):
+        tracker.take_step()
+    assert "step budget" in str(tracker.exhausted())
+    assert tracker.exhausted(steps=False) is None
 
 
 def test_throttle_keeps_actions_under_the_rate() -> None:
@@ -142,3 +189,21 @@ def test_approver_that_raises_means_deny(make_agent: AgentFactory) -> None:
     result = agent.run("t")
     assert result.outcome is Outcome.DENIED and "approval failed" in result.reason
     assert driver.calls == []
+
+
+@pytest.mark.parametrize(
+    ("rule_keys", "pressed"),
+    [("ctrl+shift+j", "ctrl+J"), ("ctrl+shift+j", "shift+ctrl+J"), ("ctrl+shift+j", "Ctrl+Shift+J"),
+     ("shift+=", "plus"), ("ctrl+plus", "ctrl+shift+="), ("shift+a", "A"), ("ctrl+alt+T", "alt+ctrl+shift+t")],
+)  # fmt: skip
+def test_a_key_rule_matches_every_spelling_of_the_keys_it_names(
+    rule_keys: str, pressed: str
+) -> None:
+    policy = parse_policy(
+        f'{ALLOW_ALL}[[rule]]\ntools = ["key"]\nkeys = ["{rule_keys}"]\ndecision = "deny"\nreason = "no"\n'
+    )
+    gate = PolicyGate(policy, REGISTRY)
+    assert gate.decide(REGISTRY.parse(call("key", keys=pressed))).verdict is Verdict.DENY
+    assert gate.decide(
+        REGISTRY.parse(call("key", keys="ctrl+j"))
+    ).allowed  # shift makes a difference
