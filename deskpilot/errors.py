@@ -3,6 +3,7 @@
 - `ToolCallError`: the model produced something unusable; it goes back to the model, which retries.
 - `ActionFailed`: a valid, allowed action could not be carried out (e.g. off-screen target).
 - `PolicyDenied`: the policy refused the action; the model is told why.
+- `BudgetExhausted`: the session's budget (steps, time, failures in a row) is used up; it stops.
 - `UsageError`: the user must fix something (bad file, missing display, unknown model spec).
 - `ModelError`: the model backend itself failed; the run stops.
 """
@@ -24,6 +25,10 @@ class ActionFailed(DeskpilotError):
 
 class PolicyDenied(DeskpilotError):
     """The policy refused an action."""
+
+
+class BudgetExhausted(DeskpilotError):
+    """The session's budget is used up: nothing more runs in it."""
 
 
 class UsageError(DeskpilotError):

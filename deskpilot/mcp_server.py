@@ -1,8 +1,10 @@
 """`deskpilot mcp`: the registered tools served over stdio with the official MCP SDK.
 
-Every call goes through the same actuator as an agent run (policy gate, approvals, audit) and is
-recorded in a trajectory. Coordinates are screen pixels of the captured monitor. `screenshot`
-returns the screen as a PNG image. There is no terminal to ask on, so `ask` decisions are denials.
+Every call, `screenshot` included, goes through the same actuator as an agent run (budget, policy
+gate, approvals, audit) and is recorded in a trajectory: a policy that denies `screenshot` denies it
+to an MCP client too, and the session's step, time and error budgets count every call. Coordinates
+are screen pixels of the captured monitor. `screenshot` returns the screen as a PNG image. There is
+no terminal to ask on, so `ask` decisions are denials.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from deskpilot.errors import ActionFailed, PolicyDenied, ToolCallError
+from deskpilot.errors import ActionFailed, BudgetExhausted, PolicyDenied
 from deskpilot.recipes.context import RecipeContext
 
 
@@ -36,23 +38,17 @@ def build_server(ctx: RecipeContext) -> Any:
 
     async def call_tool(_: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         arguments = params.arguments if params.arguments is not None else {}
-        if params.name == "screenshot":
-            try:
-                ctx.registry.validate({"name": "screenshot", "arguments": arguments})
-            except ToolCallError as exc:
-                return text(str(exc), error=True)
-            png = ctx.screen.grab().png_bytes()
-            image = types.ImageContent(type="image", data=base64.b64encode(png).decode(),
-                                       mime_type="image/png")  # fmt: skip
-            return types.CallToolResult(content=[image], is_error=False)
         try:
             result = ctx.call(params.name, **arguments)
-        except PolicyDenied as exc:
-            return text(str(exc), error=True)
-        except ActionFailed as exc:
+        except (PolicyDenied, ActionFailed, BudgetExhausted) as exc:
             return text(str(exc), error=True)
         except TypeError as exc:  # arguments that are not keyword names
             return text(f"invalid arguments: {exc}", error=True)
+        if params.name == "screenshot" and ctx.last_frame is not None:
+            png = ctx.last_frame.png_bytes()
+            image = types.ImageContent(type="image", data=base64.b64encode(png).decode(),
+                                       mime_type="image/png")  # fmt: skip
+            return types.CallToolResult(content=[image], is_error=False)
         return text(result.output or "ok", error=False)
 
     return Server("deskpilot", version=__version__, on_list_tools=list_tools,

@@ -1,43 +1,41 @@
 """The one path from a validated tool call to the OS, shared by every entry point (agent runs,
-recipes, the MCP server): resolve targets -> policy -> approval -> audit -> execute -> audit.
+recipes, the MCP server): budget -> resolve targets -> policy -> approval -> audit -> execute -> audit.
 
 Nothing reaches a driver without a decision of the gate, an approval bound to the exact action and
-screen where the policy asks for one, and an audit record written before the driver is called.
+screen where the policy asks for one (and still true of the screen when the person has answered),
+and an audit record written before the driver is called. The actuator owns the session's budget:
+whatever drives it, every step and action counts against the same one.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from deskpilot.coords import CoordinateSpace
-from deskpilot.errors import ActionFailed
+from deskpilot.errors import ActionFailed, BudgetExhausted
 from deskpilot.policies.approval import (
+    MAX_ASKS,
     ApprovalAnswer,
     ApprovalBook,
     ApprovalRequest,
     Approver,
     refuse_all,
+    screen_moved,
 )
 from deskpilot.policies.audit import AuditLog
 from deskpilot.policies.budget import BudgetTracker
 from deskpilot.policies.decision import Decision, Verdict
 from deskpilot.policies.gate import PolicyGate
 from deskpilot.policies.rules import ActionContext
-from deskpilot.screen import Frame
+from deskpilot.screen import Frame, ScreenSource
 from deskpilot.tools.executor import Executor, resolve_targets
 from deskpilot.tools.registry import ToolCall
 from deskpilot.tools.result import ToolResult
+from deskpilot.windows import NO_WINDOWS, WindowLookup
 
-WindowInfo = Callable[[], tuple[str | None, str | None]]
 Targets = tuple[tuple[int, int], ...]
-
-
-def no_window() -> tuple[str | None, str | None]:
-    """Window information when none is available (window rules then never match)."""
-    return None, None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,35 +57,77 @@ class Acted:
         """The decision for records."""
         if self.decision is None:
             return None
-        return {"verdict": self.decision.verdict.value, "reason": self.decision.reason,
-                "rule": self.decision.rule}  # fmt: skip
+        return {
+            "verdict": self.decision.verdict.value,
+            "reason": self.decision.reason,
+            "rule": self.decision.rule,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Decided:
+    decision: Decision
+    call: ToolCall
+    targets: Targets
+    frame: Frame
+    asked: bool = False
 
 
 @dataclass(kw_only=True)
 class Actuator:
-    """Gate, approvals, audit and executor, in that order, for one call at a time."""
+    """Budget, gate, approvals, audit and executor, in that order, for one call at a time.
+
+    ``screen`` is grabbed again after an approval, to check that the approved screen still holds;
+    ``windows`` tells window rules which windows an action reaches.
+    """
 
     gate: PolicyGate
     executor: Executor
     approve: Approver = refuse_all
-    window_info: WindowInfo = no_window
+    windows: WindowLookup = NO_WINDOWS
     audit: AuditLog | None = None
+    screen: ScreenSource | None = None
     approvals: ApprovalBook = field(default_factory=ApprovalBook)
+    budget: BudgetTracker | None = None
 
-    def act(
-        self, call: ToolCall, frame: Frame, space: CoordinateSpace, *, step: int,
-        budget: BudgetTracker | None = None,
-    ) -> Acted:  # fmt: skip
-        """Decide on ``call`` (seen on ``frame``, coordinates in ``space``) and run it if allowed."""
+    def __post_init__(self) -> None:
+        if self.budget is None:
+            self.budget = BudgetTracker(self.gate.policy.budget)
+
+    @property
+    def tracker(self) -> BudgetTracker:
+        """The session's budget."""
+        assert self.budget is not None
+        return self.budget
+
+    def take_step(self) -> None:
+        """Count one step against the budget, or raise `BudgetExhausted` when none is left."""
+        if exhausted := self.tracker.exhausted():
+            raise BudgetExhausted(exhausted)
+        self.tracker.take_step()
+
+    def act(self, call: ToolCall, frame: Frame, space: CoordinateSpace, *, step: int) -> Acted:
+        """Decide on ``call`` (seen on ``frame``, coordinates in ``space``) and run it if allowed.
+
+        The caller counts the step (`take_step`); an action is denied when the time budget or the
+        error streak is used up."""
+        if exhausted := self.tracker.exhausted(steps=False):
+            decision = Decision(verdict=Verdict.DENY, reason=exhausted, rule="budget")
+            self._audit("decision", step, call=call.to_wire(), targets=(), verdict="deny",
+                        reason=exhausted, rule="budget")  # fmt: skip
+            return Acted(call=call, decision=decision, targets=(), executed=False,
+                         result=ToolResult(error=f"denied by policy: {exhausted}"))  # fmt: skip
         try:
             targets = resolve_targets(call, space, frame.monitor)
         except ActionFailed as exc:
+            self.tracker.record(ok=False)
             return Acted(call=call, decision=None, targets=(), result=ToolResult(error=str(exc)),
                          executed=False)  # fmt: skip
-        decision, call, targets, asked = self._decide(call, targets, frame, space, step)
+        decided = self._decide(call, targets, frame, space, step)
+        decision, call, targets = decided.decision, decided.call, decided.targets
         self._audit("decision", step, call=call.to_wire(), targets=targets,
                     verdict=decision.verdict.value, reason=decision.reason, rule=decision.rule)  # fmt: skip
-        if decision.allowed and asked and not self.approvals.consume(call, frame):
+        if decision.allowed and decided.asked and not self.approvals.consume(call, decided.frame):
             decision = Decision(verdict=Verdict.DENY, rule="approval",
                                 reason="no valid approval for this exact action and screen")  # fmt: skip
         if not decision.allowed:
@@ -95,57 +135,103 @@ class Actuator:
             return Acted(
                 call=call, decision=decision, targets=targets, result=denied, executed=False
             )
-        if budget is not None:
-            budget.throttle(self.executor.stop)
+        self.tracker.throttle(self.executor.stop)
         self._audit("execute", step, tool=call.name, targets=targets, dry_run=self.executor.dry_run)
         started = time.perf_counter()
+        self.executor.shell_deadline = self.tracker.deadline()  # a command ends with the budget
         result = self.executor.execute(call, targets)
+        self.tracker.record(ok=result.ok)
         self._audit("result", step, tool=call.name, ok=result.ok, error=result.error,
                     duration_ms=round((time.perf_counter() - started) * 1000, 3), data=result.data)  # fmt: skip
         return Acted(call=call, decision=decision, targets=targets, result=result, executed=True)
 
     def _decide(
         self, call: ToolCall, targets: Targets, frame: Frame, space: CoordinateSpace, step: int
-    ) -> tuple[Decision, ToolCall, Targets, bool]:
-        """The gate's decision; an `ask` goes to the approver, who may approve, edit or deny."""
-        decision = self.gate.decide(call, self._context(targets))
-        if decision.verdict is not Verdict.ASK:
-            return decision, call, targets, False
-        self._audit("ask", step, call=call.to_wire(), reason=decision.reason, rule=decision.rule)
-        request = ApprovalRequest(step=step, call=call, decision=decision, frame=frame,
-                                  targets=targets)  # fmt: skip
+    ) -> _Decided:
+        """The gate's decision; an `ask` goes to the approver, who may approve, edit or deny, and
+        whose yes holds only if the screen and the windows reached are still the ones approved."""
+        context = self._context(targets)
+        decision = self.gate.decide(call, context)
+        note = ""
+        for _ in range(MAX_ASKS):
+            if decision.verdict is not Verdict.ASK:
+                return _Decided(decision=decision, call=call, targets=targets, frame=frame)
+            self._audit("ask", step, call=call.to_wire(), reason=decision.reason,
+                        rule=decision.rule)  # fmt: skip
+            request = ApprovalRequest(step=step, call=call, decision=decision, frame=frame,
+                                      targets=targets, note=note)  # fmt: skip
+            answer = self._ask(request)
+            edited = answer.call.to_wire() if answer.call else None
+            self._audit("approval", step, approved=answer.approved, approver=answer.approver,
+                        reason=answer.reason, edited=edited)  # fmt: skip
+            if not answer.approved:
+                refused = Decision(verdict=Verdict.DENY, reason=answer.reason, rule=decision.rule)
+                return _Decided(decision=refused, call=call, targets=targets, frame=frame)
+            if answer.call is not None and answer.call != call:
+                call = answer.call
+                try:
+                    targets = resolve_targets(call, space, frame.monitor)
+                except ActionFailed as exc:
+                    bad = Decision(
+                        verdict=Verdict.DENY, reason=f"edited action: {exc}", rule="approval"
+                    )
+                    return _Decided(decision=bad, call=call, targets=(), frame=frame)
+                context = self._context(targets)
+                again = self.gate.decide(call, context)
+                if again.verdict is Verdict.DENY:  # an edit cannot get around the policy
+                    return _Decided(decision=again, call=call, targets=targets, frame=frame)
+            changed, now, now_context = self._changed(frame, targets, context)
+            if changed is None:
+                self.approvals.grant(call, frame)
+                allowed = Decision(verdict=Verdict.ALLOW, rule=decision.rule,
+                                   reason=f"{answer.reason} (asked: {decision.reason})")  # fmt: skip
+                return _Decided(decision=allowed, call=call, targets=targets, frame=frame,
+                                asked=True)  # fmt: skip
+            self._audit("approval_stale", step, reason=changed)
+            if not targets and now_context.focused != context.focused:
+                # keys go to the focused window: asking again would send them where the person
+                # typed the answer (a terminal, perhaps this one), not where they were approved
+                moved = Decision(verdict=Verdict.DENY, rule="approval",
+                                 reason=f"{changed} while the approval was asked: keys would go "
+                                        "to another window than the one approved")  # fmt: skip
+                return _Decided(decision=moved, call=call, targets=targets, frame=now)
+            note = f"{changed} while you were deciding: asked again on the screen as it is now"
+            frame, context = now, now_context
+            decision = self.gate.decide(call, context)
+            if decision.verdict is Verdict.ALLOW:  # allowed without asking on the new screen
+                decision = Decision(verdict=Verdict.ASK, reason=decision.reason, rule=decision.rule)
+        stale = Decision(verdict=Verdict.DENY, rule="approval",
+                         reason=f"the screen kept changing while the approval was asked ({note})")  # fmt: skip
+        return _Decided(decision=stale, call=call, targets=targets, frame=frame)
+
+    def _ask(self, request: ApprovalRequest) -> ApprovalAnswer:
         try:
-            answer = self.approve(request)
+            return self.approve(request)
         except Exception as exc:  # an approver that fails means deny (fail closed)
-            answer = ApprovalAnswer(
+            return ApprovalAnswer(
                 approved=False, approver="error", reason=f"approval failed: {exc}"
             )
-        edited = answer.call.to_wire() if answer.call else None
-        self._audit("approval", step, approved=answer.approved, approver=answer.approver,
-                    reason=answer.reason, edited=edited)  # fmt: skip
-        if not answer.approved:
-            refused = Decision(verdict=Verdict.DENY, reason=answer.reason, rule=decision.rule)
-            return refused, call, targets, False
-        if answer.call is not None and answer.call != call:
-            call = answer.call
-            try:
-                targets = resolve_targets(call, space, frame.monitor)
-            except ActionFailed as exc:
-                bad = Decision(
-                    verdict=Verdict.DENY, reason=f"edited action: {exc}", rule="approval"
-                )
-                return bad, call, (), False
-            again = self.gate.decide(call, self._context(targets))
-            if again.verdict is Verdict.DENY:  # an edit cannot get around the policy
-                return again, call, targets, False
-        self.approvals.grant(call, frame)
-        allowed = Decision(verdict=Verdict.ALLOW, rule=decision.rule,
-                           reason=f"{answer.reason} (asked: {decision.reason})")  # fmt: skip
-        return allowed, call, targets, True
+
+    def _changed(
+        self, frame: Frame, targets: Targets, context: ActionContext
+    ) -> tuple[str | None, Frame, ActionContext]:
+        """Whether the approved screen still holds: the pixels around the targets, and the
+        windows the action reaches. Returns (why not or None, the screen now, its context)."""
+        now = self.screen.grab() if self.screen is not None else frame
+        changed = screen_moved(frame, now, targets)
+        now_context = self._context(targets)
+        if changed is None and now_context.reached != context.reached:
+            before = ", ".join(repr(w.title) for w in context.reached)
+            after = ", ".join(repr(w.title) for w in now_context.reached)
+            changed = f"the window the action reaches changed ({before} -> {after})"
+        return changed, now, now_context
 
     def _context(self, targets: Targets) -> ActionContext:
-        title, wm_class = self.window_info()
-        return ActionContext(targets=targets, window_title=title, window_class=wm_class)
+        if not self.gate.needs_window:
+            return ActionContext(targets=targets)
+        return ActionContext(
+            targets=targets, focused=self.windows.focused(), under_targets=self.windows.at(targets)
+        )
 
     def _audit(self, event: str, step: int, **fields: Any) -> None:
         if self.audit:

@@ -14,17 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from deskpilot.agent.actuator import Actuator, WindowInfo, no_window
+from deskpilot.agent.actuator import Actuator
 from deskpilot.agent.prompt import tools_prompt
 from deskpilot.agent.records import Outcome, RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
 from deskpilot.errors import ModelError, ToolCallError
-from deskpilot.policies.approval import (
-    Approver,
-    refuse_all,
-)
+from deskpilot.policies.approval import Approver, refuse_all
 from deskpilot.policies.audit import AuditLog
-from deskpilot.policies.budget import BudgetTracker
 from deskpilot.policies.gate import PolicyGate
 from deskpilot.policies.redaction import Redactor
 from deskpilot.runtime.base import HistoryEntry, Model, ModelRequest
@@ -32,8 +28,9 @@ from deskpilot.screen import Frame, ScreenSource, grab_settled
 from deskpilot.tools.executor import Executor
 from deskpilot.tools.registry import ToolRegistry
 from deskpilot.tools.result import ToolResult
+from deskpilot.windows import NO_WINDOWS, WindowLookup
 
-__all__ = ["Agent", "no_window"]
+__all__ = ["Agent"]
 
 
 class _Clock:
@@ -52,7 +49,11 @@ class _Clock:
 
 @dataclass(kw_only=True)
 class Agent:
-    """Everything one run needs; `run` is the loop."""
+    """Everything one run needs; `run` is the loop.
+
+    ``actuator`` is the session's (a recipe's sub-task and the CLI pass theirs, so that the budget,
+    approvals and audit are shared); without one, the agent builds its own from the parts given.
+    """
 
     model: Model
     screen: ScreenSource
@@ -63,7 +64,8 @@ class Agent:
     audit: AuditLog | None = None
     redactor: Redactor = field(default_factory=Redactor)
     approve: Approver = refuse_all
-    window_info: WindowInfo = no_window
+    windows: WindowLookup = NO_WINDOWS
+    actuator: Actuator | None = None
     max_steps: int = 30
     max_invalid: int = 3
     on_step: Callable[[StepRecord], None] | None = None
@@ -91,9 +93,11 @@ class Agent:
 
     def _loop(self, task: str) -> RunResult:
         stop, history, invalid, settle = self.executor.stop, list[HistoryEntry](), 0, False
-        budget = BudgetTracker(self.gate.policy.budget, self.max_steps)
-        actuator = Actuator(gate=self.gate, executor=self.executor, approve=self.approve,
-                            window_info=self.window_info, audit=self.audit)  # fmt: skip
+        actuator = self.actuator or Actuator(
+            gate=self.gate, executor=self.executor, approve=self.approve, windows=self.windows,
+            audit=self.audit, screen=self.screen,
+        )  # fmt: skip
+        budget = actuator.tracker
         names = self.registry.names()
         enabled = [name for name in names if self.gate.may_allow(name)] or names
         schema = self.registry.call_schema(enabled)
@@ -101,9 +105,12 @@ class Agent:
         while True:
             if stop.is_set():
                 return self._end(Outcome.STOPPED, stop.reason)
-            if exhausted := budget.exhausted(self._step - self.first_step):
+            if self._step - self.first_step >= self.max_steps:
+                return self._end(Outcome.BUDGET, f"the step budget of {self.max_steps} is used up")
+            if exhausted := budget.exhausted():
                 return self._end(Outcome.BUDGET, exhausted)
             self._step += 1
+            budget.take_step()
             clock, frame = _Clock(), self._observe(settle=settle)
             clock.lap("capture")
             space = self.model.coordinate_space(frame)
@@ -133,11 +140,9 @@ class Agent:
             clock.lap("validate")
             invalid, rec.call = 0, call.to_wire()
             call_text = json.dumps(rec.call, ensure_ascii=False)
-            acted = actuator.act(call, frame, space, step=self._step, budget=budget)
+            acted = actuator.act(call, frame, space, step=self._step)
             rec.call, rec.decision = acted.call.to_wire(), acted.decision_json()
             rec.result = _result_json(acted.result)
-            if not acted.denied:
-                budget.record(ok=acted.result.ok)
             self._note(rec, clock, history, call_text, acted.result.as_observation(), "act")
             if acted.denied and self.gate.policy.on_deny == "stop":
                 reason = acted.decision.reason if acted.decision else ""

@@ -46,8 +46,7 @@ def run_task(
     agent = Agent(
         model=chosen_model, screen=session.screen, executor=session.executor, gate=session.gate,
         registry=session.registry, trajectory=session.trajectory, audit=session.audit,
-        redactor=session.redactor, approve=session.actuator.approve,
-        window_info=session.actuator.window_info, max_steps=steps,
+        redactor=session.redactor, actuator=session.actuator, max_steps=steps,
         max_invalid=session.policy.budget.max_invalid, on_step=session.print_step,
         run_info={"policy": options.policy or "default",
                   "driver": "none" if options.dry_run else options.driver,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deskpilot.agent.actuator import Actuator, no_window
+from deskpilot.agent.actuator import Actuator
 from deskpilot.agent.records import RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
 from deskpilot.cli.approve import TerminalApprover
@@ -25,7 +25,7 @@ from deskpilot.policies.sandbox import ShellSandbox
 from deskpilot.screen import MssScreen
 from deskpilot.tools.executor import Executor
 from deskpilot.tools.registry import ToolRegistry
-from deskpilot.windows import active_window
+from deskpilot.windows import NO_WINDOWS, X11Windows
 
 _STYLE = {"allow": "green", "ask": "yellow", "deny": "red"}
 
@@ -105,17 +105,17 @@ def open_session(options: SessionOptions) -> Session:
         shell = None
         if gate.may_allow("shell") and not options.dry_run:
             shell = ShellSandbox(policy.shell, options.run_dir / "work")
+        redactor = Redactor(policy.redact)
+        audit = AuditLog(options.audit or options.run_dir / "audit.jsonl", redactor)
         settings = policy.kill_switch
         kill_switch = KillSwitch(stop, settings.hotkey).start() if settings.enabled else None
-    redactor = Redactor(policy.redact)
-    audit = AuditLog(options.audit or options.run_dir / "audit.jsonl", redactor)
     executor = Executor(driver, stop=stop, dry_run=options.dry_run, shell=shell)
     approver = options.approver or (
         approve_all if options.yes else TerminalApprover(registry, options.run_dir)
     )
     actuator = Actuator(
-        gate=gate, executor=executor, approve=approver, audit=audit,
-        window_info=active_window if gate.needs_window else no_window,
+        gate=gate, executor=executor, approve=approver, audit=audit, screen=screen,
+        windows=X11Windows() if gate.needs_window else NO_WINDOWS,
     )  # fmt: skip
     if kill_switch:
         err.print(f"kill switch: press {kill_switch.hotkey} to stop", highlight=False)

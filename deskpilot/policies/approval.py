@@ -3,15 +3,23 @@
 An approval covers exactly one action (the SHA-256 of its canonical JSON) on exactly one screen (the
 SHA-256 of the screenshot's pixels). The loop grants it when the approver says yes and consumes it
 right before executing: an altered action, another screen or a second use finds no approval.
+
+A person takes time to decide, and the screen can change meanwhile (a pop-up under the approved
+click, another window focused). So after a yes the screen is grabbed again: when the screen around a
+target changed (`screen_moved`), or the window the action reaches is another one, the approval does
+not hold and the person is asked again on the new screen (at most `MAX_ASKS` times, then denied).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from deskpilot.coords import to_capture_pixels
 from deskpilot.policies.decision import Decision
 from deskpilot.screen import Frame
 from deskpilot.tools.registry import ToolCall
@@ -32,6 +40,7 @@ class ApprovalRequest:
     decision: Decision
     frame: Frame
     targets: tuple[tuple[int, int], ...]
+    note: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +54,27 @@ class ApprovalAnswer:
 
 
 Approver = Callable[[ApprovalRequest], ApprovalAnswer]
+
+
+MAX_ASKS = 3
+AROUND_TARGET = 48  # capture pixels on each side of a target that must still look the same
+CHANGED_FRACTION = 0.02  # share of those pixels that may differ (a blinking caret, not a pop-up)
+
+
+def screen_moved(before: Frame, after: Frame, targets: Sequence[tuple[int, int]]) -> str | None:
+    """Why ``after`` is no longer the screen that was approved around ``targets``, or None."""
+    if before.pixels.shape != after.pixels.shape:
+        return "the screen's size changed"
+    for x, y in targets:
+        cx, cy = (int(v) for v in to_capture_pixels(x, y, before.monitor))
+        box = (
+            slice(max(0, cy - AROUND_TARGET), cy + AROUND_TARGET + 1),
+            slice(max(0, cx - AROUND_TARGET), cx + AROUND_TARGET + 1),
+        )
+        old, new = before.pixels[box][..., :3], after.pixels[box][..., :3]
+        if old.size and float(np.any(old != new, axis=-1).mean()) > CHANGED_FRACTION:
+            return f"the screen around ({x}, {y}) changed"
+    return None
 
 
 def refuse_all(request: ApprovalRequest) -> ApprovalAnswer:

@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from deskpilot.agent.actuator import Actuator, no_window
+from deskpilot.agent.actuator import Actuator
 from deskpilot.agent.loop import Agent
 from deskpilot.agent.records import Outcome, RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
 from deskpilot.coords import CoordinateSpace
-from deskpilot.errors import ActionFailed, PolicyDenied, ToolCallError
+from deskpilot.errors import ActionFailed, BudgetExhausted, PolicyDenied, ToolCallError
 from deskpilot.recipes.grounding import (
     MATCH_THRESHOLD,
     Regrounder,
@@ -55,11 +55,14 @@ class RecipeContext:
     regrounder: Regrounder = field(default_factory=TemplateRegrounder)
     checked: int = 0
     regrounded: dict[str, int] = field(default_factory=dict)
+    last_frame: Frame | None = None
 
     # -- literal tool calls -------------------------------------------------------------------
     def call(self, name: str, **arguments: Any) -> ToolResult:
-        """Run one tool call (screen-pixel coordinates). Raise on denial or failure."""
-        frame = self._observe()
+        """Run one tool call (screen-pixel coordinates). Raise on denial or failure, and
+        `BudgetExhausted` when the session's budget is used up (each call is one step of it)."""
+        self.actuator.take_step()
+        frame = self.last_frame = self._observe()
         record = self._record_start(frame, {"name": name, "arguments": arguments})
         try:
             call = self.registry.validate({"name": name, "arguments": arguments})
@@ -173,14 +176,15 @@ class RecipeContext:
         sub = Agent(
             model=self.model_factory(), screen=self.screen, executor=actuator.executor,
             gate=actuator.gate, registry=self.registry, trajectory=self.trajectory,
-            approve=actuator.approve, window_info=actuator.window_info, audit=actuator.audit,
-            max_steps=max_steps, settle_timeout=self.settle_timeout, first_step=self.steps,
+            actuator=actuator, audit=actuator.audit, max_steps=max_steps, settle_timeout=self.settle_timeout, first_step=self.steps,
             nested=True,
         )  # fmt: skip
         result = sub.run(task)
         self.steps = result.steps
         if result.outcome is Outcome.DENIED:
             raise PolicyDenied(result.reason)
+        if result.outcome is Outcome.BUDGET and self.actuator.tracker.exhausted():
+            raise BudgetExhausted(result.reason)
         if result.outcome is not Outcome.DONE:
             raise StepFailed(f"agent step {task!r} ended {result.outcome.value}: {result.reason}")
         return result
@@ -192,8 +196,7 @@ class RecipeContext:
         return self.screen.grab()
 
     def _title(self) -> str | None:
-        return (self.actuator.window_info if self.actuator.window_info is not no_window
-                else _active_title)()[0]  # fmt: skip
+        return _active_title()[0]
 
     def _record_start(self, frame: Frame, call: dict[str, Any]) -> StepRecord:
         self.steps += 1

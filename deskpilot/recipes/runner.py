@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from deskpilot.agent.records import Outcome, RunResult
-from deskpilot.errors import ActionFailed, PolicyDenied, UsageError
+from deskpilot.errors import ActionFailed, BudgetExhausted, PolicyDenied, UsageError
 from deskpilot.recipes.context import RecipeContext
 from deskpilot.recipes.schema import Param, Recipe, Step, substitute
 
@@ -45,6 +45,8 @@ def run_recipe(recipe: Recipe, params: dict[str, Any], ctx: RecipeContext) -> Ru
                 break
             except PolicyDenied as exc:
                 return RunResult(outcome=Outcome.DENIED, reason=f"{label}: {exc}", steps=ctx.steps)
+            except BudgetExhausted as exc:
+                return RunResult(outcome=Outcome.BUDGET, reason=f"{label}: {exc}", steps=ctx.steps)
             except ActionFailed as exc:
                 failure = f"{label} failed after {attempt + 1} attempt(s): {exc}"
         else:
@@ -99,6 +101,8 @@ def run_python_recipe(
         func(ctx, **params)
     except PolicyDenied as exc:
         return RunResult(outcome=Outcome.DENIED, reason=f"{name}: {exc}", steps=ctx.steps)
+    except BudgetExhausted as exc:
+        return RunResult(outcome=Outcome.BUDGET, reason=f"{name}: {exc}", steps=ctx.steps)
     except ActionFailed as exc:
         return RunResult(outcome=Outcome.FAILED, reason=f"{name}: {exc}", steps=ctx.steps)
     done = f"recipe {name} completed"
