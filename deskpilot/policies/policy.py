@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from deskpilot.errors import UsageError
 from deskpilot.policies.decision import Verdict
+from deskpilot.policies.redaction import Redactor
 from deskpilot.policies.rules import Rule
 from deskpilot.policies.shell import ShellSettings
 from deskpilot.tomlfile import load_toml_model
@@ -87,9 +88,11 @@ class Policy(BaseModel):
     def _valid_patterns(cls, value: list[str]) -> list[str]:
         for pattern in value:
             try:
-                re.compile(pattern)
+                Redactor([pattern], environ={})  # compiled exactly as every run will use it
             except re.error as exc:
                 raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+            if re.fullmatch(pattern, ""):
+                raise ValueError(f"redact pattern {pattern!r} matches empty text")
         return value
 
 
