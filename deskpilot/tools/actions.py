@@ -6,7 +6,8 @@ format is ``{"name": "<tool>", "arguments": {...}}`` (see `deskpilot.tools.regis
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Sequence
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -17,11 +18,58 @@ from deskpilot.tools.keys import key_combo_pattern, parse_combo
 Category = Literal["gui", "system", "control", "plugin"]
 Point = tuple[int, int]
 
-# Characters that may never be typed or run: C0/C1 controls (tab and newline excepted), DEL,
-# zero-width and bidirectional-override characters, and the byte-order mark.
-FORBIDDEN_CHARS = (
-    "\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2069\\ufeff"
-)
+# Characters that may never be typed or run, by Unicode category rather than by a list: controls
+# (Cc; tab and newline excepted), format characters (Cf: zero-width, bidirectional, soft hyphen,
+# tags, ...), private use (Co), line and paragraph separators (Zl, Zp), the whole tag block, and the
+# default-ignorable characters of other categories (the combining grapheme joiner, Hangul fillers,
+# Khmer inherent vowels). Lone surrogates (Cs) are no valid string: pydantic refuses them.
+FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Zl", "Zp"})
+TAG_BLOCK = range(0xE0000, 0xE0080)
+IGNORABLE_OTHERS = frozenset({0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0})
+
+
+def _forbidden(code: int) -> bool:
+    if chr(code) in "\t\n":
+        return False
+    return (
+        unicodedata.category(chr(code)) in FORBIDDEN_CATEGORIES
+        or code in TAG_BLOCK
+        or code in IGNORABLE_OTHERS
+    )
+
+
+def _escape(code: int) -> str:
+    return (
+        f"\\x{code:02x}"
+        if code < 0x100
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else f"\\U{code:08x}"
+    )
+
+
+# Where format, control, separator and private-use characters can be: planes 0, 1 and 14 are read
+# character by character; planes 15 and 16 are private use throughout (the standard's stability
+# policy), and planes 2 to 13 hold none.
+_SCANNED = (range(0xD800), range(0xE000, 0x20000), range(0xE0000, 0xF0000))
+_PRIVATE_PLANES = ((0xF0000, 0xFFFFD), (0x100000, 0x10FFFD))
+
+
+def _character_class(predicate: Callable[[int], bool]) -> str:
+    """The body of a regex character class (escapes that both Python's re and Rust's regex read)
+    of the code points for which ``predicate`` holds, as ranges."""
+    ranges: list[list[int]] = []
+    for block in _SCANNED:
+        for code in filter(predicate, block):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    ranges += [list(r) for r in _PRIVATE_PLANES]
+    return "".join(_escape(a) if a == b else f"{_escape(a)}-{_escape(b)}" for a, b in ranges)
+
+
+FORBIDDEN_CHARS = _character_class(_forbidden)
 SAFE_TEXT_PATTERN = f"^[^{FORBIDDEN_CHARS}]*$"
 
 # Coordinates carry their axis in the schema ("x-axis"), so that the schema sent to constrained
