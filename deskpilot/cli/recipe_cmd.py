@@ -13,13 +13,17 @@ from deskpilot.cli.common import build_registry, err, fail_usage, usage_errors
 recipe_app = typer.Typer(help="Scripted automation recipes (TOML or Python).", no_args_is_help=True)
 
 
-def _load(file: Path) -> tuple[Any, Callable[..., Any] | None]:
+def _load(file: Path, *, run: bool = True) -> tuple[Any, Callable[..., Any] | None]:
+    """The recipe; a ``.py`` one is imported (its code runs) only when ``run`` says so."""
+    from deskpilot.recipes.python_check import check_python_recipe
     from deskpilot.recipes.runner import load_python_recipe
     from deskpilot.recipes.schema import load_recipe
 
     registry = build_registry()[0]
     with usage_errors():
         if file.suffix == ".py":
+            if not run:
+                return check_python_recipe(file), None
             func, recipe = load_python_recipe(file)
             return recipe, func
         return load_recipe(file, registry), None
@@ -37,11 +41,11 @@ def _params(pairs: list[str]) -> dict[str, str]:
 
 @recipe_app.command("check")
 def recipe_check(file: Annotated[Path, typer.Argument(help="A .toml or .py recipe.")]) -> None:
-    """Validate a recipe: schema, tools, parameters, literal calls."""
-    recipe, func = _load(file)
+    """Validate a recipe: schema, tools, parameters, literal calls. A .py recipe is read, not run."""
+    recipe, _ = _load(file, run=False)
     params = ", ".join(f"{n}={p.default!r}" if p.default is not None else f"{n} (required)"
                        for n, p in recipe.params.items()) or "none"  # fmt: skip
-    steps = "python function" if func else f"{len(recipe.step)} steps"
+    steps = "python function" if file.suffix == ".py" else f"{len(recipe.step)} steps"
     typer.echo(f"{file}: ok ({steps}; params: {params})")
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from deskpilot.agent import Outcome, Trajectory, read_trajectory
 from deskpilot.agent.actuator import Actuator
+from deskpilot.cli import app
 from deskpilot.drivers import RecordingDriver, StopFlag
 from deskpilot.errors import UsageError
 from deskpilot.policies import PolicyGate, load_policy, parse_policy
@@ -18,6 +20,7 @@ from deskpilot.recipes import (
     run_python_recipe,
     run_recipe,
 )
+from deskpilot.recipes.python_check import check_python_recipe
 from deskpilot.recipes.runner import load_python_recipe
 from deskpilot.recipes.schema import substitute
 from deskpilot.runtime import ScriptedModel
@@ -215,3 +218,36 @@ def test_a_python_recipe_file_needs_one_recipe(tmp_path: Path) -> None:
         load_python_recipe(write(tmp_path, "x = 1\n", "r.py"))
     with pytest.raises(UsageError, match="failed to import"):
         load_python_recipe(write(tmp_path, "import nonexistent_module_xyz\n", "s.py"))
+
+
+def test_checking_a_python_recipe_does_not_run_it(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    source = (
+        f"from pathlib import Path\nPath({str(marker)!r}).write_text('top level ran')\n"
+        "from deskpilot.recipes import recipe\n\n"
+        "@recipe\ndef fill(ctx, name: str = 'Ada', tries=3, *, state=None):\n"
+        f"    '''Fill the form.'''\n    Path({str(marker)!r}).write_text('body ran')\n"
+    )
+    file = write(tmp_path, source, "evil.py")
+    result = CliRunner().invoke(app, ["recipe", "check", str(file)])
+    assert result.exit_code == 0, result.output
+    assert not marker.exists()  # neither the module nor the function ran
+    assert "name='Ada'" in result.output and "tries=3" in result.output
+    assert "state (required)" in result.output
+    recipe = check_python_recipe(file)
+    assert recipe.name == "fill" and recipe.description == "Fill the form."
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [("x = 1\n", "exactly one @recipe function"), ("def f(:\n", "line 1"),
+     ("@recipe\ndef f(ctx, a=open('/etc/passwd')):\n    pass\n", "not a literal")],
+)  # fmt: skip
+def test_a_python_recipe_check_names_the_problem(tmp_path: Path, source: str, problem: str) -> None:
+    with pytest.raises(UsageError, match=problem):
+        check_python_recipe(write(tmp_path, source, "r.py"))
+
+
+def test_the_static_check_reads_the_same_parameters_as_the_import() -> None:
+    for file in EXAMPLES.glob("*.py"):
+        assert check_python_recipe(file).params == load_python_recipe(file)[1].params, file
