@@ -57,3 +57,46 @@ def test_mcp_client_drives_the_form_through_the_policy(
     audit = tmp_path / "run" / "audit.jsonl"
     assert verify_audit(audit) == []
     assert '"verdict": "deny"' in audit.read_text()
+
+
+MCP_POLICY = """
+[budget]
+max_steps = 2
+[[rule]]
+tools = ["click"]
+decision = "allow"
+reason = "clicks are fine"
+[[rule]]
+tools = ["screenshot"]
+decision = "deny"
+reason = "no screen for clients"
+"""
+
+
+def test_mcp_calls_pass_the_same_gate_and_budget_as_a_run(display: object, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(MCP_POLICY)
+
+    async def calls() -> list[Any]:
+        params = StdioServerParameters(
+            command=sys.executable, env=dict(os.environ),
+            args=["-m", "deskpilot", "mcp", "--run-dir", str(tmp_path / "run"), "--policy", str(policy)],
+        )  # fmt: skip
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            return [
+                await session.call_tool(name, arguments)
+                for name, arguments in [
+                    ("screenshot", {}),
+                    ("click", {"x": 5, "y": 5}),
+                    ("click", {"x": 6, "y": 6}),
+                ]  # fmt: skip
+            ]
+
+    shot, click, over = asyncio.run(calls())
+    assert shot.is_error and "no screen for clients" in shot.content[0].text
+    assert all(c.type == "text" for c in shot.content)  # no image leaves a denied screenshot
+    assert not click.is_error
+    assert over.is_error and "step budget of 2 is used up" in over.content[0].text
+    audit = (tmp_path / "run" / "audit.jsonl").read_text()
+    assert '"reason": "no screen for clients"' in audit
