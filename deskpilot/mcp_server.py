@@ -5,15 +5,58 @@ gate, approvals, audit) and is recorded in a trajectory: a policy that denies `s
 to an MCP client too, and the session's step, time and error budgets count every call. Coordinates
 are screen pixels of the captured monitor. `screenshot` returns the screen as a PNG image. There is
 no terminal to ask on, so `ask` decisions are denials.
+
+A client's arguments are held to the rules of model output before the SDK parses them: a
+`tools/call` request with a duplicate key, NaN or Infinity, or arguments too long or too deeply
+nested is answered with an error naming the problem (the SDK's own parser would keep the last of two
+duplicate keys without a word).
 """
 
 from __future__ import annotations
 
 import base64
+import io
+import json
+import sys
+from collections.abc import AsyncIterator
 from typing import Any
 
-from deskpilot.errors import ActionFailed, BudgetExhausted, PolicyDenied
+from deskpilot.errors import ActionFailed, BudgetExhausted, PolicyDenied, ToolCallError
 from deskpilot.recipes.context import RecipeContext
+from deskpilot.tools.parsing import load_strict_json, load_tool_call_json
+
+REFUSED = "\x00deskpilot: refused arguments"  # the key that carries a refusal to the handler
+
+
+def strict_request(line: str) -> str:
+    """One JSON-RPC line as the SDK will read it: a `tools/call` whose JSON breaks the rules of
+    tool calls gets, instead of its arguments, the reason it is refused."""
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return line  # the SDK answers malformed JSON itself
+    params = message.get("params") if isinstance(message, dict) else None
+    if message.get("method") != "tools/call" or not isinstance(params, dict):
+        return line
+    try:
+        strict = load_strict_json(line)
+        arguments = strict["params"].get("arguments") or {}
+        load_tool_call_json(json.dumps({"name": params.get("name"), "arguments": arguments}))
+    except ToolCallError as exc:
+        params["arguments"] = {REFUSED: str(exc)}
+        return json.dumps(message) + "\n"
+    return line
+
+
+class StrictLines:
+    """The lines of a text stream, each passed through `strict_request`."""
+
+    def __init__(self, lines: Any) -> None:
+        self.lines = lines
+
+    async def __aiter__(self) -> AsyncIterator[str]:
+        async for line in self.lines:
+            yield strict_request(line)
 
 
 def build_server(ctx: RecipeContext) -> Any:
@@ -38,6 +81,8 @@ def build_server(ctx: RecipeContext) -> Any:
 
     async def call_tool(_: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         arguments = params.arguments if params.arguments is not None else {}
+        if REFUSED in arguments:
+            return text(f"invalid arguments: {arguments[REFUSED]}", error=True)
         try:
             result = ctx.call(params.name, **arguments)
         except (PolicyDenied, ActionFailed, BudgetExhausted) as exc:
@@ -57,8 +102,10 @@ def build_server(ctx: RecipeContext) -> Any:
 
 async def serve_stdio(ctx: RecipeContext) -> None:
     """Serve until the client closes stdin."""
+    import anyio
     from mcp.server.stdio import stdio_server
 
     server = build_server(ctx)
-    async with stdio_server() as (read, write):
+    stdin = anyio.wrap_file(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace"))
+    async with stdio_server(stdin=StrictLines(stdin)) as (read, write):  # type: ignore[arg-type]
         await server.run(read, write, server.create_initialization_options())

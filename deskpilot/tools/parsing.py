@@ -31,6 +31,20 @@ def _no_constants(name: str) -> Any:
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
 
 
+def load_strict_json(text: str) -> Any:
+    """Decode a whole JSON document with the rules of tool calls: no duplicate keys, no NaN.
+
+    Raises:
+        ToolCallError: Not JSON, a duplicate key, NaN/Infinity, or nested too deeply to decode.
+    """
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        raise ToolCallError(f"not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise ToolCallError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
+
+
 def _depth(value: Any, limit: int) -> int:
     stack: list[tuple[Any, int]] = [(value, 1)]
     deepest = 0

@@ -90,7 +90,7 @@ def test_mcp_calls_pass_the_same_gate_and_budget_as_a_run(display: object, tmp_p
                     ("screenshot", {}),
                     ("click", {"x": 5, "y": 5}),
                     ("click", {"x": 6, "y": 6}),
-                ]  # fmt: skip
+                ]
             ]
 
     shot, click, over = asyncio.run(calls())
@@ -100,3 +100,49 @@ def test_mcp_calls_pass_the_same_gate_and_budget_as_a_run(display: object, tmp_p
     assert over.is_error and "step budget of 2 is used up" in over.content[0].text
     audit = (tmp_path / "run" / "audit.jsonl").read_text()
     assert '"reason": "no screen for clients"' in audit
+
+
+def test_mcp_arguments_get_the_strict_parsing_of_model_output(
+    display: object, tmp_path: Path
+) -> None:
+    """Raw JSON-RPC lines (an SDK client cannot send a duplicate key): the server refuses them."""
+    import json
+    import subprocess
+
+    from mcp.types import LATEST_PROTOCOL_VERSION
+
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[[rule]]\ntools = ["*"]\ndecision = "allow"\nreason = "all"\n')
+    lines = [
+        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": LATEST_PROTOCOL_VERSION, "capabilities": {},
+            "clientInfo": {"name": "raw", "version": "1"}}}),
+        json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        '{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "type_text",'
+        ' "arguments": {"text": "hello", "text": "rm -rf ~\\n"}}}',
+        '{"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "wait",'
+        ' "arguments": {"seconds": NaN}}}',
+        '{"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "type_text",'
+        ' "arguments": {"text": "ok"}}}',
+    ]  # fmt: skip
+    audit = tmp_path / "run" / "audit.jsonl"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "deskpilot", "mcp", "--dry-run", "--policy", str(policy),
+         "--run-dir", str(tmp_path / "run")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    assert server.stdin is not None and server.stdout is not None
+    server.stdin.write("\n".join(lines) + "\n")
+    server.stdin.flush()
+    replies: dict[int, Any] = {}
+    while not {2, 3, 4} <= set(replies):  # a client keeps stdin open until it has its answers
+        reply = json.loads(server.stdout.readline())
+        replies[reply.get("id", 0)] = reply
+    server.stdin.close()
+    server.wait(timeout=30)
+    duplicate, nan, fine = replies[2]["result"], replies[3]["result"], replies[4]["result"]
+    assert duplicate["isError"] and "duplicate key 'text'" in duplicate["content"][0]["text"]
+    assert nan["isError"] and "NaN is not allowed" in nan["content"][0]["text"]
+    assert not fine["isError"]
+    typed = [json.loads(line) for line in audit.open()]
+    assert [r["call"]["arguments"] for r in typed if r["event"] == "decision"] == [{"text": "ok"}]
