@@ -12,6 +12,7 @@ from deskpilot.runtime.base import Model
 from deskpilot.runtime.scripted import ScriptedModel
 
 SCRIPT_PREFIX = "script:"
+TEXT_MATCH = "text-match"
 DEFAULT_MODEL = ("models", "default")  # inside the deskpilot package
 _resources = contextlib.ExitStack()
 atexit.register(_resources.close)
@@ -46,14 +47,18 @@ def load_model(spec: str | None) -> Model:
     """Load the model a spec names.
 
     Args:
-        spec: ``script:PLAN.jsonl`` for a scripted plan; a model folder path; or None for the
-            embedded default model.
+        spec: ``script:PLAN.jsonl`` for a scripted plan; ``text-match`` for the text-match
+            baseline; a model folder path; or None for the embedded default model.
 
     Raises:
         UsageError: The spec names nothing that can be loaded.
     """
     if spec is not None and spec.startswith(SCRIPT_PREFIX):
         return ScriptedModel.from_file(spec[len(SCRIPT_PREFIX) :])
+    if spec == TEXT_MATCH:
+        from deskpilot.runtime.textmatch import TextMatchModel
+
+        return TextMatchModel()
     from deskpilot.runtime.genai import GenaiModel
 
     return GenaiModel(default_model_folder() if spec is None else spec)
