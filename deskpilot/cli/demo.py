@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -66,7 +67,7 @@ def demo(
     model: Annotated[
         str | None,
         typer.Option(
-            help="Model folder (default: the embedded model, which ships in the package)."
+            help="Model: a folder, text-match, or script:PLAN (default: the embedded model)."
         ),
     ] = None,
     scripted: Annotated[
@@ -78,18 +79,25 @@ def demo(
 ) -> None:
     """Open a demo window and let the agent fill it in; write the trajectory and an HTML report.
 
-    With a model (the embedded one by default) the agent gets two tasks, typing the name into the
-    form and clicking Save, and sees nothing but the screen; ``--scripted`` replays a plan made
-    from the window's own geometry (the toolkit without a model)."""
+    With a model (the embedded one by default; the text-match baseline while none ships) the agent
+    gets two tasks, typing the name into the form and clicking Save, and sees nothing but the
+    screen; ``--scripted`` replays a plan made from the window's own geometry (the toolkit without
+    a model)."""
     from deskpilot.cli.run import run_task
     from deskpilot.cli.session import SessionOptions
     from deskpilot.runtime.loader import has_default_model
     from deskpilot.xvfb import VirtualDisplay
 
     if model is None and not scripted and not has_default_model():
-        err.print("this version ships no embedded default model: the demo replays a plan made from "
-                  "the window's geometry (give --model FOLDER to let a model do it)")  # fmt: skip
-        scripted = True
+        if importlib.util.find_spec("rapidocr") is not None:
+            err.print("this version ships no embedded default model: the demo runs the text-match "
+                      "baseline, which reads the screen's text (give --model FOLDER for a model)")  # fmt: skip
+            model = "text-match"
+        else:
+            err.print("this version ships no embedded default model and no OCR engine is installed "
+                      "(pip install 'deskpilot[ocr]'): the demo replays a plan made from the "
+                      "window's geometry (give --model FOLDER to let a model do it)")  # fmt: skip
+            scripted = True
     use_virtual = not os.environ.get("DISPLAY") if virtual is None else virtual
     with contextlib.ExitStack() as stack:
         if use_virtual:
