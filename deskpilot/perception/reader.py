@@ -23,7 +23,9 @@ WHOLE_SCREEN_SHARE = 0.5  # a change over more of the screen than this: read it 
 
 
 def _changed_box(before: np.ndarray[Any, Any], after: np.ndarray[Any, Any]) -> Box | None:
-    diff = np.any(before[..., :3] != after[..., :3], axis=-1)
+    """The rectangle where two BGRA frames differ (whole pixels compared as 32-bit words)."""
+    as_words = (np.ascontiguousarray(p).view(np.uint32)[..., 0] for p in (before, after))
+    diff = np.not_equal(*as_words)
     rows, cols = np.flatnonzero(diff.any(axis=1)), np.flatnonzero(diff.any(axis=0))
     if rows.size == 0:
         return None
