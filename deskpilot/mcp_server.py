@@ -4,7 +4,8 @@ Every call, `screenshot` included, goes through the same actuator as an agent ru
 gate, approvals, audit) and is recorded in a trajectory: a policy that denies `screenshot` denies it
 to an MCP client too, and the session's step, time and error budgets count every call. Coordinates
 are screen pixels of the captured monitor. `screenshot` returns the screen as a PNG image. There is
-no terminal to ask on, so `ask` decisions are denials.
+no terminal to ask on, so `ask` decisions are denials. `find_text` tells where the screen says a
+text (the screen's text read by OCR); it sees the screen, so it passes the gate as a `screenshot`.
 
 A client's arguments are held to the rules of model output before the SDK parses them: a
 `tools/call` request with a duplicate key, NaN or Infinity, or arguments too long or too deeply
@@ -20,6 +21,8 @@ import json
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from deskpilot.errors import ActionFailed, BudgetExhausted, PolicyDenied, ToolCallError
 from deskpilot.recipes.context import RecipeContext
@@ -48,6 +51,31 @@ def strict_request(line: str) -> str:
     return line
 
 
+class FindText(BaseModel):
+    """Find where the screen says a text: every place, with its centre and box in screen pixels.
+    Case and surrounding punctuation are ignored; whole lines are preferred to words in lines."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=200, description="the text to find")
+
+
+def find_text(ctx: RecipeContext, arguments: dict[str, Any]) -> str:
+    """Where the screen says ``arguments["text"]``, as JSON; raise `ActionFailed` if nowhere."""
+    try:
+        wanted = FindText.model_validate(arguments).text
+    except ValidationError as exc:
+        raise ActionFailed(f"find_text: {exc.errors()[0]['msg']}") from None
+    ctx.call("screenshot")  # the gate, the budget and the audit, as for a screenshot
+    assert ctx.last_frame is not None
+    said = ctx.screen_text(ctx.last_frame)
+    found = said.matches(wanted)
+    if not found:
+        raise ActionFailed(f"{wanted!r} is not on the screen; it says: {said.summary()}")
+    return json.dumps([{"text": m.text, "x": m.box.center[0], "y": m.box.center[1],
+                        "box": [m.box.x, m.box.y, m.box.w, m.box.h]} for m in found])  # fmt: skip
+
+
 class StrictLines:
     """The lines of a text stream, each passed through `strict_request`."""
 
@@ -72,8 +100,11 @@ def build_server(ctx: RecipeContext) -> Any:
             doc += " Coordinates are screen pixels of the screenshot."
         return types.Tool(name=tool.name, description=doc, input_schema=tool.model_json_schema())
 
+    finder = types.Tool(name="find_text", description=" ".join((FindText.__doc__ or "").split()),
+                        input_schema=FindText.model_json_schema())  # fmt: skip
+
     async def list_tools(_: Any, __: Any) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=[describe(tool) for tool in ctx.registry])
+        return types.ListToolsResult(tools=[*(describe(tool) for tool in ctx.registry), finder])
 
     def text(message: str, *, error: bool) -> types.CallToolResult:
         content = [types.TextContent(type="text", text=message)]
@@ -84,6 +115,8 @@ def build_server(ctx: RecipeContext) -> Any:
         if REFUSED in arguments:
             return text(f"invalid arguments: {arguments[REFUSED]}", error=True)
         try:
+            if params.name == "find_text":
+                return text(find_text(ctx, arguments), error=False)
             result = ctx.call(params.name, **arguments)
         except (PolicyDenied, ActionFailed, BudgetExhausted) as exc:
             return text(str(exc), error=True)

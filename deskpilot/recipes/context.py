@@ -22,6 +22,7 @@ from deskpilot.agent.records import Outcome, RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
 from deskpilot.coords import CoordinateSpace
 from deskpilot.errors import ActionFailed, BudgetExhausted, PolicyDenied, ToolCallError
+from deskpilot.perception import ScreenReader, ScreenText, TextNotFound, default_engine
 from deskpilot.recipes.grounding import (
     MATCH_THRESHOLD,
     Regrounder,
@@ -56,6 +57,7 @@ class RecipeContext:
     checked: int = 0
     regrounded: dict[str, int] = field(default_factory=dict)
     last_frame: Frame | None = None
+    reader: ScreenReader | None = None  # the screen's text; made with the default engine if unset
 
     # -- literal tool calls -------------------------------------------------------------------
     def call(self, name: str, **arguments: Any) -> ToolResult:
@@ -91,6 +93,30 @@ class RecipeContext:
         """Press a key or combination such as ctrl+s."""
         return self.call("key", keys=keys)
 
+    # -- the screen's text --------------------------------------------------------------------
+    def screen_text(self, frame: Frame | None = None) -> ScreenText:
+        """What the screen (or ``frame``) says: text lines and words with boxes (capture pixels)."""
+        if self.reader is None:
+            self.reader = ScreenReader(default_engine())
+        return self.reader.read(frame if frame is not None else self.screen.grab())
+
+    def click_text(self, text: str, *, tool: str = "click") -> ToolResult:
+        """Click (``tool``: click, double_click, right_click) where the screen says ``text``.
+
+        Raises:
+            StepFailed: The text is not on the screen, or it is there more than once (the
+                message lists what the screen says).
+        """
+        frame = self._observe()
+        try:
+            match = self.screen_text(frame).find(text)
+        except TextNotFound as exc:
+            record = self._record_start(frame, {"name": tool, "arguments": {"text": text}})
+            self._record_end(record, error=str(exc))
+            raise StepFailed(str(exc)) from None
+        x, y = match.box.center
+        return self.call(tool, x=x, y=y)
+
     def grounded(
         self, name: str, arguments: dict[str, Any], crop_file: str, description: str
     ) -> dict[str, Any]:
@@ -120,11 +146,13 @@ class RecipeContext:
     # -- waits and checks ---------------------------------------------------------------------
     def wait_for(
         self, *, window_title: str | None = None, file: str | None = None,
-        screen: str | None = None, timeout: float = 10,
+        screen: str | None = None, text: str | None = None, timeout: float = 10,
     ) -> None:  # fmt: skip
-        """Wait for a window title (regex), a file, or the screen to settle / change."""
+        """Wait for a window title (regex), a file, the screen to settle / change, or the screen
+        to say ``text``."""
         frame = self._observe()
-        what = {"window_title": window_title, "file": file, "screen": screen, "timeout": timeout}
+        what = {"window_title": window_title, "file": file, "screen": screen, "text": text,
+                "timeout": timeout}  # fmt: skip
         record = self._record_start(frame, {"name": "wait_for", "arguments": _given(what)})
         deadline = time.monotonic() + timeout
         first = frame.pixels.copy() if screen == "change" else None
@@ -132,6 +160,8 @@ class RecipeContext:
             if window_title is not None and re.search(window_title, self._title() or ""):
                 break
             if file is not None and Path(file).exists():
+                break
+            if text is not None and self.screen_text().matches(text):
                 break
             if screen == "settle":
                 grab_settled(self.screen, timeout=timeout)
@@ -145,12 +175,12 @@ class RecipeContext:
 
     def check(
         self, *, window_title: str | None = None, file_exists: str | None = None,
-        file_contains: tuple[str, str] | list[str] | None = None,
+        file_contains: tuple[str, str] | list[str] | None = None, screen_text: str | None = None,
     ) -> None:  # fmt: skip
         """Assert something about the world; raise `StepFailed` if it does not hold."""
         frame = self._observe()
         what = {"window_title": window_title, "file_exists": file_exists,
-                "file_contains": file_contains}  # fmt: skip
+                "file_contains": file_contains, "screen_text": screen_text}  # fmt: skip
         record = self._record_start(frame, {"name": "assert", "arguments": _given(what)})
         problem = ""
         if window_title is not None and not re.search(window_title, self._title() or ""):
@@ -162,6 +192,10 @@ class RecipeContext:
             content = Path(path).read_text(errors="replace") if Path(path).is_file() else None
             if content is None or text not in content:
                 problem = f"{path} does not contain {text!r}"
+        if screen_text is not None:
+            said = self.screen_text(frame)
+            if not said.matches(screen_text):
+                problem = f"the screen does not say {screen_text!r}; it says: {said.summary()}"
         if problem:
             self._record_end(record, error=problem)
             raise StepFailed(problem)

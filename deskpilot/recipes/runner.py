@@ -23,6 +23,8 @@ def _run_step(ctx: RecipeContext, step: Step, params: dict[str, Any]) -> None:
         if step.expect_crop is not None and {"x", "y"} <= set(args):
             args = ctx.grounded(step.tool, args, step.expect_crop, step.description)
         ctx.call(step.tool, **args)
+    elif (target := step.text_target) is not None:
+        ctx.click_text(substitute(target[1], params), tool=target[0])
     elif step.agent is not None:
         ctx.agent(substitute(step.agent, params), max_steps=step.max_steps)
     elif step.wait_for is not None:

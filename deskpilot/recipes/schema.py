@@ -12,9 +12,11 @@ args = { text = "{text}" }     # "{param}" is replaced; alone, it keeps the para
 agent = "save the file as {path}"   # a sub-task for the model, with its own budget
 max_steps = 8
 [[step]]
-wait_for = { file = "{path}", timeout = 10 }
+click = { text = "Save" }      # where the screen says it (also double_click, right_click)
 [[step]]
-assert = { file_contains = ["{path}", "{text}"] }
+wait_for = { file = "{path}", timeout = 10 }   # or { text = "Saved" } on the screen
+[[step]]
+assert = { file_contains = ["{path}", "{text}"] }   # or { screen_text = "Saved" }
 retries = 1
 on_failure = "stop"            # or "continue"
 """
@@ -46,21 +48,36 @@ class Param(BaseModel):
     description: str = ""
 
 
+WAIT_CONDITIONS = ("window_title", "file", "screen", "text")
+CHECKS = ("window_title", "file_exists", "file_contains", "screen_text")
+TEXT_CLICKS = ("click", "double_click", "right_click")
+
+
+class TextTarget(BaseModel):
+    """A pointer step's target: where the screen says ``text`` (exactly one place)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str = Field(min_length=1)
+
+
 class WaitFor(BaseModel):
-    """Wait until a window title appears, a file exists, or the screen settles / changes."""
+    """Wait until a window title appears, a file exists, the screen settles / changes, or the
+    screen says a text."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     window_title: str | None = Field(None, description="regex on the active window's title")
     file: str | None = None
     screen: Literal["settle", "change"] | None = None
+    text: str | None = Field(None, min_length=1, description="text the screen must say")
     timeout: float = Field(10, gt=0, le=600)
 
     @model_validator(mode="after")
     def _one_condition(self) -> WaitFor:
-        given = [f for f in ("window_title", "file", "screen") if getattr(self, f) is not None]
+        given = [f for f in WAIT_CONDITIONS if getattr(self, f) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of window_title, file, screen")
+            raise ValueError(f"give exactly one of {', '.join(WAIT_CONDITIONS)}")
         return self
 
 
@@ -72,23 +89,28 @@ class Assertion(BaseModel):
     window_title: str | None = Field(None, description="regex on the active window's title")
     file_exists: str | None = None
     file_contains: tuple[str, str] | None = Field(None, description="[path, text]")
+    screen_text: str | None = Field(None, min_length=1, description="text the screen says")
 
     @model_validator(mode="after")
     def _one_check(self) -> Assertion:
-        given = [f for f in ("window_title", "file_exists", "file_contains") if getattr(self, f)]
+        given = [f for f in CHECKS if getattr(self, f)]
         if len(given) != 1:
-            raise ValueError("give exactly one of window_title, file_exists, file_contains")
+            raise ValueError(f"give exactly one of {', '.join(CHECKS)}")
         return self
 
 
 class Step(BaseModel):
-    """One step: exactly one of ``tool``, ``agent``, ``wait_for``, ``assert``."""
+    """One step: exactly one of ``tool``, ``click`` / ``double_click`` / ``right_click`` (on a
+    text), ``agent``, ``wait_for``, ``assert``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: str = ""
     tool: str | None = None
     args: dict[str, Any] = Field(default_factory=dict)
+    click: TextTarget | None = None
+    double_click: TextTarget | None = None
+    right_click: TextTarget | None = None
     agent: str | None = None
     max_steps: int = Field(10, ge=1, le=200)
     wait_for: WaitFor | None = None
@@ -102,18 +124,33 @@ class Step(BaseModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Step:
-        kinds = [k for k in ("tool", "agent", "wait_for", "assert_") if getattr(self, k)]
+        kinds = [k for k in STEP_KINDS if getattr(self, k)]
         if len(kinds) != 1:
-            raise ValueError("a step needs exactly one of tool, agent, wait_for, assert")
+            raise ValueError(
+                "a step needs exactly one of tool, click, double_click, right_click, agent, "
+                "wait_for, assert"
+            )
         if self.args and self.tool is None:
             raise ValueError("args belong to a tool step")
         return self
 
     @property
     def kind(self) -> str:
-        """tool, agent, wait_for or assert."""
-        kind = next(k for k in ("tool", "agent", "wait_for", "assert_") if getattr(self, k))
+        """tool, click, double_click, right_click, agent, wait_for or assert."""
+        kind = next(k for k in STEP_KINDS if getattr(self, k))
         return "assert" if kind == "assert_" else kind
+
+    @property
+    def text_target(self) -> tuple[str, str] | None:
+        """(pointer tool, text) of a click on a text, else None."""
+        for tool in TEXT_CLICKS:
+            target = getattr(self, tool)
+            if target is not None:
+                return tool, target.text
+        return None
+
+
+STEP_KINDS = ("tool", *TEXT_CLICKS, "agent", "wait_for", "assert_")
 
 
 class Recipe(BaseModel):

@@ -146,3 +146,19 @@ def test_mcp_arguments_get_the_strict_parsing_of_model_output(
     assert not fine["isError"]
     typed = [json.loads(line) for line in audit.open()]
     assert [r["call"]["arguments"] for r in typed if r["event"] == "decision"] == [{"text": "ok"}]
+
+
+def test_find_text_tells_a_client_where_the_screen_says_it(
+    demo_app: Callable[[], dict[str, Any]], tmp_path: Path
+) -> None:
+    import json
+
+    calls = [("find_text", {"text": "save"}), ("find_text", {"text": "Delete"})]
+    tools, (found, missing) = asyncio.run(session_calls(tmp_path / "run", calls))
+    assert "find_text" in tools
+    assert not found.is_error, found.content[0].text
+    (match,) = json.loads(found.content[0].text)
+    x, y, w, h = demo_app()["widgets"]["save"]
+    assert match["text"] == "Save" and x <= match["x"] < x + w and y <= match["y"] < y + h
+    assert missing.is_error and "'Delete' is not on the screen" in missing.content[0].text
+    assert "'Save'" in missing.content[0].text

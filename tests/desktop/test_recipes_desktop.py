@@ -66,3 +66,12 @@ def test_recipe_check_names_the_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "line 3: step[1].args" in result.stderr and "'why'" in result.stderr
     assert sys.executable  # the CLI ran in this interpreter's environment
+
+
+def test_a_recipe_finds_its_button_by_the_screens_text(
+    demo_app: Callable[[], dict[str, Any]], tmp_path: Path
+) -> None:
+    result = deskpilot("recipe", "run", str(EXAMPLES / "demo_save_by_text.toml"), "--run-dir",
+                       str(tmp_path / "run"))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert demo_app()["saved"] == ""  # Save was clicked with the field empty

@@ -12,6 +12,8 @@ from deskpilot.agent.actuator import Actuator
 from deskpilot.cli import app
 from deskpilot.drivers import RecordingDriver, StopFlag
 from deskpilot.errors import UsageError
+from deskpilot.perception import Box, ScreenReader, TextLine
+from deskpilot.perception.text import split_words
 from deskpilot.policies import PolicyGate, load_policy, parse_policy
 from deskpilot.recipes import (
     RecipeContext,
@@ -70,7 +72,7 @@ def test_the_example_recipes_are_valid(example: Path) -> None:
             "[[step]]\ntool = 'type_text'\nargs = { text = '{who}' }\n",
             "line 1: step[1]: unknown parameter(s) ['who']",
         ),
-        ("[[step]]\ntool = 'key'\nagent = 'x'\n", "exactly one of tool, agent"),
+        ("[[step]]\ntool = 'key'\nagent = 'x'\n", "exactly one of tool, click"),
         ("[[step]]\nwait_for = { file = 'a', screen = 'settle' }\n", "exactly one of window_title"),
         ("[[step]]\ntool = 'done'\nbogus = 1\n", "line 3: step[1].bogus: Extra inputs"),
         ("[[step]]\ntool = 'done'\non_failure = 'explode'\n", "line 3: step[1].on_failure"),
@@ -251,3 +253,69 @@ def test_a_python_recipe_check_names_the_problem(tmp_path: Path, source: str, pr
 def test_the_static_check_reads_the_same_parameters_as_the_import() -> None:
     for file in EXAMPLES.glob("*.py"):
         assert check_python_recipe(file).params == load_python_recipe(file)[1].params, file
+
+
+class SaysLines:
+    """A fake OCR engine: the screen says these lines (boxes in capture pixels)."""
+
+    name = "fake"
+
+    def __init__(self, *lines: tuple[str, int, int]) -> None:
+        self.lines = [line_at(text, x, y) for text, x, y in lines]
+
+    def read(self, rgb: object) -> list[TextLine]:
+        return list(self.lines)
+
+
+def line_at(text: str, x: int, y: int) -> TextLine:
+    box = Box(x, y, 10 * len(text), 16)
+    return TextLine(text, box, split_words(text, box))
+
+
+TEXT_RECIPE = """
+[params]
+button = { default = "Save" }
+[[step]]
+click = { text = "{button}" }
+[[step]]
+double_click = { text = "report.txt" }
+[[step]]
+wait_for = { text = "Saved", timeout = 1 }
+[[step]]
+assert = { screen_text = "Saved" }
+"""
+
+
+def test_text_steps_click_where_the_screen_says_it(tmp_path: Path) -> None:
+    recipe = load_recipe(write(tmp_path, TEXT_RECIPE), REGISTRY)
+    ctx, driver = context(tmp_path)
+    ctx.reader = ScreenReader(
+        SaysLines(("Save", 100, 50), ("report.txt", 300, 200), ("Saved", 10, 10))
+    )
+    result = run_recipe(recipe, {"button": "Save"}, ctx)
+    assert result.outcome is Outcome.DONE, result.reason
+    assert driver.calls[0] == ("click", {"x": 120, "y": 58, "button": "left", "clicks": 1})
+    assert driver.calls[1][0] == "click" and driver.calls[1][1]["clicks"] == 2
+
+
+def test_a_text_that_is_missing_or_twice_fails_the_step_and_says_what_is_there(
+    tmp_path: Path,
+) -> None:
+    recipe = load_recipe(write(tmp_path, '[[step]]\nclick = { text = "Delete" }\n'), REGISTRY)
+    ctx, driver = context(tmp_path)
+    ctx.reader = ScreenReader(SaysLines(("Save", 100, 50), ("Cancel", 300, 50)))
+    result = run_recipe(recipe, {}, ctx)
+    assert result.outcome is Outcome.FAILED and driver.calls == []
+    assert "'Delete' is not on the screen; it says: 'Save', 'Cancel'" in result.reason
+    twice = load_recipe(write(tmp_path, '[[step]]\nclick = { text = "OK" }\n'), REGISTRY)
+    ctx.reader = ScreenReader(SaysLines(("OK", 100, 50), ("OK", 300, 50)))
+    assert "is on the screen 2 times" in run_recipe(twice, {}, ctx).reason
+    missing = load_recipe(
+        write(tmp_path, '[[step]]\nassert = { screen_text = "Saved" }\n'), REGISTRY
+    )
+    assert "the screen does not say 'Saved'" in run_recipe(missing, {}, ctx).reason
+
+
+def test_a_step_has_one_kind(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="exactly one of tool, click"):
+        load_recipe(write(tmp_path, '[[step]]\nclick = { text = "a" }\nagent = "b"\n'), REGISTRY)
