@@ -78,9 +78,12 @@ def test_mcp_calls_pass_the_same_gate_and_budget_as_a_run(display: object, tmp_p
     policy.write_text(MCP_POLICY)
 
     async def calls() -> list[Any]:
+        # --dry-run: a real click at (5, 5) would open the window manager's menu, which then
+        # takes the keys of every later test on this display
         params = StdioServerParameters(
             command=sys.executable, env=dict(os.environ),
-            args=["-m", "deskpilot", "mcp", "--run-dir", str(tmp_path / "run"), "--policy", str(policy)],
+            args=["-m", "deskpilot", "mcp", "--dry-run", "--run-dir", str(tmp_path / "run"),
+                  "--policy", str(policy)],
         )  # fmt: skip
         async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
