@@ -7,7 +7,8 @@ reads the screen (OCR at native resolution) and answers the next action:
 - click / double-click / right-click X: the one place the screen says X;
 - type "T" into X: a click on the field beside the label X (right of it, else below it), then the
   text; type "T" alone types into the focused element;
-- press K: the key combination;
+- press K: the key combination; the common commands by name ("undo", "save the file", "find
+  text", ...: `deskpilot.data.tasks.KEY_TASKS`) by their shortcut;
 - then `done`; and `fail`, naming what the screen says, when X is not there or is there twice.
 
 It is fast and predictable, useful in itself, and the bar a learned model must clear.
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from deskpilot.coords import CoordinateSpace
+from deskpilot.data.tasks import KEY_TASKS
 from deskpilot.perception import ScreenReader, ScreenText, TextEngine, TextNotFound, default_engine
 from deskpilot.perception.text import Box
 from deskpilot.runtime.base import HistoryEntry, ModelReply, ModelRequest
@@ -31,7 +33,9 @@ from deskpilot.tools.keys import parse_combo
 
 _SPLIT = re.compile(
     r"\s*(?:[,;]\s*(?:and\s+)?then\s+|\s+and\s+then\s+|\s+then\s+|[,;]\s*|\s+and\s+)"
-    r"(?=(?:double[- ]?click|right[- ]?click|click|type|press|enter)\b)",
+    r"(?=(?:double[- ]?click|right[- ]?click|click|type|press|enter|"
+    + "|".join(re.escape(phrase) for phrase in KEY_TASKS)
+    + r")\b)",
     re.IGNORECASE,
 )
 _CLICK = re.compile(
@@ -42,6 +46,10 @@ _CLICK = re.compile(
 _TYPE = re.compile(
     r"^(?:type|enter)\s+(?P<q>[\"\u201c])(?P<text>.+?)[\"\u201d]"
     r"(?:\s+(?:into|in)\s+(?:the\s+)?(?P<field>.+?)(?:\s+(?:field|box|entry))?)?\.?$",
+    re.IGNORECASE,
+)
+_TYPE_UNQUOTED = re.compile(  # the text up to the last " into "
+    r"^(?:type|enter)\s+(?P<text>.+)\s+into\s+(?:the\s+)?(?P<field>.+?)(?:\s+(?:field|box|entry))?\.?$",
     re.IGNORECASE,
 )
 _PRESS = re.compile(r"^press\s+(?:the\s+)?(?P<keys>\S+?)(?:\s+key)?\.?$", re.IGNORECASE)
@@ -70,7 +78,9 @@ def parse_task(task: str) -> list[Instruction]:
     instructions = []
     for part in _SPLIT.split(task.strip()):
         part = part.strip().rstrip(".")
-        if match := _TYPE.match(part):
+        if shortcut := KEY_TASKS.get(" ".join(part.lower().split())):
+            instructions.append(Instruction("key", text=shortcut))
+        elif match := _TYPE.match(part) or _TYPE_UNQUOTED.match(part):
             instructions.append(Instruction("type", (match["field"] or "").strip(), match["text"]))
         elif match := _CLICK.match(part):
             kind = _KINDS[re.sub(r"[- ]", "", match["kind"].lower())]

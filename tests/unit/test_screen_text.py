@@ -104,6 +104,9 @@ def test_tasks_are_split_into_instructions() -> None:
         Instruction("double_click", "report.txt"), Instruction("key", text="ctrl+s")]  # fmt: skip
     assert parse_task('right-click on the "Trash" icon') == [Instruction("right_click", "Trash")]
     assert parse_task("press Enter") == [Instruction("key", text="enter")]
+    assert parse_task("type salt and pepper into Notes then undo") == [
+        Instruction("type", "Notes", "salt and pepper"), Instruction("key", text="ctrl+z")]  # fmt: skip
+    assert parse_task("find text") == [Instruction("key", text="ctrl+f")]
     with pytest.raises(ValueError, match="cannot read 'make me a sandwich'"):
         parse_task("make me a sandwich")
     with pytest.raises(ValueError, match="unknown key"):
