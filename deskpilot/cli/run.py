@@ -29,6 +29,7 @@ def run_task(
     options: SessionOptions | None = None,
     max_steps: int | None = None,
     report: bool = True,
+    screen_text: bool | None = None,
 ) -> RunResult:
     """Set up everything a run needs (usage errors exit with code 2), run it, write the report."""
     from deskpilot.agent import Agent
@@ -40,7 +41,7 @@ def run_task(
     if max_steps is not None and max_steps < 1:
         fail_usage("--max-steps must be at least 1")
     with usage_errors():
-        chosen_model = load_model(model)
+        chosen_model = load_model(model, screen_text=screen_text)
     session = open_session(options)
     steps = effective_max_steps(session.policy, max_steps)
     agent = Agent(
@@ -98,6 +99,13 @@ def run(
     yes: Annotated[
         bool, typer.Option("--yes", help="Approve every 'ask' (only if the policy allows it).")
     ] = False,
+    screen_text: Annotated[
+        bool | None,
+        typer.Option(
+            help="Give a model folder the screen's text (OCR lines) beside the image, or not "
+            "(default: what the folder's deskpilot.json says)."
+        ),
+    ] = None,
 ) -> None:
     """Run an agent task on the screen.
 
@@ -107,7 +115,8 @@ def run(
         policy=policy, run_dir=run_dir or default_run_dir(task), dry_run=dry_run, driver=driver,
         monitor=monitor, audit=audit, yes=yes,
     )  # fmt: skip
-    result = run_task(task, model=model, options=options, max_steps=max_steps, report=report)
+    result = run_task(task, model=model, options=options, max_steps=max_steps, report=report,
+                      screen_text=screen_text)  # fmt: skip
     if result.answer:
         typer.echo(result.answer)
     raise typer.Exit(result.outcome.exit_code)

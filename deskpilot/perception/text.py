@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from deskpilot.errors import ActionFailed
@@ -165,13 +165,3 @@ class ScreenText:
         texts = [repr(ln.text) for ln in self.lines[:limit]]
         more = f" and {len(self.lines) - limit} more" if len(self.lines) > limit else ""
         return (", ".join(texts) or "nothing readable") + more
-
-    def as_prompt(self, width: int, height: int, lines: Sequence[TextLine] | None = None) -> str:
-        """The lines with boxes normalized to 0-1000, one per line, for a model's prompt."""
-        out = []
-        for line in self.lines if lines is None else lines:
-            b = line.box
-            x0, y0 = b.x * 1000 // max(width, 1), b.y * 1000 // max(height, 1)
-            x1, y1 = b.right * 1000 // max(width, 1), b.bottom * 1000 // max(height, 1)
-            out.append(f"[{x0},{y0},{x1},{y1}] {line.text}")
-        return "\n".join(out)

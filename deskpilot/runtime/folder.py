@@ -13,8 +13,9 @@ from deskpilot.runtime.families import Family, family_for
 from deskpilot.runtime.prompting import PROMPT_STYLES
 
 CONFIG_FILE = "genai_config.json"
-# optional: how deskpilot talks to this folder: its prompt style ("prompt"), and whether typed text
-# is decoded as one of the task's quoted texts when the task quotes any ("copy_quoted")
+# optional: how deskpilot talks to this folder: its prompt style ("prompt"), whether typed text
+# is decoded as one of the task's quoted texts when the task quotes any ("copy_quoted"), and whether
+# the screen's text (OCR lines with boxes) goes into the prompt beside the image ("screen_text")
 DESKPILOT_FILE = "deskpilot.json"
 
 
@@ -38,6 +39,7 @@ class ModelFolder:
     processor: dict[str, Any]
     prompt_style: str = "full"
     copy_quoted: bool = False
+    screen_text: bool = False
 
     @classmethod
     def open(cls, path: str | Path) -> ModelFolder:
@@ -72,12 +74,14 @@ class ModelFolder:
                 f"{folder / DESKPILOT_FILE}: unknown prompt style {style!r}; "
                 f"styles: {', '.join(PROMPT_STYLES)}"
             )
-        copy_quoted = facts.get("copy_quoted", False)
-        if not isinstance(copy_quoted, bool):
-            raise UsageError(f"{folder / DESKPILOT_FILE}: copy_quoted must be true or false, "
-                             f"not {copy_quoted!r}")  # fmt: skip
+        switches = {}
+        for name in ("copy_quoted", "screen_text"):
+            switches[name] = facts.get(name, False)
+            if not isinstance(switches[name], bool):
+                raise UsageError(f"{folder / DESKPILOT_FILE}: {name} must be true or false, "
+                                 f"not {switches[name]!r}")  # fmt: skip
         return cls(path=folder, config=config, family=family, processor=processor,
-                   prompt_style=style, copy_quoted=copy_quoted)  # fmt: skip
+                   prompt_style=style, **switches)  # fmt: skip
 
     @property
     def model_type(self) -> str:
@@ -120,6 +124,7 @@ class ModelFolder:
             "quantization": self.quantization(),
             "prompt_style": self.prompt_style,
             "copy_quoted": self.copy_quoted,
+            "screen_text": self.screen_text,
             "coordinate_space": self.family.space(1280, 800, self.processor).describe(),
             "image_token_budget": self.image_token_budget(),
             "context_length": model.get("context_length"),

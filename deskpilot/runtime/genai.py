@@ -17,9 +17,10 @@ from typing import Any
 
 from deskpilot.coords import CoordinateSpace
 from deskpilot.errors import ModelError, UsageError
+from deskpilot.perception import ScreenReader, TextEngine, default_engine
 from deskpilot.runtime.base import ModelReply, ModelRequest
 from deskpilot.runtime.folder import ModelFolder
-from deskpilot.runtime.prompting import render_prompt
+from deskpilot.runtime.prompting import render_prompt, screen_text_block
 from deskpilot.screen import Frame
 from deskpilot.tools.registry import guided_schema, quoted_spans
 
@@ -45,11 +46,17 @@ class GenaiModel:
         guidance: bool = True,
         max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         copy_quoted: bool | None = None,
+        screen_text: bool | None = None,
+        text_engine: TextEngine | None = None,
     ) -> None:
         """Load the folder. ``copy_quoted`` overrides the folder's own choice (its deskpilot.json)
-        of typing quoted text exactly; evals set it False to measure the model's own copying."""
+        of typing quoted text exactly; evals set it False to measure the model's own copying.
+        ``screen_text`` overrides its choice of reading the screen's text into the prompt (OCR by
+        ``text_engine``, the default engine if not given)."""
         self.folder = ModelFolder.open(path)
         self.copy_quoted = self.folder.copy_quoted if copy_quoted is None else copy_quoted
+        wants_text = self.folder.screen_text if screen_text is None else screen_text
+        self.reader = ScreenReader(text_engine or default_engine()) if wants_text else None
         self.family = self.folder.family
         self.name = f"genai:{self.folder.path}"
         self.guidance = guidance
@@ -86,8 +93,12 @@ class GenaiModel:
         return self.family.space(frame.width, frame.height, self.folder.processor)
 
     def prompt(self, request: ModelRequest, space: CoordinateSpace) -> str:
-        """The full prompt text for one step."""
-        return render_prompt(self.family, request, space, self.folder.prompt_style)
+        """The full prompt text for one step (with the screen's text if this model reads it)."""
+        text = ""
+        if self.reader is not None:
+            frame = request.frame
+            text = screen_text_block(self.reader.read(frame), frame.width, frame.height, space)
+        return render_prompt(self.family, request, space, self.folder.prompt_style, text)
 
     def _length(self, prompt_tokens: int) -> int:
         """``max_length`` for one step: the prompt plus the answer budget (genai sizes its cache by
@@ -164,6 +175,8 @@ class GenaiModel:
             "truncated": 1.0 if truncated else 0.0,
             "prompt_tokens": float(prompt_tokens),
         }
+        if self.reader is not None:  # part of preprocess_ms: the screen's text, read by OCR
+            stats["ocr_ms"] = round(self.reader.stats.ms, 3)
         return ModelReply(text=text, stats=stats)
 
     def close(self) -> None:

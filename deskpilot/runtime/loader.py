@@ -43,12 +43,14 @@ def default_model_folder() -> Path:
     return _resources.enter_context(resources.as_file(resource))  # e.g. installed as a zip
 
 
-def load_model(spec: str | None) -> Model:
+def load_model(spec: str | None, *, screen_text: bool | None = None) -> Model:
     """Load the model a spec names.
 
     Args:
         spec: ``script:PLAN.jsonl`` for a scripted plan; ``text-match`` for the text-match
             baseline; a model folder path; or None for the embedded default model.
+        screen_text: For a model folder: read the screen's text into its prompt (True), or not
+            (False), whatever its deskpilot.json says; None keeps the folder's choice.
 
     Raises:
         UsageError: The spec names nothing that can be loaded.
@@ -61,4 +63,4 @@ def load_model(spec: str | None) -> Model:
         return TextMatchModel()
     from deskpilot.runtime.genai import GenaiModel
 
-    return GenaiModel(default_model_folder() if spec is None else spec)
+    return GenaiModel(default_model_folder() if spec is None else spec, screen_text=screen_text)

@@ -7,6 +7,7 @@ attend to it. Only the newest screenshot is sent; earlier steps are compact text
 from __future__ import annotations
 
 from deskpilot.coords import CoordinateSpace
+from deskpilot.perception.text import ScreenText
 from deskpilot.runtime.base import ModelRequest
 from deskpilot.runtime.families import Family
 
@@ -34,10 +35,11 @@ def compact_system_text(space: CoordinateSpace) -> str:
 
 
 def render_prompt(family: Family, request: ModelRequest, space: CoordinateSpace,
-                  style: str = "full") -> str:  # fmt: skip
-    """The whole prompt of one step for ``family``, in a folder's prompt ``style``."""
+                  style: str = "full", screen_text: str = "") -> str:  # fmt: skip
+    """The whole prompt of one step for ``family``, in a folder's prompt ``style``; with
+    ``screen_text`` (the screen's text lines, see `screen_text_block`) beside the image."""
     system = compact_system_text(space) if style == "compact" else system_text(request, space)
-    return family.render(system, user_text(request, family.image_tag))
+    return family.render(system, user_text(request, family.image_tag, screen_text))
 
 
 def history_text(request: ModelRequest, limit: int = MAX_HISTORY) -> str:
@@ -49,6 +51,26 @@ def history_text(request: ModelRequest, limit: int = MAX_HISTORY) -> str:
     return "History:\n" + "\n".join(lines)
 
 
-def user_text(request: ModelRequest, image_tag: str) -> str:
-    """Task, history, then the screenshot, then the question."""
-    return f"Task: {request.task}\n{history_text(request)}\nScreen:\n{image_tag}\nNext action:"
+def user_text(request: ModelRequest, image_tag: str, screen_text: str = "") -> str:
+    """Task, history, the screen's text (when given), then the screenshot, then the question."""
+    text = f"Screen text:\n{screen_text}\n" if screen_text else ""
+    return (
+        f"Task: {request.task}\n{history_text(request)}\n{text}Screen:\n{image_tag}\nNext action:"
+    )
+
+
+MAX_TEXT_LINES = 60
+
+
+def screen_text_block(
+    text: ScreenText, frame_width: int, frame_height: int, space: CoordinateSpace
+) -> str:
+    """The screen's lines for a prompt, one a line: ``[x0,y0,x1,y1] text``, the box in the model's
+    coordinate space (so a click can copy it); the first `MAX_TEXT_LINES` in reading order."""
+    rows = []
+    for line in text.lines[:MAX_TEXT_LINES]:
+        b = line.box
+        x0, x1 = (round(v * space.width / frame_width) for v in (b.x, b.right))
+        y0, y1 = (round(v * space.height / frame_height) for v in (b.y, b.bottom))
+        rows.append(f"[{x0},{y0},{x1},{y1}] {line.text}")
+    return "\n".join(rows) or "(none)"

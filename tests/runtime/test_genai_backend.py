@@ -201,3 +201,35 @@ def test_a_folder_that_copies_quotes_types_the_quoted_text_exactly(tmp_path: Pat
     typing_only.parse(copying.next_action(unquoted).text)  # no quote: free text, still valid
     own = GenaiModel(folder, copy_quoted=False)  # what evals use to measure the model's copying
     assert typing_only.parse(own.next_action(asked).text).arguments == free.arguments
+
+
+def test_a_folder_that_reads_screen_text_gets_the_lines_beside_the_image(tmp_path: Path) -> None:
+    from PIL import ImageDraw, ImageFont
+
+    image = Image.new("RGB", (1280, 800), (230, 233, 240))
+    ImageDraw.Draw(image).text(
+        (640, 400), "Save", fill=(0, 0, 0),
+        font=ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 14),
+    )  # fmt: skip
+    asked = ModelRequest(task="click Save", frame=Frame.from_image(image), history=(),
+                         tool_schema=REGISTRY.call_schema(), tool_prompt="")  # fmt: skip
+    plain = GenaiModel(GEMMA4)
+    space = plain.coordinate_space(asked.frame)
+    assert "Screen text:" not in plain.prompt(asked, space)
+    folder = copy_model(tmp_path)
+    (folder / "deskpilot.json").write_text('{"screen_text": true}')
+    reading = GenaiModel(folder)
+    assert ModelFolder.open(folder).info()["screen_text"] is True
+    prompt = reading.prompt(asked, space)
+    line = next(row for row in prompt.splitlines() if row.endswith("] Save"))
+    x0, y0, x1, y1 = json.loads(line.split("]")[0] + "]")
+    assert 495 <= x0 < 505 and 500 <= y0 < 508 and x0 < x1 < 530 and y0 < y1 < 530  # 0-1000 space
+    assert prompt.index("Screen text:") < prompt.index("<|image|>")
+    reply = reading.next_action(asked)  # the longer prompt still runs end to end
+    REGISTRY.parse(reply.text)
+    assert reply.stats["prompt_tokens"] > plain.next_action(asked).stats["prompt_tokens"]
+    assert "ocr_ms" in reply.stats
+    assert "Screen text:" not in GenaiModel(folder, screen_text=False).prompt(asked, space)
+    (folder / "deskpilot.json").write_text('{"screen_text": "yes"}')
+    with pytest.raises(UsageError, match="screen_text must be true or false"):
+        GenaiModel(folder)
