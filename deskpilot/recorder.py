@@ -1,7 +1,9 @@
 """`deskpilot record`: the user's clicks, drags, scrolls and keys become a recipe.
 
 Each pointer step gets a crop of the screen around its target, taken when the button goes down
-(before the application reacts), so replay can check that the screen still looks the same there.
+(before the application reacts), so replay can check that the screen still looks the same there,
+and, when an OCR engine is installed, the text under the target (a button's caption), which replay
+looks for first where the screen changed.
 Typed characters are merged into `type_text` steps; combinations become `key` steps.
 """
 
@@ -42,6 +44,7 @@ class Recorder:
     def __init__(
         self, screen_factory: Callable[[], ScreenSource], out: Path, *,
         stop_hotkey: str = "ctrl+alt+r", title: Callable[[], str | None] = lambda: None,
+        text_at: Callable[[Frame, int, int], str | None] | None = None,
     ) -> None:  # fmt: skip
         self.out = out
         self.stop_keys = frozenset(parse_combo(stop_hotkey))
@@ -50,6 +53,7 @@ class Recorder:
         self._screen_factory = screen_factory
         self._local = threading.local()
         self._title = title
+        self._text_at = text_at
         self._text = ""
         self._held: set[str] = set()
         self._press: tuple[int, int, str, Frame] | None = None
@@ -78,11 +82,16 @@ class Recorder:
         crops.mkdir(parents=True, exist_ok=True)
         crop_around(frame, *at).save(crops / f"step-{index:03d}.png")
         where = self._title()
-        self.steps.append({
+        said = self._text_at(frame, *at) if self._text_at is not None else None
+        what = f"{said!r} at {at}" if said else f"the target at {at}"
+        step = {
             "tool": tool, "args": args,
-            "description": f"the target at {at}" + (f" in the window {where!r}" if where else ""),
+            "description": what + (f" in the window {where!r}" if where else ""),
             "expect_crop": f"{crops.name}/step-{index:03d}.png",
-        })  # fmt: skip
+        }  # fmt: skip
+        if said:
+            step["target_text"] = said
+        self.steps.append(step)
 
     # -- mouse --------------------------------------------------------------------------------
     def on_click(self, x: int, y: int, button: Any, pressed: bool, injected: bool = False) -> None:

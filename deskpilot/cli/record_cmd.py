@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib.util
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +21,8 @@ def record(
     ),
 ) -> None:
     """Record clicks, drags, scrolls and keys (with a screenshot crop per target) into a recipe."""
+    from deskpilot.perception import default_engine
+    from deskpilot.perception.reader import text_at as read_text_at
     from deskpilot.recorder import Recorder
     from deskpilot.screen import MssScreen, require_display
     from deskpilot.windows import active_window
@@ -26,8 +30,12 @@ def record(
     with usage_errors():
         require_display()
         MssScreen(monitor).close()  # fail now, not in the listener thread, if the monitor is wrong
+        text_at = None
+        if importlib.util.find_spec("rapidocr") is not None:  # the text under each target
+            engine = default_engine()
+            text_at = functools.partial(read_text_at, engine)
         recorder = Recorder(lambda: MssScreen(monitor), out, stop_hotkey=stop_hotkey,
-                            title=lambda: active_window()[0]).start()  # fmt: skip
+                            title=lambda: active_window()[0], text_at=text_at).start()  # fmt: skip
     err.print(f"recording; press {stop_hotkey} (or Ctrl-C here) to stop", highlight=False)
     with contextlib.suppress(KeyboardInterrupt):
         recorder.wait()

@@ -85,3 +85,18 @@ class ScreenReader:
             if bigger == grown:
                 return grown
             grown = bigger
+
+
+AROUND_POINT = (240, 40)  # half width and half height of the band read around a point
+
+
+def text_at(engine: TextEngine, frame: Frame, x: int, y: int) -> str | None:
+    """The text line under capture pixel (x, y) (a button's caption, a menu item), or None: only
+    a band around the point is read."""
+    height, width = frame.pixels.shape[:2]
+    left, top = max(0, x - AROUND_POINT[0]), max(0, y - AROUND_POINT[1])
+    right, bottom = min(width, x + AROUND_POINT[0]), min(height, y + AROUND_POINT[1])
+    crop = frame.pixels[top:bottom, left:right, 2::-1]
+    point = Box(x - left - 3, y - top - 3, 7, 7)
+    hits = [line for line in engine.read(crop) if line.box.intersects(point)]
+    return hits[0].text if len(hits) == 1 else None

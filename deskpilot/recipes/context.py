@@ -21,10 +21,17 @@ from deskpilot.agent.loop import Agent
 from deskpilot.agent.records import Outcome, RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
 from deskpilot.coords import CoordinateSpace
-from deskpilot.errors import ActionFailed, BudgetExhausted, PolicyDenied, ToolCallError
+from deskpilot.errors import (
+    ActionFailed,
+    BudgetExhausted,
+    PolicyDenied,
+    ToolCallError,
+    UsageError,
+)
 from deskpilot.perception import ScreenReader, ScreenText, TextNotFound, default_engine
 from deskpilot.recipes.grounding import (
     MATCH_THRESHOLD,
+    Regrounded,
     Regrounder,
     TemplateRegrounder,
     difference,
@@ -118,16 +125,20 @@ class RecipeContext:
         return self.call(tool, x=x, y=y)
 
     def grounded(
-        self, name: str, arguments: dict[str, Any], crop_file: str, description: str
-    ) -> dict[str, Any]:
-        """The arguments of a recorded pointer step, re-grounded if the screen changed there."""
+        self, name: str, arguments: dict[str, Any], crop_file: str, description: str,
+        *, target_text: str | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """The arguments of a recorded pointer step, re-grounded if the screen changed there: by
+        the recorded text under the target first (when it stands once on the screen), then by
+        the regrounder (the model, or the recorded crop)."""
         crop = load_crop(self.recipe_file or Path("."), crop_file)
         frame = self._observe()
         self.checked += 1
         x, y = int(arguments["x"]), int(arguments["y"])
         if difference(frame, crop, x, y) <= MATCH_THRESHOLD:
             return arguments
-        found = self.regrounder.locate(frame, crop, description or name, (x, y))
+        found = self._by_text(frame, target_text) if target_text else None
+        found = found or self.regrounder.locate(frame, crop, description or name, (x, y))
         if found is None:
             problem = f"{name}: {description or 'the recorded target'} is not on the screen"
             record = self._record_start(frame, {"name": name, "arguments": arguments})
@@ -135,6 +146,13 @@ class RecipeContext:
             raise StepFailed(problem)
         self.regrounded[found.by] = self.regrounded.get(found.by, 0) + 1
         return {**arguments, "x": found.x, "y": found.y}
+
+    def _by_text(self, frame: Frame, text: str) -> Regrounded | None:
+        try:
+            match = self.screen_text(frame).find(text)
+        except (TextNotFound, UsageError):  # not there, twice, or no OCR engine: the regrounder
+            return None
+        return Regrounded(x=match.box.center[0], y=match.box.center[1], by="text")
 
     def replay_summary(self) -> str:
         """How many checked steps needed re-grounding, and by whom."""

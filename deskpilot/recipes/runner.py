@@ -21,7 +21,8 @@ def _run_step(ctx: RecipeContext, step: Step, params: dict[str, Any]) -> None:
     if step.tool is not None:
         args = substitute(step.args, params, tool=step.tool)
         if step.expect_crop is not None and {"x", "y"} <= set(args):
-            args = ctx.grounded(step.tool, args, step.expect_crop, step.description)
+            args = ctx.grounded(step.tool, args, step.expect_crop, step.description,
+                                target_text=step.target_text)  # fmt: skip
         ctx.call(step.tool, **args)
     elif (target := step.text_target) is not None:
         ctx.click_text(substitute(target[1], params), tool=target[0])

@@ -120,6 +120,9 @@ class Step(BaseModel):
     expect_crop: str | None = Field(
         None, description="recorded image around the target (replay checks it first)"
     )
+    target_text: str | None = Field(
+        None, description="the text at the target when recorded (replay looks for it first)"
+    )
     on_failure: Literal["stop", "continue"] = "stop"
 
     @model_validator(mode="after")

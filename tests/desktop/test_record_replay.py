@@ -74,6 +74,8 @@ def test_record_then_replay_on_a_moved_window(
     recipe = load_recipe(out, ToolRegistry())
     assert [s.tool for s in recipe.step] == ["click", "type_text", "click"]
     assert recipe.step[1].args == {"text": "Ada"}
+    assert recipe.step[2].target_text == "Save"  # read under the click, for replay to look for
+    assert recipe.step[0].target_text is None  # an empty field says nothing
     assert all((out.parent / s.expect_crop).is_file() for s in recipe.step if s.expect_crop)
     wait_for(form, "saved", "Ada")  # the recording itself saved Ada
     proc.terminate()
@@ -88,7 +90,8 @@ def test_record_then_replay_on_a_moved_window(
     result = deskpilot("recipe", "run", str(out), "--run-dir", str(tmp_path / "replay"))
     assert result.returncode == 0, result.stderr
     wait_for(fresh, "saved", "Ada")  # the replay did
-    assert "replay: 2 of 2 recorded targets re-grounded (template: 2)" in result.stderr
+    # Save by its text, the empty field by the recorded crop
+    assert "replay: 2 of 2 recorded targets re-grounded (template: 1, text: 1)" in result.stderr
 
 
 def test_replay_of_an_unchanged_screen_needs_no_regrounding(
