@@ -35,8 +35,9 @@ def default_model_folder() -> Path:
         raise UsageError(
             "no embedded default model ships with this version: none trained so far grounds well "
             "enough to be trusted with your mouse (scripts/build_default_model.py ships one only "
-            "when it clears the eval's bar); pass --model FOLDER (an onnxruntime-genai model "
-            "folder) or --model script:PLAN.jsonl"
+            "when it clears the eval's bar); pass --model text-match (the baseline that reads the "
+            "screen's text), --model FOLDER (an onnxruntime-genai model folder) or --model "
+            "script:PLAN.jsonl"
         )
     if isinstance(resource, Path):
         return resource
