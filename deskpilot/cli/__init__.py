@@ -31,7 +31,7 @@ app = typer.Typer(
 )
 tools_app = typer.Typer(help="The tools a model can call.", no_args_is_help=True)
 policy_app = typer.Typer(help="Check and explain policy files.", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+audit_app = typer.Typer(help="The keyed, hash-chained audit log.", no_args_is_help=True)
 app.add_typer(tools_app, name="tools")
 app.add_typer(policy_app, name="policy")
 app.add_typer(model_app, name="model")
