@@ -132,6 +132,13 @@ def model_eval(
     pictures: Annotated[
         int, typer.Option(help="Screens per model and suite in the report.", min=1)
     ] = 8,
+    screen_text: Annotated[
+        bool | None,
+        typer.Option(
+            help="Give model folders the screen's text beside the image, or not (default: what "
+            "each folder's deskpilot.json says); run twice to see what it changes."
+        ),
+    ] = None,
 ) -> None:
     """Run the held-out grounding suites and print one table (one row per model and suite).
 
@@ -167,7 +174,7 @@ def model_eval(
         raise typer.BadParameter(f"--require names suite(s) {idle} that this run does not evaluate")
     specs: list[str | None] = [str(p) for p in paths] if paths else [None]
     with usage_errors():
-        models = [load_model(spec) for spec in specs]  # every folder checked before any is run
+        models = [load_model(spec, screen_text=screen_text) for spec in specs]  # all checked first
     if len(models) > 1:
         models.clear()  # each runs in a child of its own
     title = ", ".join(spec or "(embedded)" for spec in specs)
@@ -188,7 +195,7 @@ def model_eval(
 
             with usage_errors():
                 results = (suite_results(models[0], chosen, screens, tick, kept) if models
-                           else suite_results_apart(spec, chosen, screens, tick, kept))  # fmt: skip
+                           else suite_results_apart(spec, chosen, screens, tick, kept, screen_text))  # fmt: skip
             per_model.append([{"model": _short(spec), **result.row()} for result in results])
             examples += [(_short(spec), result.name, result.examples) for result in results]
             for job in jobs.values():
