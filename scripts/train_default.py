@@ -204,6 +204,13 @@ def arguments() -> argparse.Namespace:
     )
     parser.add_argument("--pools", type=Path, default=POOLS, help="where captured screens are kept")
     parser.add_argument(
+        "--screen-text",
+        action="store_true",
+        help="train with the screen's text in the prompt (the real OCR engine's lines on each "
+        "screen, its noise included), as the runtime gives a folder with screen_text; kept in the "
+        "checkpoint (runs from it go on with it) and written into the export's deskpilot.json",
+    )
+    parser.add_argument(
         "--soft-tokens",
         type=int,
         help="image tokens a screenshot may become (the processor's max_soft_tokens; default: the "
@@ -251,6 +258,7 @@ def main() -> None:
         geometry, soft_tokens = geometry_of(state), soft_tokens_of(state)
         card["geometry"] = dataclasses.asdict(geometry)
         card["soft_tokens"] = soft_tokens
+        card["screen_text"] = bool(state.get("screen_text", False))
         build(args.export, args.seed, args.precision, state["model"], card,
               family(geometry, soft_tokens))  # fmt: skip
         return
@@ -339,7 +347,8 @@ def main() -> None:
         phases = state.get("phases", {})
         lineage = list(state.get("lineage", []))[:-1]
         this_run = state.get("lineage", [this_run])[-1]
-    encoder = Encoder(tokenizer_folder(args.out, args.seed, soft_tokens))
+    screen_text = args.screen_text or bool(start_state.get("screen_text", False))
+    encoder = Encoder(tokenizer_folder(args.out, args.seed, soft_tokens), screen_text=screen_text)
     encoder.vocab = model.config.text_config.vocab_size
     encoder.image_token = model.config.image_token_id
     number_ids = torch.tensor([encoder.numbers[n] for n in range(1001)])
@@ -359,7 +368,7 @@ def main() -> None:
                  "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state(),
                  "step": step, "samples": samples_seen, "seconds": seconds,
                  "phases": phases, "geometry": dataclasses.asdict(geometry),
-                 "soft_tokens": soft_tokens,
+                 "soft_tokens": soft_tokens, "screen_text": screen_text,
                  "lineage": [*lineage, {**this_run, "updates": step}]}  # fmt: skip
         torch.save(state, checkpoint.with_suffix(".tmp"))
         checkpoint.with_suffix(".tmp").replace(checkpoint)

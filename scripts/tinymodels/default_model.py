@@ -59,8 +59,10 @@ def soft_tokens_of(state: dict[str, Any]) -> int:
 
 def write_deskpilot_file(folder: Path, card: dict[str, Any]) -> None:
     """deskpilot.json: the prompt style the model was trained on, that text the task quotes is
-    typed as quoted (decoding cannot misspell it), and where the model came from."""
-    write_json(folder / "deskpilot.json", {"prompt": "compact", "copy_quoted": True, **card})
+    typed as quoted (decoding cannot misspell it), whether it reads the screen's text (as it was
+    trained: ``screen_text`` in the card), and where the model came from."""
+    facts = {"prompt": "compact", "copy_quoted": True, "screen_text": False, **card}
+    write_json(folder / "deskpilot.json", facts)
 
 
 def build(folder: Path, seed: int, precision: str, state_dict: dict[str, Any], card: dict[str, Any],

@@ -14,10 +14,11 @@ from deskpilot.coords import CoordinateSpace
 from deskpilot.data.copying import copy_pairs
 from deskpilot.data.screens import Screen
 from deskpilot.data.tasks import Sample
+from deskpilot.perception import ScreenText, default_engine
 from deskpilot.policies import PolicyGate, load_policy
 from deskpilot.runtime.base import ModelRequest
 from deskpilot.runtime.families import family_for
-from deskpilot.runtime.prompting import render_prompt
+from deskpilot.runtime.prompting import render_prompt, screen_text_block
 from deskpilot.screen import Frame
 from deskpilot.tools import ToolRegistry
 from tinymodels.default_model import family
@@ -30,7 +31,9 @@ PATCH = 48
 class Encoder:
     """Sample -> tensors, through genai's processor and tokenizer (what inference sends)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, screen_text: bool = False) -> None:
+        """``screen_text``: the prompt carries the screen's text lines, read by the real OCR
+        engine on each screen (as the runtime does for a folder with ``screen_text``)."""
         import onnxruntime_genai as og
 
         self.og = og
@@ -46,6 +49,8 @@ class Encoder:
         self.vocab = 0  # set by the trainer: the model's vocabulary size
         self.image_token = -1  # set by the trainer: the image token's id
         self._cached: tuple[Any, Any, Any] = (None, None, None)
+        self.text_engine = default_engine() if screen_text else None
+        self._text = ""  # the cached screen's text block
 
     def _single(self, text: str) -> int:
         ids = list(self.tokenizer.encode(text))
@@ -59,10 +64,15 @@ class Encoder:
         if sample.image is not self._cached[0]:  # a screen hosts several tasks in a row
             frame = Frame.from_image(sample.image)
             self._cached = (sample.image, frame, self.og.Images.open_bytes(frame.png_bytes()))
+            if self.text_engine is not None:
+                lines = self.text_engine.read(frame.pixels[..., 2::-1])
+                self._text = screen_text_block(ScreenText.of(lines), frame.width, frame.height,
+                                               CoordinateSpace.normalized())  # fmt: skip
         frame, images = self._cached[1], self._cached[2]
         request = ModelRequest(task=sample.task, frame=frame, history=sample.history,
                                tool_schema=self.schema, tool_prompt="")  # fmt: skip
-        prompt = render_prompt(self.family, request, CoordinateSpace.normalized(), "compact")
+        prompt = render_prompt(self.family, request, CoordinateSpace.normalized(), "compact",
+                               self._text)  # fmt: skip
         inputs = self.processor(prompt, images=images)
         prompt_ids = inputs["input_ids"].as_numpy().astype("int64")[0].tolist()
         answer = json.dumps(sample.target, separators=(",", ":"), ensure_ascii=False)

@@ -161,3 +161,39 @@ def test_attention_fused_in_untapped_layers_computes_what_eager_everywhere_does(
             assert mine.get(name, 0.0) == expected, name
     assert any(record["point"] > 0 for record in eager)
     assert any(record.get("copy", 0) > 0 for record in eager)
+
+
+def test_a_run_with_screen_text_trains_on_the_ocr_lines_and_exports_a_folder_that_reads_them(
+    tmp_path: Path,
+) -> None:
+    out, folder = tmp_path / "text", tmp_path / "text-int4"
+    train(out, "--steps", "1", "--screen-text")
+    assert torch.load(out / "checkpoint.pt", weights_only=False)["screen_text"] is True
+    train(out, "--steps", "2", "--resume")  # a resumed run goes on with it
+    assert torch.load(out / "checkpoint.pt", weights_only=False)["screen_text"] is True
+    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out), "--export", str(folder)],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads((folder / "deskpilot.json").read_text())["screen_text"] is True
+    from deskpilot.runtime.genai import GenaiModel
+
+    assert GenaiModel(folder).reader is not None  # the runtime gives it the screen's text
+
+
+def test_the_encoder_puts_the_screens_text_into_the_training_prompt(runs: Path) -> None:
+    from PIL import Image, ImageDraw, ImageFont
+    from tinymodels.encoding import Encoder, tokenizer_folder
+
+    from deskpilot.data.tasks import Sample
+
+    image = Image.new("RGB", (1280, 800), (236, 236, 236))
+    face = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 14)
+    ImageDraw.Draw(image).text((640, 400), "Save", font=face, fill=(0, 0, 0))
+    sample = Sample(image=image, task="click Save", history=(), kind="click",
+                    target={"name": "click", "arguments": {"x": 505, "y": 505}}, box=(640, 400, 680, 416))  # fmt: skip
+    folder = tokenizer_folder(runs / "a", 20261128)  # the trainer's own encoding folder
+    plain, reading = Encoder(folder), Encoder(folder, screen_text=True)
+    plain_ids, text_ids = plain.encode(sample)["ids"][0], reading.encode(sample)["ids"][0]
+    assert len(text_ids) > len(plain_ids)
+    decoded = reading.tokenizer.decode(text_ids.tolist())
+    assert "Screen text:" in decoded and "] Save" in decoded
