@@ -40,6 +40,7 @@ def record(
     with contextlib.suppress(KeyboardInterrupt):
         recorder.wait()
     path = recorder.stop()
-    err.print(f"wrote {len(recorder.steps)} steps to {path}", highlight=False)
+    count = len(recorder.steps)
+    err.print(f"wrote {count} step{'s' if count != 1 else ''} to {path}", highlight=False)
     if not recorder.steps:
         err.print("[yellow]nothing was recorded[/]: the file has no steps to run")

@@ -70,7 +70,7 @@ def test_record_then_replay_on_a_moved_window(
     proc, form = start_form(launch, tmp_path / "first.json")
     out = tmp_path / "recorded.toml"
     stderr = record_demo(display, form, out)
-    assert "wrote 3 steps" in stderr, stderr
+    assert "wrote 3 steps" in stderr, stderr + out.read_text()
     recipe = load_recipe(out, ToolRegistry())
     assert [s.tool for s in recipe.step] == ["click", "type_text", "click"]
     assert recipe.step[1].args == {"text": "Ada"}
