@@ -21,11 +21,42 @@ def _normalized(width: int, height: int, processor: dict[str, Any]) -> Coordinat
     return CoordinateSpace.normalized(1000)
 
 
+def resize_attrs(processor: dict[str, Any]) -> dict[str, Any]:
+    """The smart-resize settings of an image processor config.
+
+    onnxruntime-genai (ort-extensions) nests them in the pipeline,
+    ``{"processor": {"transforms": [{"operation": {"type": "Resize", "attrs": {...}}}, ...]}}``;
+    the attrs of the first Resize operation found at any depth are returned. A config without one
+    is taken as flat (``min_pixels`` / ``max_pixels`` at its top level).
+    """
+    found = _find_resize(processor)
+    return found if found is not None else processor
+
+
+def _find_resize(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, list):
+        children: list[Any] = value
+    elif isinstance(value, dict):
+        attrs = value.get("attrs")
+        if value.get("type") == "Resize" and isinstance(attrs, dict):
+            return attrs
+        children = list(value.values())
+    else:
+        return None
+    for child in children:
+        found = _find_resize(child)
+        if found is not None:
+            return found
+    return None
+
+
 def qwen_resized(width: int, height: int, processor: dict[str, Any]) -> tuple[int, int]:
-    """Qwen2.5-VL's smart resize: sides multiple of 28, pixel count within [min, max]."""
-    factor = 28
-    min_pixels = int(processor.get("min_pixels", 56 * 56))
-    max_pixels = int(processor.get("max_pixels", 1280 * 28 * 28))
+    """Qwen2.5-VL's smart resize: sides multiples of patch x merge size (28 unless the config says
+    otherwise), pixel count within the config's [min_pixels, max_pixels] (see `resize_attrs`)."""
+    attrs = resize_attrs(processor)
+    factor = int(attrs.get("patch_size", 14)) * int(attrs.get("merge_size", 2))
+    min_pixels = int(attrs.get("min_pixels", 56 * 56))
+    max_pixels = int(attrs.get("max_pixels", 1280 * 28 * 28))
     h = max(factor, round(height / factor) * factor)
     w = max(factor, round(width / factor) * factor)
     if h * w > max_pixels:

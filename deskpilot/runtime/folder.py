@@ -17,6 +17,9 @@ CONFIG_FILE = "genai_config.json"
 # is decoded as one of the task's quoted texts when the task quotes any ("copy_quoted"), and whether
 # the screen's text (OCR lines with boxes) goes into the prompt beside the image ("screen_text")
 DESKPILOT_FILE = "deskpilot.json"
+# the image processor config genai reads by this fixed name for the Qwen families, whether or not
+# model.vision.config_filename names it
+GENAI_PROCESSOR_FILE = "processor_config.json"
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -66,6 +69,8 @@ class ModelFolder:
                 )
         vision = model.get("vision", {})
         processor_file = vision.get("config_filename") if isinstance(vision, dict) else None
+        if not processor_file and (folder / GENAI_PROCESSOR_FILE).is_file():
+            processor_file = GENAI_PROCESSOR_FILE  # what genai's Qwen processors always read
         processor = _read_json(folder / processor_file) if processor_file else {}
         facts = _read_json(folder / DESKPILOT_FILE) if (folder / DESKPILOT_FILE).is_file() else {}
         style = facts.get("prompt", "full")
