@@ -15,7 +15,9 @@ from deskpilot.runtime.prompting import PROMPT_STYLES
 CONFIG_FILE = "genai_config.json"
 # optional: how deskpilot talks to this folder: its prompt style ("prompt"), whether typed text
 # is decoded as one of the task's quoted texts when the task quotes any ("copy_quoted"), and whether
-# the screen's text (OCR lines with boxes) goes into the prompt beside the image ("screen_text")
+# the screen's text (OCR lines with boxes) goes into the prompt beside the image ("screen_text"),
+# and, when it does, whether clicks are decoded as one of the places the task names on the screen
+# ("text_targets", default true; see deskpilot.perception.targets)
 DESKPILOT_FILE = "deskpilot.json"
 # the image processor config genai reads by this fixed name for the Qwen families, whether or not
 # model.vision.config_filename names it
@@ -43,6 +45,7 @@ class ModelFolder:
     prompt_style: str = "full"
     copy_quoted: bool = False
     screen_text: bool = False
+    text_targets: bool = True
 
     @classmethod
     def open(cls, path: str | Path) -> ModelFolder:
@@ -80,8 +83,12 @@ class ModelFolder:
                 f"styles: {', '.join(PROMPT_STYLES)}"
             )
         switches = {}
-        for name in ("copy_quoted", "screen_text"):
-            switches[name] = facts.get(name, False)
+        for name, default in (
+            ("copy_quoted", False),
+            ("screen_text", False),
+            ("text_targets", True),
+        ):
+            switches[name] = facts.get(name, default)
             if not isinstance(switches[name], bool):
                 raise UsageError(f"{folder / DESKPILOT_FILE}: {name} must be true or false, "
                                  f"not {switches[name]!r}")  # fmt: skip
@@ -130,6 +137,7 @@ class ModelFolder:
             "prompt_style": self.prompt_style,
             "copy_quoted": self.copy_quoted,
             "screen_text": self.screen_text,
+            "text_targets": self.screen_text and self.text_targets,
             "coordinate_space": self.family.space(1280, 800, self.processor).describe(),
             "image_token_budget": self.image_token_budget(),
             "context_length": model.get("context_length"),

@@ -18,6 +18,7 @@ from typing import Any
 from deskpilot.coords import CoordinateSpace
 from deskpilot.errors import ModelError, UsageError
 from deskpilot.perception import ScreenReader, TextEngine, default_engine
+from deskpilot.perception.targets import named_targets
 from deskpilot.runtime.base import ModelReply, ModelRequest
 from deskpilot.runtime.folder import ModelFolder
 from deskpilot.runtime.prompting import render_prompt, screen_text_block
@@ -48,15 +49,18 @@ class GenaiModel:
         copy_quoted: bool | None = None,
         screen_text: bool | None = None,
         text_engine: TextEngine | None = None,
+        text_targets: bool | None = None,
     ) -> None:
         """Load the folder. ``copy_quoted`` overrides the folder's own choice (its deskpilot.json)
         of typing quoted text exactly; evals set it False to measure the model's own copying.
         ``screen_text`` overrides its choice of reading the screen's text into the prompt (OCR by
-        ``text_engine``, the default engine if not given)."""
+        ``text_engine``, the default engine if not given); ``text_targets`` its choice of decoding
+        clicks as one of the places the task names on the screen (only with the screen's text)."""
         self.folder = ModelFolder.open(path)
         self.copy_quoted = self.folder.copy_quoted if copy_quoted is None else copy_quoted
         wants_text = self.folder.screen_text if screen_text is None else screen_text
         self.reader = ScreenReader(text_engine or default_engine()) if wants_text else None
+        self.text_targets = self.folder.text_targets if text_targets is None else text_targets
         self.family = self.folder.family
         self.name = f"genai:{self.folder.path}"
         self.guidance = guidance
@@ -100,6 +104,23 @@ class GenaiModel:
             text = screen_text_block(self.reader.read(frame), frame.width, frame.height, space)
         return render_prompt(self.family, request, space, self.folder.prompt_style, text)
 
+    def named_points(self, request: ModelRequest, space: CoordinateSpace) -> list[tuple[int, int]]:
+        """The places the task names on the screen, in ``space``: what clicks are decoded as (none
+        when this model does not read the screen's text, or the task names none of it)."""
+        if self.reader is None or not self.text_targets:
+            return []
+        frame = request.frame
+        targets = named_targets(self.reader.read(frame), request.task, frame.pixels)
+        top_x = space.width if space.kind == "normalized" else space.width - 1
+        top_y = space.height if space.kind == "normalized" else space.height - 1
+        return [
+            (
+                min(top_x, x * space.width // frame.width),
+                min(top_y, y * space.height // frame.height),
+            )
+            for x, y in (t.point for t in targets)
+        ]
+
     def _length(self, prompt_tokens: int) -> int:
         """``max_length`` for one step: the prompt plus the answer budget (genai sizes its cache by
         it, so not the whole context), but at least the sliding window, which genai requires."""
@@ -132,8 +153,9 @@ class GenaiModel:
         og = self._og
         space = self.coordinate_space(request.frame)
         quoted = quoted_spans(request.task) if self.copy_quoted else []
-        schema = guided_schema(request.tool_schema, space, MAX_GUIDED_TEXT, quoted)
         started = time.perf_counter()
+        points = self.named_points(request, space)
+        schema = guided_schema(request.tool_schema, space, MAX_GUIDED_TEXT, quoted, points)
         try:
             images = og.Images.open_bytes(request.frame.png_bytes())
             inputs = self._processor(self.prompt(request, space), images=images)
@@ -177,6 +199,7 @@ class GenaiModel:
         }
         if self.reader is not None:  # part of preprocess_ms: the screen's text, read by OCR
             stats["ocr_ms"] = round(self.reader.stats.ms, 3)
+            stats["named_points"] = float(len(points))
         return ModelReply(text=text, stats=stats)
 
     def close(self) -> None:

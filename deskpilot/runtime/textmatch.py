@@ -21,12 +21,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from deskpilot.coords import CoordinateSpace
 from deskpilot.data.tasks import KEY_TASKS
 from deskpilot.perception import ScreenReader, ScreenText, TextEngine, TextNotFound, default_engine
-from deskpilot.perception.text import Box
+from deskpilot.perception.targets import field_beside
 from deskpilot.runtime.base import HistoryEntry, ModelReply, ModelRequest
 from deskpilot.screen import Frame
 from deskpilot.tools.keys import parse_combo
@@ -55,8 +53,6 @@ _TYPE_UNQUOTED = re.compile(  # the text up to the last " into "
 _PRESS = re.compile(r"^press\s+(?:the\s+)?(?P<keys>\S+?)(?:\s+key)?\.?$", re.IGNORECASE)
 _KINDS = {"click": "click", "doubleclick": "double_click", "rightclick": "right_click"}
 _KEY_WORDS = {"enter": "enter", "return": "enter", "escape": "escape", "esc": "escape"}
-FIELD_SCAN = 480  # capture pixels scanned right of (or below) a label for its field
-BACKGROUND_DIFFERENCE = 40  # summed RGB difference that tells a field's border from the background
 
 
 @dataclass(frozen=True)
@@ -101,35 +97,6 @@ def _succeeded(history: list[HistoryEntry]) -> int:
     return sum(1 for entry in history if not entry.observation.startswith("Error:"))
 
 
-def _field_beside(pixels: np.ndarray[Any, Any], label: Box) -> tuple[int, int] | None:
-    """A point inside the field right of ``label`` (else below it): the first run of pixels that
-    differ from the background along the label's middle row (column)."""
-    rgb = pixels[..., 2::-1].astype(np.int32)
-    height, width = rgb.shape[:2]
-    cx, cy = label.center
-    scans = [
-        (rgb[cy, label.right + 2 : min(width, label.right + FIELD_SCAN)], label.right + 2, True),
-        (
-            rgb[label.bottom + 2 : min(height, label.bottom + FIELD_SCAN), cx],
-            label.bottom + 2,
-            False,
-        ),
-    ]
-    for run, start, across in scans:
-        if len(run) < 8:
-            continue
-        differs = np.abs(run - run[0]).sum(axis=1) > BACKGROUND_DIFFERENCE
-        edges = np.flatnonzero(differs)
-        if edges.size == 0:
-            continue
-        first = end = int(edges[0])
-        while end < len(run) and differs[end : end + 8].any():  # to 8 background pixels in a row
-            end += 1
-        offset = first + max(2, min(30, (end - first) // 2))
-        return (start + offset, cy) if across else (cx, start + offset)
-    return None
-
-
 class TextMatchModel:
     """The text-match baseline (see the module docstring); screen-pixel coordinates."""
 
@@ -172,7 +139,7 @@ class TextMatchModel:
         return {"name": instruction.kind, "arguments": {"x": x, "y": y}}
 
     def _click_field(self, text: ScreenText, label: str, frame: Frame) -> dict[str, Any]:
-        point = _field_beside(frame.pixels, text.find(label).box)
+        point = field_beside(frame.pixels, text.find(label).box)
         if point is None:
             raise TextNotFound(f"there is no field beside the label {label!r}")
         return {"name": "click", "arguments": {"x": point[0], "y": point[1]}}

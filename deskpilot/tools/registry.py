@@ -88,12 +88,15 @@ def guided_schema(
     space: CoordinateSpace,
     max_text: int | None = None,
     quoted: Sequence[str] = (),
+    points: Sequence[tuple[int, int]] = (),
 ) -> dict[str, Any]:
     """A tool-call schema made for constrained decoding: every coordinate bounded to ``space``
     (through the ``x-axis`` marks the action models carry), strings capped at ``max_text``
     characters, compact JSON (no free whitespace). With ``quoted`` (the task's quoted texts, see
     `quoted_spans`), text marked ``x-copies`` can only be one of them, so a small model types
-    exactly what the task quotes. Validation afterwards uses the full schema."""
+    exactly what the task quotes. With ``points`` (in ``space``: the places the task names, see
+    `deskpilot.perception.targets`), every coordinate can only be one of theirs on its axis.
+    Validation afterwards uses the full schema."""
     inclusive = space.kind == "normalized"
     limits = {
         "x": space.width if inclusive else space.width - 1,
@@ -109,6 +112,9 @@ def guided_schema(
                     return {"type": "string", "enum": allowed}
             if node.get("x-axis") in limits:
                 out["maximum"] = limits[node["x-axis"]]
+                if points:
+                    axis = 0 if node["x-axis"] == "x" else 1
+                    out["enum"] = sorted({p[axis] for p in points})
             if max_text is not None and node.get("type") == "string" and "enum" not in node:
                 out["maxLength"] = min(int(node.get("maxLength", max_text)), max_text)
             return out

@@ -233,3 +233,38 @@ def test_a_folder_that_reads_screen_text_gets_the_lines_beside_the_image(tmp_pat
     (folder / "deskpilot.json").write_text('{"screen_text": "yes"}')
     with pytest.raises(UsageError, match="screen_text must be true or false"):
         GenaiModel(folder)
+
+
+def test_a_model_reading_the_screen_clicks_one_of_the_places_the_task_names(
+    tmp_path: Path,
+) -> None:
+    from PIL import ImageDraw, ImageFont
+
+    from deskpilot.tools.actions import Click
+
+    image = Image.new("RGB", (1280, 800), (230, 233, 240))
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 14)
+    draw = ImageDraw.Draw(image)
+    draw.text((300, 200), "Save", fill=(0, 0, 0), font=font)
+    draw.text((900, 600), "Cancel", fill=(0, 0, 0), font=font)
+    clicks = ToolRegistry([Click])
+    folder = copy_model(tmp_path)
+    (folder / "deskpilot.json").write_text('{"screen_text": true}')
+
+    def click(model: GenaiModel, task: str) -> tuple[int, int]:
+        asked = ModelRequest(task=task, frame=Frame.from_image(image), history=(),
+                             tool_schema=clicks.call_schema(), tool_prompt="")  # fmt: skip
+        arguments = clicks.parse(model.next_action(asked).text).arguments
+        return arguments["x"], arguments["y"]
+
+    reading = GenaiModel(folder)
+    save, cancel = click(reading, "click Save"), click(reading, "click the Cancel button")
+    # 0-1000 space: Save's text spans about x 234-266, y 250-270; Cancel's x 703-750, y 750-770
+    assert 234 <= save[0] <= 266 and 250 <= save[1] <= 270, save
+    assert 703 <= cancel[0] <= 750 and 750 <= cancel[1] <= 770, cancel
+    free = GenaiModel(folder, text_targets=False)  # the model's own click: random weights
+    assert click(free, "click Save") != save
+    assert click(reading, "click Export") == click(free, "click Export")  # nothing named: free
+    assert ModelFolder.open(folder).info()["text_targets"] is True
+    (folder / "deskpilot.json").write_text('{"screen_text": true, "text_targets": false}')
+    assert click(GenaiModel(folder), "click Save") == click(free, "click Save")
