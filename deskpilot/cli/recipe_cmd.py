@@ -54,6 +54,12 @@ def recipe_run(
     file: Annotated[Path, typer.Argument(help="A .toml or .py recipe.")],
     param: Annotated[list[str] | None, typer.Option(help="A parameter, NAME=VALUE.")] = None,
     model: Annotated[str | None, typer.Option(help="Model for agent steps.")] = None,
+    model_name: Annotated[
+        str | None, typer.Option(help="With a model URL: the served model.")
+    ] = None,
+    coords: Annotated[
+        str | None, typer.Option(help="With a model URL: normalized, image or screen.")
+    ] = None,
     policy: Annotated[str | None, typer.Option(help="Policy file or preset.")] = None,
     run_dir: Annotated[Path | None, typer.Option(help="Where to write the trajectory.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Execute nothing.")] = False,
@@ -69,12 +75,16 @@ def recipe_run(
     from deskpilot.cli.session import SessionOptions, open_session
     from deskpilot.recipes import RecipeContext, resolve_params, run_python_recipe, run_recipe
     from deskpilot.recipes.grounding import ModelRegrounder
-    from deskpilot.runtime import load_model
+    from deskpilot.runtime import Model, load_model
 
     recipe, func = _load(file)
     with usage_errors():
         values = resolve_params(recipe, _params(param or []))
     spec = model or recipe.model
+
+    def load(spec: str) -> Model:
+        return load_model(spec, model_name=model_name, coords=coords)
+
     directory = run_dir or default_run_dir(f"recipe {recipe.name or file.stem}")
     options = SessionOptions(policy=policy, run_dir=directory, dry_run=dry_run, driver=driver,
                              monitor=monitor, yes=yes)  # fmt: skip
@@ -84,12 +94,12 @@ def recipe_run(
         actuator=session.actuator,
         registry=session.registry,
         trajectory=session.trajectory,
-        model_factory=(lambda: load_model(spec)) if spec else None,
+        model_factory=(lambda: load(spec)) if spec else None,
         recipe_file=file,
     )
     if spec:
         with usage_errors():
-            ctx.regrounder = ModelRegrounder(load_model(spec), session.registry)  # fmt: skip
+            ctx.regrounder = ModelRegrounder(load(spec), session.registry)
     session.trajectory.start(task=f"recipe {recipe.name or file.name}", recipe=str(file),
                              params=values, policy=policy or "default", dry_run=dry_run)  # fmt: skip
     err.print(f"[bold]deskpilot recipe[/] {file} {values}", highlight=False)

@@ -30,6 +30,8 @@ def run_task(
     max_steps: int | None = None,
     report: bool = True,
     screen_text: bool | None = None,
+    model_name: str | None = None,
+    coords: str | None = None,
 ) -> RunResult:
     """Set up everything a run needs (usage errors exit with code 2), run it, write the report."""
     from deskpilot.agent import Agent
@@ -41,7 +43,8 @@ def run_task(
     if max_steps is not None and max_steps < 1:
         fail_usage("--max-steps must be at least 1")
     with usage_errors():
-        chosen_model = load_model(model, screen_text=screen_text)
+        chosen_model = load_model(model, screen_text=screen_text, model_name=model_name,
+                                  coords=coords)  # fmt: skip
     session = open_session(options)
     steps = effective_max_steps(session.policy, max_steps)
     agent = Agent(
@@ -72,7 +75,21 @@ def run(
     task: Annotated[str, typer.Argument(help="What to do, in words.")],
     model: Annotated[
         str | None,
-        typer.Option(help="Model: script:PLAN.jsonl, or a model folder; default: embedded model."),
+        typer.Option(
+            help="Model: script:PLAN.jsonl, a model folder, or http(s)://HOST:PORT/v1 (an "
+            "OpenAI-compatible server); default: embedded model."
+        ),
+    ] = None,
+    model_name: Annotated[
+        str | None,
+        typer.Option(help="With --model URL: the served model (default: the first it lists)."),
+    ] = None,
+    coords: Annotated[
+        str | None,
+        typer.Option(
+            help="With --model URL: the model's coordinates, normalized (0-1000), image (pixels "
+            "of the image sent) or screen (default: from the model's name)."
+        ),
     ] = None,
     policy: Annotated[
         str | None, typer.Option(help="Policy TOML file or preset (default, strict, trusted).")
@@ -116,7 +133,7 @@ def run(
         monitor=monitor, audit=audit, yes=yes,
     )  # fmt: skip
     result = run_task(task, model=model, options=options, max_steps=max_steps, report=report,
-                      screen_text=screen_text)  # fmt: skip
+                      screen_text=screen_text, model_name=model_name, coords=coords)  # fmt: skip
     if result.answer:
         typer.echo(result.answer)
     raise typer.Exit(result.outcome.exit_code)

@@ -13,6 +13,7 @@ from deskpilot.runtime.scripted import ScriptedModel
 
 SCRIPT_PREFIX = "script:"
 TEXT_MATCH = "text-match"
+HTTP_PREFIXES = ("http://", "https://")  # an OpenAI-compatible server
 DEFAULT_MODEL = ("models", "default")  # inside the deskpilot package
 _resources = contextlib.ExitStack()
 atexit.register(_resources.close)
@@ -44,18 +45,36 @@ def default_model_folder() -> Path:
     return _resources.enter_context(resources.as_file(resource))  # e.g. installed as a zip
 
 
-def load_model(spec: str | None, *, screen_text: bool | None = None) -> Model:
+def load_model(
+    spec: str | None,
+    *,
+    screen_text: bool | None = None,
+    model_name: str | None = None,
+    coords: str | None = None,
+) -> Model:
     """Load the model a spec names.
 
     Args:
         spec: ``script:PLAN.jsonl`` for a scripted plan; ``text-match`` for the text-match
-            baseline; a model folder path; or None for the embedded default model.
+            baseline; ``http(s)://HOST:PORT/v1`` for an OpenAI-compatible server; a model folder
+            path; or None for the embedded default model.
         screen_text: For a model folder: read the screen's text into its prompt (True), or not
             (False), whatever its deskpilot.json says; None keeps the folder's choice.
+        model_name: For a server: the served model to ask (default: the first it lists).
+        coords: For a server: its coordinate space, ``normalized``, ``image`` or ``screen``
+            (default: what the served model's name implies).
 
     Raises:
-        UsageError: The spec names nothing that can be loaded.
+        UsageError: The spec names nothing that can be loaded, or an option does not apply to it.
     """
+    if spec is not None and spec.lower().startswith(HTTP_PREFIXES):
+        from deskpilot.runtime.openai_http import OpenAIModel
+
+        return OpenAIModel(spec, model_name=model_name, coords=coords)
+    for option, value in (("--model-name", model_name), ("--coords", coords)):
+        if value is not None:
+            raise UsageError(f"{option} applies to a model behind a server "
+                             "(--model http://HOST:PORT/v1) only")  # fmt: skip
     if spec is not None and spec.startswith(SCRIPT_PREFIX):
         return ScriptedModel.from_file(spec[len(SCRIPT_PREFIX) :])
     if spec == TEXT_MATCH:
