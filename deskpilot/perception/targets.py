@@ -1,14 +1,17 @@
-"""Where a task can point: the texts it names on the screen, and the fields beside them.
+"""Where a task can point: the places on the screen it names, and the fields beside them.
 
 A task such as ``type "Ada" into Name then click Save`` names two of the screen's texts, "Name"
-and "Save". The points a click can mean are each named text's centre and the field beside it
-(right of the label, else below it) when the task types. A model that reads the screen's text has its clicks decoded
-as one of these points (`deskpilot.runtime.genai`), so it chooses *which* named place to click,
-and never invents one; with nothing named, its clicks stay free.
+and "Save". The points a click can mean are each named text's centre and, for a label (a whole
+line that is not a button's own caption), the field beside it (right of the label, else below
+it). A model that reads the screen's text has its clicks decoded as one of these points
+(`deskpilot.runtime.genai`): it chooses *which* named place to click and never invents one; with
+nothing named, its clicks stay free.
 
-Matching is on whole lines, compared as `normalize` compares them; quoted text (what to type)
-names nothing; a line inside a longer named line ("Name" in "Full name") is dropped; lines that
-are only instruction words ("click", "then", ...) name nothing.
+Text is compared as `normalize` compares it: whole lines first, else the longest run of a line's
+words the task says (an OCR engine reads a menu bar as one line). Quoted text (what to type)
+names nothing; a place the task names only as part of a longer named place ("Name" in "Full
+name") is dropped, as is part of a line where a whole line says the same; text made only of
+instruction words ("click", "then", ...) names nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from deskpilot.perception.text import Box, ScreenText, TextLine, normalize
+from deskpilot.perception.text import Box, Match, ScreenText, Word, normalize
 
 FIELD_SCAN = 480  # capture pixels scanned right of (or below) a label for its field
 BACKGROUND_DIFFERENCE = 40  # summed RGB difference that tells a field's border from the background
@@ -87,6 +90,39 @@ def field_beside(pixels: np.ndarray[Any, Any], label: Box) -> tuple[int, int] | 
     return None
 
 
+CAPTION_MARGIN = 24  # capture pixels from a caption to its widget's border, at most
+CAPTION_SLACK = 4  # how unevenly a centred caption may sit in its widget
+
+
+def _edge_distance(run: np.ndarray[Any, Any]) -> int | None:
+    """How far along ``run`` (RGB pixels going away from a text) the colour first changes."""
+    differs = np.flatnonzero(np.abs(run - run[0]).sum(axis=1) > BACKGROUND_DIFFERENCE)
+    return int(differs[0]) if differs.size else None
+
+
+def is_caption(pixels: np.ndarray[Any, Any], box: Box) -> bool:
+    """Whether the text in ``box`` is a caption centred inside a widget of its own (a button):
+    a border at about the same distance left and right of it, and above and below."""
+    rgb = pixels[..., 2::-1].astype(np.int32)
+    height, width = rgb.shape[:2]
+    cx, cy = box.center
+    if not (box.x >= 1 and box.y >= 1 and box.right < width and box.bottom < height):
+        return False
+    m = CAPTION_MARGIN
+    runs = (
+        rgb[cy, box.x - 1 : max(0, box.x - 1 - m) : -1] if box.x > 1 else rgb[cy, :0],
+        rgb[cy, box.right : min(width, box.right + m)],
+        rgb[box.y - 1 : max(0, box.y - 1 - m) : -1, cx] if box.y > 1 else rgb[:0, cx],
+        rgb[box.bottom : min(height, box.bottom + m), cx],
+    )
+    if any(len(run) < 2 for run in runs):
+        return False
+    left, right, up, down = (_edge_distance(run) for run in runs)
+    if left is None or right is None or up is None or down is None:
+        return False
+    return abs(left - right) <= CAPTION_SLACK and abs(up - down) <= CAPTION_SLACK
+
+
 def _unquoted_words(task: str) -> list[str]:
     """The task's words as `normalize` compares them, with quoted spans (text to type) left out."""
     pieces: list[str] = []
@@ -115,25 +151,50 @@ def _spans(needle: list[str], haystack: list[str]) -> list[tuple[int, int]]:
     ]
 
 
-def named_lines(text: ScreenText, task: str) -> list[TextLine]:
-    """The screen's lines that ``task`` names (see the module docstring), in reading order."""
-    words = _unquoted_words(task)
-    found: list[tuple[TextLine, list[tuple[int, int]]]] = []
-    for line in text.lines:
-        line_words = [w for w in (normalize(w) for w in line.text.split()) if w]
-        if not line_words or set(line_words) <= INSTRUCTION_WORDS:
-            continue
-        spans = _spans(line_words, words)
-        if spans:
-            found.append((line, spans))
+def _run_box(words: tuple[Word, ...]) -> Box:
+    box = words[0].box
+    for word in words[1:]:
+        box = box.union(word.box)
+    return box
 
-    def inside_longer(spans: list[tuple[int, int]]) -> bool:
+
+def named_places(text: ScreenText, task: str) -> list[Match]:
+    """The places on the screen that ``task`` names (see the module docstring), in reading order:
+    whole lines, or the longest run of a line's words that the task says (an engine often reads
+    a menu bar or a row of captions as one line)."""
+    words = _unquoted_words(task)
+    found: list[tuple[Match, list[tuple[int, int]], bool]] = []
+    for line in text.lines:
+        line_words = [normalize(w.text) for w in line.words]
+        size = len(line_words)
+        runs = [
+            (i, i + n) for n in range(size, 0, -1) for i in range(size - n + 1)
+        ]  # longest first
+        for start, end in runs:
+            run = line_words[start:end]
+            if not all(run) or set(run) <= INSTRUCTION_WORDS:
+                continue
+            spans = _spans(run, words)
+            if spans:
+                whole = (start, end) == (0, size)
+                box = line.box if whole else _run_box(line.words[start:end])
+                label = line.text if whole else " ".join(w.text for w in line.words[start:end])
+                found.append((Match(label, box, line), spans, whole))
+                break
+
+    def covered(spans: list[tuple[int, int]], whole: bool) -> bool:
+        """Every time the task says it, it says more (a longer place), or a whole line says the
+        same where this is part of a line."""
         return all(
-            any(a <= s and e <= b and (b - a) > (e - s) for _, other in found for a, b in other)
+            any(
+                a <= s and e <= b and ((b - a) > (e - s) or (other_whole and not whole))
+                for _, other, other_whole in found
+                for a, b in other
+            )
             for s, e in spans
         )
 
-    return [line for line, spans in found if not inside_longer(spans)]
+    return [match for match, spans, whole in found if not covered(spans, whole)]
 
 
 @dataclass(frozen=True)
@@ -145,19 +206,15 @@ class Target:
     field: bool
 
 
-def asks_to_type(task: str) -> bool:
-    """Whether the task types something (it quotes text, or says "into"): only then is the field
-    beside a named label a place it can mean (beside a button's caption lies another button)."""
-    return any(q in task for q in _QUOTES) or "into" in _unquoted_words(task)
-
-
 def named_targets(text: ScreenText, task: str, pixels: np.ndarray[Any, Any]) -> list[Target]:
-    """Each named line's centre and, when the task types (`asks_to_type`), the field beside it."""
+    """Each named place's centre and, where it is a whole line but not a widget's own caption
+    (`is_caption`), the field beside it: "click Name" or "type into Name" means the field that a
+    label names. (Part of a line is a menu item or a caption in a row: no field beside it.)"""
     targets = []
-    fields = asks_to_type(task)
-    for line in named_lines(text, task):
-        targets.append(Target(line.text, line.box.center, False))
-        beside = field_beside(pixels, line.box) if fields else None
+    for place in named_places(text, task):
+        targets.append(Target(place.text, place.box.center, False))
+        labels = place.box == place.line.box and not is_caption(pixels, place.box)
+        beside = field_beside(pixels, place.box) if labels else None
         if beside is not None:
-            targets.append(Target(line.text, beside, True))
+            targets.append(Target(place.text, beside, True))
     return targets

@@ -7,7 +7,7 @@ import jsonschema
 import numpy as np
 
 from deskpilot.coords import CoordinateSpace
-from deskpilot.perception.targets import asks_to_type, field_beside, named_lines, named_targets
+from deskpilot.perception.targets import field_beside, is_caption, named_places, named_targets
 from deskpilot.perception.text import Box, ScreenText, TextLine, split_words
 from deskpilot.tools import ToolRegistry
 from deskpilot.tools.registry import guided_schema
@@ -25,7 +25,7 @@ SCREEN = ScreenText.of(
 
 
 def names(task: str) -> list[str]:
-    return [found.text for found in named_lines(SCREEN, task)]
+    return [found.text for found in named_places(SCREEN, task)]
 
 
 def test_the_lines_a_task_names() -> None:
@@ -42,19 +42,38 @@ def test_a_quote_breaks_a_run_of_words() -> None:
     assert names('click Save "as" well') == ["Save"]
 
 
-def test_fields_are_places_only_when_the_task_types() -> None:
-    assert asks_to_type('type "x" into Name') and asks_to_type("type x into Name")
-    assert not asks_to_type("click Name")
+def test_a_word_run_inside_a_line_is_a_place_when_no_whole_line_says_it() -> None:
+    menu = line("Insert Reply Account Kainnork Battery", 10, 10)
+    found = named_places(ScreenText.of([menu]), "click Kainnork")
+    assert [m.text for m in found] == ["Kainnork"]
+    x0 = found[0].box.x
+    assert menu.box.x < x0 < menu.box.right and found[0].box.w < menu.box.w / 3
+    assert names("click Save as well") == ["Save as"]  # "Save" alone is part of a longer place
+
+
+def form(button: bool) -> np.ndarray:
+    """A 400x200 BGRA screen: a label "Name" at (20, 20, 36, 14) and a white entry right of it;
+    with ``button``, a bordered button around the label instead."""
     pixels = np.full((200, 400, 4), 240, np.uint8)
-    pixels[15:40, 80:300, :3] = 255  # a white entry right of the label "Name" (x 20-56, y 20-34)
-    pixels[15, 80:300, :3] = 100  # its border
-    label = SCREEN.lines[0].box
-    point = field_beside(pixels, label)
+    if button:
+        pixels[10:45, 8:68, :3] = 90  # the border
+        pixels[12:43, 10:66, :3] = 220  # the face; the caption sits in its middle
+    else:
+        pixels[15:40, 80:300, :3] = 255
+        pixels[15, 80:300, :3] = 100
+    return pixels
+
+
+def test_a_label_names_the_field_beside_it_and_a_caption_only_itself() -> None:
+    label = SCREEN.lines[0].box  # "Name", x 20-56, y 20-34
+    point = field_beside(form(False), label)
     assert point is not None and 80 <= point[0] < 300 and point[1] == label.center[1]
-    typing = named_targets(ScreenText.of([SCREEN.lines[0]]), 'type "Ada" into Name', pixels)
-    assert [(t.text, t.field) for t in typing] == [("Name", False), ("Name", True)]
-    clicking = named_targets(ScreenText.of([SCREEN.lines[0]]), "click Name", pixels)
-    assert [(t.text, t.field) for t in clicking] == [("Name", False)]
+    assert not is_caption(form(False), label) and is_caption(form(True), label)
+    only_name = ScreenText.of([SCREEN.lines[0]])
+    for task in ('type "Ada" into Name', "click Name"):
+        targets = named_targets(only_name, task, form(False))
+        assert [(t.text, t.field) for t in targets] == [("Name", False), ("Name", True)]
+    assert [t.field for t in named_targets(only_name, "click Name", form(True))] == [False]
 
 
 def test_no_field_where_the_row_is_background() -> None:
