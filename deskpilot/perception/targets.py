@@ -24,6 +24,7 @@ import numpy as np
 from deskpilot.perception.text import Box, Match, ScreenText, Word, normalize
 
 FIELD_SCAN = 480  # capture pixels scanned right of (or below) a label for its field
+FIELD_MIDDLE = 120  # at most this far into a field (its middle, where a model learns to click)
 BACKGROUND_DIFFERENCE = 40  # summed RGB difference that tells a field's border from the background
 INSTRUCTION_WORDS = frozenset(
     [
@@ -58,8 +59,9 @@ _QUOTES = ('"', "\u201c", "\u201d")
 
 
 def field_beside(pixels: np.ndarray[Any, Any], label: Box) -> tuple[int, int] | None:
-    """A point inside the field right of ``label`` (else below it), in capture pixels: the first
-    run of pixels that differ from the background along the label's middle row (column).
+    """A point inside the field right of ``label`` (else below it), in capture pixels: the middle
+    of the first run of pixels that differ from the background along the label's middle row
+    (column), at most `FIELD_MIDDLE` into it.
 
     ``pixels`` is the capture as BGRA (or BGR) rows, as `deskpilot.screen.Frame` holds it."""
     rgb = pixels[..., 2::-1].astype(np.int32)
@@ -85,7 +87,7 @@ def field_beside(pixels: np.ndarray[Any, Any], label: Box) -> tuple[int, int] | 
         first = end = int(edges[0])
         while end < len(run) and differs[end : end + 8].any():  # to 8 background pixels in a row
             end += 1
-        offset = first + max(2, min(30, (end - first) // 2))
+        offset = first + max(2, min(FIELD_MIDDLE, (end - first) // 2))  # the field's middle
         return (start + offset, cy) if across else (cx, start + offset)
     return None
 
