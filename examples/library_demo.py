@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from deskpilot.agent import Agent, Trajectory
+from deskpilot.agent import Agent, RunResult, Trajectory
 from deskpilot.agent.report import write_report
 from deskpilot.drivers import StopFlag, create_driver
 from deskpilot.policies import PolicyGate, load_policy
@@ -26,6 +26,23 @@ from deskpilot.screen import MssScreen
 from deskpilot.tools import ToolRegistry
 from deskpilot.tools.executor import Executor
 from deskpilot.xvfb import VirtualDisplay, stop_process
+
+
+def run_agent(model: FunctionModel, run_dir: Path) -> RunResult:
+    """One agent run with the pynput driver. The screen and the driver hold connections to the
+    display: both are released here, while the display still runs (a connection closed after
+    Xvfb has gone prints Xlib's ConnectionClosedError tracebacks at exit)."""
+    registry, stop = ToolRegistry(), StopFlag()
+    screen = MssScreen(1)
+    try:
+        agent = Agent(
+            model=model, screen=screen, executor=Executor(create_driver("pynput", stop), stop=stop),
+            gate=PolicyGate(load_policy("default"), registry), registry=registry,
+            trajectory=Trajectory(run_dir),
+        )  # fmt: skip
+        return agent.run("type Alan Turing into Name and save")
+    finally:
+        screen.close()  # the driver goes with the agent, when this function returns
 
 
 def main() -> int:
@@ -55,14 +72,7 @@ def main() -> int:
             def model(request: ModelRequest) -> str:  # a model is any function of the request
                 return json.dumps(plan[len(request.history)])
 
-            registry, stop = ToolRegistry(), StopFlag()
-            agent = Agent(
-                model=FunctionModel(model), screen=MssScreen(1),
-                executor=Executor(create_driver("pynput", stop), stop=stop),
-                gate=PolicyGate(load_policy("default"), registry), registry=registry,
-                trajectory=Trajectory(work / "run"),
-            )  # fmt: skip
-            result = agent.run("type Alan Turing into Name and save")
+            result = run_agent(FunctionModel(model), work / "run")
             time.sleep(0.3)
             saved = json.loads(state.read_text())["saved"]
         finally:

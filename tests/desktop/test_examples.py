@@ -15,6 +15,7 @@ def test_the_library_example() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "done: saved; the form saved 'Alan Turing'" in result.stdout
+    assert "Traceback" not in result.stderr, result.stderr  # no X connection outlives Xvfb
 
 
 def test_the_example_plugin_through_a_cli_run(display: object, tmp_path: Path) -> None:
