@@ -126,7 +126,8 @@ def write_report(run_dir: Path) -> Path:
         f"<!doctype html><html><head><meta charset='utf-8'><title>deskpilot: "
         f"{esc(header.get('task', ''))}</title><style>{_CSS}</style></head><body><header>"
         f"<h1>{esc(header.get('task', '(no task)'))}</h1><div class='meta'>outcome "
-        f"<b class='outcome-{esc(outcome)}'>{esc(outcome)}</b>: {summary} · {len(steps)} steps"
+        f"<b class='outcome-{esc(outcome)}'>{esc(outcome)}</b>: {summary} · {len(steps)} "
+        f"step{'' if len(steps) == 1 else 's'}"
         f"</div><div class='meta'>{esc(json.dumps(info, ensure_ascii=False))}</div></header>"
         f"<main>{body}</main></body></html>"
     )

@@ -8,13 +8,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from deskpilot import __version__
-from deskpilot.cli.common import EXIT_USAGE, build_registry, fail_usage, usage_errors
+from deskpilot.cli.common import (
+    EXIT_USAGE,
+    build_registry,
+    fail_usage,
+    load_policy_spec,
+    out,
+    plural,
+    usage_errors,
+)
 from deskpilot.cli.demo import demo
+from deskpilot.cli.doctor import doctor
+from deskpilot.cli.helptext import CleanGroup
 from deskpilot.cli.mcp_cmd import mcp
 from deskpilot.cli.model_cmd import model_app
 from deskpilot.cli.recipe_cmd import recipe_app
@@ -23,6 +32,7 @@ from deskpilot.cli.run import run
 
 app = typer.Typer(
     name="deskpilot",
+    cls=CleanGroup,
     help="Local-first agentic screen control: a model drives your desktop through typed, "
     "policy-checked tools.",
     no_args_is_help=True,
@@ -41,7 +51,7 @@ app.command()(run)
 app.command()(demo)
 app.command()(mcp)
 app.command()(record)
-out = Console()
+app.command()(doctor)
 
 
 def _version(value: bool) -> None:
@@ -119,15 +129,15 @@ def policy_check(
     file: Annotated[str, typer.Argument(help="A policy file or preset name.")],
 ) -> None:
     """Validate a policy file (or a preset: default, strict, trusted)."""
-    from deskpilot.policies import PolicyGate, load_policy
+    from deskpilot.policies import PolicyGate
     from deskpilot.tools import ToolRegistry
 
     with usage_errors():
-        policy = load_policy(file)
+        policy = load_policy_spec(file)
         PolicyGate(policy, ToolRegistry())
     typer.echo(
-        f"{file}: ok ({len(policy.rule)} rules, default {policy.default.value}, "
-        f"max {policy.budget.max_steps} steps)"
+        f"{file}: ok ({plural(len(policy.rule), 'rule')}, default {policy.default.value}, "
+        f"max {plural(policy.budget.max_steps, 'step')})"
     )
 
 
@@ -138,12 +148,12 @@ def policy_explain(
 ) -> None:
     """Say what a policy decides for one tool call, and why."""
     from deskpilot.errors import ToolCallError
-    from deskpilot.policies import PolicyGate, load_policy
+    from deskpilot.policies import PolicyGate
     from deskpilot.tools import ToolRegistry
 
     registry = ToolRegistry()
     with usage_errors():
-        gate = PolicyGate(load_policy(file), registry)
+        gate = PolicyGate(load_policy_spec(file), registry)
     try:
         call = registry.parse(action)
     except ToolCallError as exc:
@@ -171,8 +181,8 @@ def audit_verify(
         typer.echo(problem, err=True)
     if report.problems:
         raise typer.Exit(1)
-    segments = f"{report.segments} segment{'' if report.segments == 1 else 's'}"
-    typer.echo(f"{file}: intact ({report.records} records in {segments}, key {report.key_id})")
+    records, segments = plural(report.records, "record"), plural(report.segments, "segment")
+    typer.echo(f"{file}: intact ({records} in {segments}, key {report.key_id})")
 
 
 def main() -> None:

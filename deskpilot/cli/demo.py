@@ -38,6 +38,17 @@ def _wait_for_state(
     fail_usage("the demo window did not appear within 20 s")
 
 
+def _require_display() -> None:
+    """Exit with a usage error that says how to get a display when ``--no-virtual`` has none."""
+    from deskpilot.desktop import display_problem
+
+    problem = display_problem()
+    if problem:
+        fail_usage(f"no display: {problem}. Set DISPLAY to a running X display (e.g. "
+                   "DISPLAY=:0 on a desktop session), or drop --no-virtual to run the demo on a "
+                   "virtual display (needs Xvfb: apt-get install xvfb)")  # fmt: skip
+
+
 def _center(rect: list[int]) -> tuple[int, int]:
     x, y, w, h = rect
     return x + w // 2, y + h // 2
@@ -99,6 +110,10 @@ def demo(
                       "window's geometry (give --model FOLDER to let a model do it)")  # fmt: skip
             scripted = True
     use_virtual = not os.environ.get("DISPLAY") if virtual is None else virtual
+    if not use_virtual:
+        _require_display()
+    if importlib.util.find_spec("tkinter") is None:
+        fail_usage("the demo window needs Tk: apt-get install python3-tk")
     with contextlib.ExitStack() as stack:
         if use_virtual:
             with usage_errors():
@@ -134,6 +149,7 @@ def demo(
         saved = json.loads(state_file.read_text()).get("saved")
     ok = all(r.outcome.value == "done" for r in results) and saved == DEMO_NAME
     shown = ", ".join(str(r) for r in reports)
-    err.print(f"the window saved {saved!r}; report: {shown}", highlight=False)
+    said = f"the window saved {saved!r}" if saved else "the window saved nothing"
+    err.print(f"{said}; report: {shown}", highlight=False)
     err.print("[bold green]demo succeeded[/]" if ok else "[bold red]demo failed[/]")
     raise typer.Exit(0 if ok else 1)

@@ -10,26 +10,29 @@ from typing import Annotated, Any
 
 import typer
 from PIL import Image
-from rich.console import Console
 from rich.table import Table
 
-from deskpilot.cli.common import err, usage_errors
+from deskpilot.cli.common import err, fail_usage, out, usage_errors
 
 model_app = typer.Typer(help="Inspect and measure model folders.", no_args_is_help=True)
-out = Console()
 
 
 @model_app.command("info")
 def model_info(
     path: Annotated[
-        Path | None, typer.Argument(help="A genai model folder (default: the embedded one).")
+        Path | None,
+        typer.Argument(help="An onnxruntime-genai model folder (default: the embedded model)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print a model folder's type, size, quantization, coordinate space and image-token budget."""
     from deskpilot.runtime.folder import ModelFolder
-    from deskpilot.runtime.loader import default_model_folder
+    from deskpilot.runtime.loader import default_model_folder, has_default_model
 
+    if path is None and not has_default_model():
+        fail_usage("this version ships no embedded default model, so there is nothing to describe "
+                   "without a folder: give one, `deskpilot model info PATH` (an onnxruntime-genai "
+                   "model folder, e.g. tests/models/gemma3-tiny in a source checkout)")  # fmt: skip
     with usage_errors():
         info = ModelFolder.open(path or default_model_folder()).info()
     if as_json:
@@ -202,7 +205,7 @@ def model_eval(
                 progress.update(job, completed=screens * 4)
     rows = [model_rows[index] for index in range(len(chosen)) for model_rows in per_model]
     for column in rows[0]:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # wrap, never "va…"
     for row in rows:
         table.add_row(*row.values())
     out.print(table)

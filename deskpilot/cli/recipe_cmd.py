@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from deskpilot.cli.common import build_registry, err, fail_usage, usage_errors
+from deskpilot.cli.common import build_registry, err, fail_usage, plural, summary, usage_errors
 
 recipe_app = typer.Typer(help="Scripted automation recipes (TOML or Python).", no_args_is_help=True)
 
@@ -45,7 +45,7 @@ def recipe_check(file: Annotated[Path, typer.Argument(help="A .toml or .py recip
     recipe, _ = _load(file, run=False)
     params = ", ".join(f"{n}={p.default!r}" if p.default is not None else f"{n} (required)"
                        for n, p in recipe.params.items()) or "none"  # fmt: skip
-    steps = "python function" if file.suffix == ".py" else f"{len(recipe.step)} steps"
+    steps = "python function" if file.suffix == ".py" else plural(len(recipe.step), "step")
     typer.echo(f"{file}: ok ({steps}; params: {params})")
 
 
@@ -71,7 +71,6 @@ def recipe_run(
     from deskpilot.agent.records import Outcome, RunResult
     from deskpilot.agent.report import write_report
     from deskpilot.agent.trajectory import default_run_dir
-    from deskpilot.cli.run import summary
     from deskpilot.cli.session import SessionOptions, open_session
     from deskpilot.recipes import RecipeContext, resolve_params, run_python_recipe, run_recipe
     from deskpilot.recipes.grounding import ModelRegrounder
@@ -96,6 +95,7 @@ def recipe_run(
         trajectory=session.trajectory,
         model_factory=(lambda: load(spec)) if spec else None,
         recipe_file=file,
+        on_step=session.print_step,
     )
     if spec:
         with usage_errors():

@@ -12,10 +12,10 @@ from deskpilot.agent.actuator import Actuator
 from deskpilot.agent.records import RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
 from deskpilot.cli.approve import TerminalApprover
-from deskpilot.cli.common import build_registry, err, usage_errors
+from deskpilot.cli.common import build_registry, err, load_policy_spec, usage_errors
 from deskpilot.drivers import DRIVER_NAMES, StopFlag, create_driver
 from deskpilot.errors import UsageError
-from deskpilot.policies import PolicyGate, load_policy
+from deskpilot.policies import PolicyGate
 from deskpilot.policies.approval import Approver, approve_all
 from deskpilot.policies.audit import AuditLog
 from deskpilot.policies.killswitch import KillSwitch
@@ -94,7 +94,7 @@ def open_session(options: SessionOptions) -> Session:
     registry, plugins, plugin_report = build_registry()
     stop = StopFlag()
     with usage_errors():
-        policy = load_policy(options.policy, plugin_report.policies)
+        policy = load_policy_spec(options.policy, plugin_report.policies)
         gate = PolicyGate(policy, registry, veto=plugins.hook.veto_action)
         if options.yes and not policy.allow_auto_approve:
             raise UsageError("--yes needs a policy with allow_auto_approve = true")

@@ -65,6 +65,12 @@ class RecipeContext:
     regrounded: dict[str, int] = field(default_factory=dict)
     last_frame: Frame | None = None
     reader: ScreenReader | None = None  # the screen's text; made with the default engine if unset
+    on_step: Callable[[StepRecord], None] | None = None  # called with each finished step
+
+    @property
+    def dry_run(self) -> bool:
+        """Whether nothing is executed: waits and checks then say what they would do."""
+        return self.actuator.executor.dry_run
 
     # -- literal tool calls -------------------------------------------------------------------
     def call(self, name: str, **arguments: Any) -> ToolResult:
@@ -119,6 +125,11 @@ class RecipeContext:
             match = self.screen_text(frame).find(text)
         except TextNotFound as exc:
             record = self._record_start(frame, {"name": tool, "arguments": {"text": text}})
+            if self.dry_run:  # the steps before it did not run: the text may come later
+                said = ToolResult(output=f"dry run: would {tool} where the screen says {text!r} "
+                                  f"(it does not now: {exc})")  # fmt: skip
+                self._record_end(record, result=said)
+                return said
             self._record_end(record, error=str(exc))
             raise StepFailed(str(exc)) from None
         x, y = match.box.center
@@ -139,6 +150,8 @@ class RecipeContext:
             return arguments
         found = self._by_text(frame, target_text) if target_text else None
         found = found or self.regrounder.locate(frame, crop, description or name, (x, y))
+        if found is None and self.dry_run:  # the screen may not be there yet: the recorded point
+            return arguments
         if found is None:
             problem = f"{name}: {description or 'the recorded target'} is not on the screen"
             record = self._record_start(frame, {"name": name, "arguments": arguments})
@@ -172,6 +185,10 @@ class RecipeContext:
         what = {"window_title": window_title, "file": file, "screen": screen, "text": text,
                 "timeout": timeout}  # fmt: skip
         record = self._record_start(frame, {"name": "wait_for", "arguments": _given(what)})
+        if self.dry_run:  # nothing ran, so nothing would come: say what it would wait for
+            output = f"dry run: would wait up to {timeout:g} s for {_describe(what)}"
+            self._record_end(record, result=ToolResult(output=output))
+            return
         deadline = time.monotonic() + timeout
         first = frame.pixels.copy() if screen == "change" else None
         while True:
@@ -187,8 +204,12 @@ class RecipeContext:
             if first is not None and not np.array_equal(self.screen.grab().pixels, first):
                 break
             if time.monotonic() > deadline or self.actuator.executor.stop.wait(self.poll_interval):
-                self._record_end(record, error=f"timed out after {timeout:g} s")
-                raise StepFailed(f"wait_for {_given(what)} timed out after {timeout:g} s")
+                problem = f"timed out after {timeout:g} s"
+                if window_title is not None:
+                    seen = f"; the active window is {self._shown_title()}"
+                    problem += self._title_hint(window_title) or seen
+                self._record_end(record, error=problem)
+                raise StepFailed(f"wait_for {_given(what)} {problem}")
         self._record_end(record, result=ToolResult(output="condition met"))
 
     def check(
@@ -200,9 +221,14 @@ class RecipeContext:
         what = {"window_title": window_title, "file_exists": file_exists,
                 "file_contains": file_contains, "screen_text": screen_text}  # fmt: skip
         record = self._record_start(frame, {"name": "assert", "arguments": _given(what)})
+        if self.dry_run:  # the steps before it did not run: it cannot hold or fail yet
+            output = f"dry run: would check {_describe(what)}"
+            self._record_end(record, result=ToolResult(output=output))
+            return
         problem = ""
         if window_title is not None and not re.search(window_title, self._title() or ""):
-            problem = f"the active window is {self._title()!r}, not /{window_title}/"
+            problem = f"the active window is {self._shown_title()}, not /{window_title}/"
+            problem += self._title_hint(window_title)
         if file_exists is not None and not Path(file_exists).exists():
             problem = f"{file_exists} does not exist"
         if file_contains is not None:
@@ -250,6 +276,19 @@ class RecipeContext:
     def _title(self) -> str | None:
         return _active_title()[0]
 
+    def _shown_title(self) -> str:
+        title = self._title()
+        return "unknown" if title is None else repr(title)
+
+    def _title_hint(self, window_title: str | None) -> str:
+        """Why a window title cannot match, when the display has no window manager."""
+        if window_title is None:
+            return ""
+        from deskpilot.desktop import active_window_hint
+
+        hint = active_window_hint()
+        return f" ({hint})" if hint else ""
+
     def _record_start(self, frame: Frame, call: dict[str, Any]) -> StepRecord:
         self.steps += 1
         shot = self.trajectory.save_frame(self.steps, frame) if self.trajectory else None
@@ -266,6 +305,24 @@ class RecipeContext:
             record.error, record.result = error, {"error": error}
         if self.trajectory:
             self.trajectory.step(record)
+        if self.on_step:
+            self.on_step(record)
+
+
+_SAYS = {
+    "window_title": "a window titled /{}/",
+    "file": "the file {}",
+    "screen": "the screen to {}",
+    "text": "the screen to say {!r}",
+    "file_exists": "that the file {} exists",
+    "file_contains": "that {0[0]} contains {0[1]!r}",
+    "screen_text": "that the screen says {!r}",
+}
+
+
+def _describe(fields: dict[str, Any]) -> str:
+    """What a wait or a check looks for, in words."""
+    return " and ".join(_SAYS[k].format(v) for k, v in _given(fields).items())
 
 
 def _given(fields: dict[str, Any]) -> dict[str, Any]:

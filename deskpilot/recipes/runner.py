@@ -51,7 +51,8 @@ def run_recipe(recipe: Recipe, params: dict[str, Any], ctx: RecipeContext) -> Ru
             except BudgetExhausted as exc:
                 return RunResult(outcome=Outcome.BUDGET, reason=f"{label}: {exc}", steps=ctx.steps)
             except ActionFailed as exc:
-                failure = f"{label} failed after {attempt + 1} attempt(s): {exc}"
+                tries = f"{attempt + 1} attempt{'s' if attempt else ''}"
+                failure = f"{label} failed after {tries}: {exc}"
         else:
             if step.on_failure == "stop":
                 return RunResult(outcome=Outcome.FAILED, reason=failure, steps=ctx.steps)

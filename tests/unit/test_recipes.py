@@ -159,9 +159,7 @@ args = { x = 1, y = 1 }
     ctx, driver = context(tmp_path)
     result = run_recipe(recipe, {}, ctx)
     assert result.outcome is Outcome.FAILED
-    assert (
-        result.reason == "step 2 (assert) failed after 1 attempt(s): /nonexistent/b does not exist"
-    )
+    assert result.reason == "step 2 (assert) failed after 1 attempt: /nonexistent/b does not exist"
     assert ctx.steps == 4 and driver.calls == []  # 3 tries of step 1, 1 of step 2, never step 3
 
 
