@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from deskpilot.perception.text import Box, Match, ScreenText, Word, normalize
+from deskpilot.perception.text import Box, ScreenText, Word, normalize
 
 FIELD_SCAN = 480  # capture pixels scanned right of (or below) a label for its field
 FIELD_MIDDLE = 120  # at most this far into a field (its middle, where a model learns to click)
@@ -92,7 +92,8 @@ def field_beside(pixels: np.ndarray[Any, Any], label: Box) -> tuple[int, int] | 
     return None
 
 
-CAPTION_MARGIN = 24  # capture pixels from a caption to its widget's border, at most
+CAPTION_MARGIN_X = 100  # capture pixels from a caption to its widget's side borders, at most
+CAPTION_MARGIN_Y = 16  # ... and to its top and bottom borders
 CAPTION_SLACK = 4  # how unevenly a centred caption may sit in its widget
 
 
@@ -110,12 +111,12 @@ def is_caption(pixels: np.ndarray[Any, Any], box: Box) -> bool:
     cx, cy = box.center
     if not (box.x >= 1 and box.y >= 1 and box.right < width and box.bottom < height):
         return False
-    m = CAPTION_MARGIN
+    mx, my = CAPTION_MARGIN_X, CAPTION_MARGIN_Y
     runs = (
-        rgb[cy, box.x - 1 : max(0, box.x - 1 - m) : -1] if box.x > 1 else rgb[cy, :0],
-        rgb[cy, box.right : min(width, box.right + m)],
-        rgb[box.y - 1 : max(0, box.y - 1 - m) : -1, cx] if box.y > 1 else rgb[:0, cx],
-        rgb[box.bottom : min(height, box.bottom + m), cx],
+        rgb[cy, box.x - 1 : max(0, box.x - 1 - mx) : -1] if box.x > 1 else rgb[cy, :0],
+        rgb[cy, box.right : min(width, box.right + mx)],
+        rgb[box.y - 1 : max(0, box.y - 1 - my) : -1, cx] if box.y > 1 else rgb[:0, cx],
+        rgb[box.bottom : min(height, box.bottom + my), cx],
     )
     if any(len(run) < 2 for run in runs):
         return False
@@ -160,43 +161,54 @@ def _run_box(words: tuple[Word, ...]) -> Box:
     return box
 
 
-def named_places(text: ScreenText, task: str) -> list[Match]:
+@dataclass(frozen=True)
+class Place:
+    """A text the task names, where it stands; ``whole``: all of its line (not part of one)."""
+
+    text: str
+    box: Box
+    whole: bool
+
+
+def named_places(text: ScreenText, task: str) -> list[Place]:
     """The places on the screen that ``task`` names (see the module docstring), in reading order:
     whole lines, or the longest run of a line's words that the task says (an engine often reads
-    a menu bar or a row of captions as one line)."""
+    a menu bar or a row of captions as one line). Words that are only punctuation (a field's
+    border read as "|") are left out."""
     words = _unquoted_words(task)
-    found: list[tuple[Match, list[tuple[int, int]], bool]] = []
+    found: list[tuple[Place, list[tuple[int, int]]]] = []
     for line in text.lines:
-        line_words = [normalize(w.text) for w in line.words]
-        size = len(line_words)
-        runs = [
-            (i, i + n) for n in range(size, 0, -1) for i in range(size - n + 1)
-        ]  # longest first
-        for start, end in runs:
-            run = line_words[start:end]
-            if not all(run) or set(run) <= INSTRUCTION_WORDS:
+        kept = [(normalize(w.text), w) for w in line.words]
+        kept = [(said, word) for said, word in kept if said]
+        size = len(kept)
+        runs = [(i, i + n) for n in range(size, 0, -1) for i in range(size - n + 1)]
+        for start, end in runs:  # longest first
+            run = [said for said, _ in kept[start:end]]
+            if set(run) <= INSTRUCTION_WORDS:
                 continue
             spans = _spans(run, words)
             if spans:
+                run_words = tuple(word for _, word in kept[start:end])
                 whole = (start, end) == (0, size)
-                box = line.box if whole else _run_box(line.words[start:end])
-                label = line.text if whole else " ".join(w.text for w in line.words[start:end])
-                found.append((Match(label, box, line), spans, whole))
+                exact = whole and size == len(line.words)
+                box = line.box if exact else _run_box(run_words)
+                said = line.text if exact else " ".join(w.text for w in run_words)
+                found.append((Place(said, box, whole), spans))
                 break
 
-    def covered(spans: list[tuple[int, int]], whole: bool) -> bool:
+    def covered(place: Place, spans: list[tuple[int, int]]) -> bool:
         """Every time the task says it, it says more (a longer place), or a whole line says the
         same where this is part of a line."""
         return all(
             any(
-                a <= s and e <= b and ((b - a) > (e - s) or (other_whole and not whole))
-                for _, other, other_whole in found
-                for a, b in other
+                a <= s and e <= b and ((b - a) > (e - s) or (other.whole and not place.whole))
+                for other, other_spans in found
+                for a, b in other_spans
             )
             for s, e in spans
         )
 
-    return [match for match, spans, whole in found if not covered(spans, whole)]
+    return [place for place, spans in found if not covered(place, spans)]
 
 
 @dataclass(frozen=True)
@@ -215,7 +227,7 @@ def named_targets(text: ScreenText, task: str, pixels: np.ndarray[Any, Any]) -> 
     targets = []
     for place in named_places(text, task):
         targets.append(Target(place.text, place.box.center, False))
-        labels = place.box == place.line.box and not is_caption(pixels, place.box)
+        labels = place.whole and not is_caption(pixels, place.box)
         beside = field_beside(pixels, place.box) if labels else None
         if beside is not None:
             targets.append(Target(place.text, beside, True))

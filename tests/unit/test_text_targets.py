@@ -94,3 +94,9 @@ def test_the_decoding_schema_allows_only_the_named_points() -> None:
     )  # other tools: as before
     free = jsonschema.Draft202012Validator(guided_schema(registry.call_schema(), space, 120))
     assert free.is_valid({"name": "click", "arguments": {"x": 251, "y": 500}})
+
+
+def test_a_field_border_read_as_punctuation_does_not_hide_the_label() -> None:
+    read = line("Name |", 20, 20)  # an engine reads the entry's left border as "|"
+    (place,) = named_places(ScreenText.of([read]), 'type "Ada" into Name')
+    assert place.whole and place.text == "Name" and place.box.right < read.box.right
