@@ -9,17 +9,9 @@ import typer
 
 from deskpilot.agent.records import RunResult
 from deskpilot.agent.trajectory import default_run_dir
-from deskpilot.cli.common import err, fail_usage, usage_errors
+from deskpilot.cli.common import err, fail_usage, plural, summary, usage_errors
 from deskpilot.cli.session import SessionOptions, open_session
 from deskpilot.drivers import DRIVER_NAMES
-
-
-def summary(result: RunResult, run_dir: Path) -> None:
-    """The outcome, the reason and where the trajectory is, on stderr."""
-    color = "green" if result.outcome.value == "done" else "red"
-    err.print(f"[bold {color}]{result.outcome.value}[/] after {result.steps} steps: ", end="")
-    err.print(result.reason, markup=False, highlight=False)
-    err.print(f"trajectory: {run_dir}", highlight=False)
 
 
 def run_task(
@@ -57,7 +49,7 @@ def run_task(
                   "monitor": options.monitor},
     )  # fmt: skip
     shown = session.redactor.redact(task)
-    err.print(f"[bold]deskpilot[/] {shown!r} with {chosen_model.name}, up to {steps} steps",
+    err.print(f"[bold]deskpilot[/] {shown!r} with {chosen_model.name}, up to {plural(steps, 'step')}",
               highlight=False)  # fmt: skip
     try:
         result = agent.run(task)

@@ -43,7 +43,10 @@ class ScriptedModel:
     def next_action(self, request: ModelRequest) -> ModelReply:
         """The next line of the plan."""
         if self.position >= len(self._lines):
-            raise ModelError(f"the plan ended after {len(self._lines)} calls without `done`")
+            raise ModelError(
+                f"the plan ended after {len(self._lines)} call{'' if len(self._lines) == 1 else 's'} "
+                "without `done`"
+            )
         line = self._lines[self.position]
         self.position += 1
         return ModelReply(text=line, stats={"plan_line": float(self.position)})

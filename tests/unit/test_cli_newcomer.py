@@ -136,3 +136,11 @@ def test_doctor_says_a_test_folder_has_random_weights(monkeypatch: pytest.Monkey
     missing = runner.invoke(app, ["doctor", "--json", "--model", str(REPO / "nope")])
     model = {c["name"]: c for c in json.loads(missing.stdout)["checks"]}["model"]
     assert model["status"] == "fail" and "does not exist" in model["found"]
+
+
+def test_a_one_step_run_says_one_step(tmp_path: Path) -> None:
+    from deskpilot.cli.common import err, summary
+
+    with err.capture() as captured:
+        summary(RunResult(outcome=Outcome.DONE, steps=1, reason="ok"), tmp_path)
+    assert "after 1 step:" in captured.get() and "1 steps" not in captured.get()
