@@ -24,6 +24,7 @@ import numpy as np
 from deskpilot.perception.text import Box, ScreenText, Word, normalize
 
 FIELD_SCAN = 480  # capture pixels scanned right of (or below) a label for its field
+FIELD_GAP = 80  # capture pixels between a label and its field, at most
 FIELD_MIDDLE = 120  # at most this far into a field (its middle, where a model learns to click)
 BACKGROUND_DIFFERENCE = 40  # summed RGB difference that tells a field's border from the background
 INSTRUCTION_WORDS = frozenset(
@@ -61,7 +62,8 @@ _QUOTES = ('"', "\u201c", "\u201d")
 def field_beside(pixels: np.ndarray[Any, Any], label: Box) -> tuple[int, int] | None:
     """A point inside the field right of ``label`` (else below it), in capture pixels: the middle
     of the first run of pixels that differ from the background along the label's middle row
-    (column), at most `FIELD_MIDDLE` into it.
+    (column), at most `FIELD_MIDDLE` into it. The run starts within `FIELD_GAP` of the label and
+    ends inside the scan (a field, not the edge of a window or the rest of the screen).
 
     ``pixels`` is the capture as BGRA (or BGR) rows, as `deskpilot.screen.Frame` holds it."""
     rgb = pixels[..., 2::-1].astype(np.int32)
@@ -85,8 +87,12 @@ def field_beside(pixels: np.ndarray[Any, Any], label: Box) -> tuple[int, int] | 
         if edges.size == 0:
             continue
         first = end = int(edges[0])
+        if first > FIELD_GAP:
+            continue
         while end < len(run) and differs[end : end + 8].any():  # to 8 background pixels in a row
             end += 1
+        if end >= len(run):  # never back to the background: a window's edge, not a field
+            continue
         offset = first + max(2, min(FIELD_MIDDLE, (end - first) // 2))  # the field's middle
         return (start + offset, cy) if across else (cx, start + offset)
     return None
@@ -94,7 +100,8 @@ def field_beside(pixels: np.ndarray[Any, Any], label: Box) -> tuple[int, int] | 
 
 CAPTION_MARGIN_X = 100  # capture pixels from a caption to its widget's side borders, at most
 CAPTION_MARGIN_Y = 16  # ... and to its top and bottom borders
-CAPTION_SLACK = 4  # how unevenly a centred caption may sit in its widget
+CAPTION_SLACK = 6  # how unevenly (pixels) a centred caption may sit in its widget ...
+CAPTION_SLACK_SHARE = 0.25  # ... or, across a wide one, this share of the mean distance
 
 
 def _edge_distance(run: np.ndarray[Any, Any]) -> int | None:
@@ -123,7 +130,8 @@ def is_caption(pixels: np.ndarray[Any, Any], box: Box) -> bool:
     left, right, up, down = (_edge_distance(run) for run in runs)
     if left is None or right is None or up is None or down is None:
         return False
-    return abs(left - right) <= CAPTION_SLACK and abs(up - down) <= CAPTION_SLACK
+    across = max(CAPTION_SLACK, CAPTION_SLACK_SHARE * (left + right) / 2)
+    return abs(left - right) <= across and abs(up - down) <= CAPTION_SLACK
 
 
 def _unquoted_words(task: str) -> list[str]:
