@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -29,6 +30,17 @@ def steady_jwm_config(system: Path = JWM_SYSTEM_CONFIG) -> str | None:
         return None
 
 
+def die_with_parent() -> None:
+    """In a child between fork and exec: ask Linux to SIGTERM it when its parent dies, so that a
+    worker killed outright (SIGKILL) does not leave its Xvfb and window manager behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux: nothing to ask for
+        pass
+
+
 def stop_process(proc: subprocess.Popen[bytes], timeout: float = 5) -> None:
     """Terminate a child, kill it if it does not go within ``timeout``, and always reap it."""
     proc.terminate()
@@ -47,10 +59,16 @@ class VirtualDisplay:
     """
 
     def __init__(
-        self, width: int = 1280, height: int = 800, *, window_manager: bool = True
+        self,
+        width: int = 1280,
+        height: int = 800,
+        *,
+        window_manager: bool = True,
+        with_parent: bool = False,
     ) -> None:
         self.width, self.height = width, height
         self.window_manager = window_manager
+        self.with_parent = with_parent  # Xvfb and the window manager end when this process does
         self.display = ""
         self._procs: list[subprocess.Popen[bytes]] = []
         self._config: tempfile.TemporaryDirectory[str] | None = None
@@ -77,6 +95,7 @@ class VirtualDisplay:
             pass_fds=(write_fd,),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent if self.with_parent else None,
         )
         os.close(write_fd)
         self._procs.append(proc)
@@ -103,7 +122,11 @@ class VirtualDisplay:
                     command += ["-f", str(rc)]
                 self.window_manager_command = command
                 wm = subprocess.Popen(
-                    command, env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                    command,
+                    env=self.env(),
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    preexec_fn=die_with_parent if self.with_parent else None,
                 )
                 self._procs.append(wm)
                 time.sleep(0.3)  # let it take over the root window before windows map

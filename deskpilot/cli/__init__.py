@@ -29,6 +29,7 @@ from deskpilot.cli.model_cmd import model_app
 from deskpilot.cli.recipe_cmd import recipe_app
 from deskpilot.cli.record_cmd import record
 from deskpilot.cli.run import run
+from deskpilot.cli.suite_cmd import suite_app
 
 app = typer.Typer(
     name="deskpilot",
@@ -47,6 +48,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(model_app, name="model")
 app.add_typer(recipe_app, name="recipe")
 app.add_typer(audit_app, name="audit")
+app.add_typer(suite_app, name="suite")
 app.command()(run)
 app.command()(demo)
 app.command()(mcp)
