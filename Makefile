@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := xvfb xauth x11-utils xdotool xclip wmctrl x11-xserver-utils xterm x11-apps \
 	l3afpad jwm bubblewrap fonts-dejavu-core fonts-dejavu-extra python3-venv python3-tk
 
-.PHONY: deps install build-extra demo test lint bench clean default-model
+.PHONY: deps install build-extra demo test lint bench bench-suites clean default-model
 
 deps:  ## Debian packages: a virtual X display, a window manager and the apps the tests drive
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -39,10 +39,13 @@ build-extra: install  ## PyTorch and the ONNX tooling: training, test-model buil
 	$(PY) -m pip install -q -e '.[build]'
 
 default-model: build-extra  ## rebuild the embedded default model: data -> train -> export -> eval (~2 h)
-	$(PY) scripts/build_default_model.py
+	$(PY) -m training.build_default_model
 
 bench: install
 	$(PY) benchmarks/bench_toolkit.py
+
+bench-suites: install  ## the whole built-in suite with 1, 2 and 4 local workers: tasks per minute
+	$(PY) benchmarks/bench_suites.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache .hypothesis

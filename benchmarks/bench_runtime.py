@@ -126,12 +126,12 @@ def _order(decoder: Any, presents: list[Any]) -> list[Any]:
 
 def torch_eager(req: ModelRequest, tokens: int) -> list[float] | str:
     """(c): the same model in PyTorch eager mode (needs the [build] extra)."""
-    scripts = Path(__file__).parents[1] / "scripts"
+    checkout = Path(__file__).parents[1]  # the training package is not installed: the checkout's
     try:
         import torch  # noqa: F401
 
-        sys.path.insert(0, str(scripts))
-        from tinymodels.torch_bench import eager_step_times  # type: ignore[import-not-found]
+        sys.path.insert(0, str(checkout))
+        from training.tinymodels.torch_bench import eager_step_times
     except ImportError as exc:
         return f"skipped: {exc}"
     result: list[float] = eager_step_times(MODEL, req, tokens, REPEATS)

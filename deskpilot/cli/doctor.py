@@ -23,7 +23,7 @@ from rich.table import Table
 from deskpilot.cli.common import out
 
 Status = Literal["ok", "warn", "fail"]
-RANDOM_BUILDER = "scripts/build_test_models.py"  # build_info.json's built_by in the test folders
+RANDOM_BUILDER = "training/build_test_models.py"  # build_info.json's built_by in the test folders
 _STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 
 

@@ -35,7 +35,7 @@ def default_model_folder() -> Path:
     if not has_default_model():
         raise UsageError(
             "no embedded default model ships with this version: none trained so far grounds well "
-            "enough to be trusted with your mouse (scripts/build_default_model.py ships one only "
+            "enough to be trusted with your mouse (training/build_default_model.py ships one only "
             "when it clears the eval's bar); pass --model text-match (the baseline that reads the "
             "screen's text), --model FOLDER (an onnxruntime-genai model folder) or --model "
             "script:PLAN.jsonl"

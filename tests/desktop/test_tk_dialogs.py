@@ -11,11 +11,11 @@ import numpy as np
 from typer.testing import CliRunner
 
 from deskpilot.cli import app
-from deskpilot.data.screenpool import capture_tk_dialogs
 from deskpilot.data.tasks import lands_inside, random_samples
 from deskpilot.data.tkdialogs import tk_dialog_screens
 from deskpilot.data.vocab import Vocabulary, _split_of
 from deskpilot.xvfb import VirtualDisplay
+from training.data.screenpool import capture_tk_dialogs
 
 TRAINED = Path(__file__).parents[1] / "models" / "deskpilot-curriculum-int4"
 

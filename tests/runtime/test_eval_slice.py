@@ -18,7 +18,7 @@ from deskpilot.cli import app
 ROOT = Path(__file__).parents[2]
 MODELS = ROOT / "tests" / "models"
 FIXTURE = MODELS / "deskpilot-curriculum-int4"
-KEPT = ROOT / "scripts" / "checkpoints" / "curriculum.pt"
+KEPT = ROOT / "training" / "checkpoints" / "curriculum.pt"
 SLICE = ["--suite", "96-words", "--screens", "30"]
 BARS = ["valid calls>=100", "action type>=75", "click inside>=30", "false clicks<=60"]
 
@@ -35,8 +35,8 @@ def eval_slice(folder: Path, json_out: Path) -> tuple[int, str, dict[str, str]]:
 def test_the_slice_model_is_the_kept_checkpoint_exported() -> None:
     recorded = json.loads((FIXTURE / "deskpilot.json").read_text())["checkpoint_sha256"]
     assert recorded == hashlib.sha256(KEPT.read_bytes()).hexdigest(), (
-        "scripts/checkpoints/curriculum.pt changed: rebuild the slice model with "
-        "`python scripts/build_default_model.py --fixture`"
+        "training/checkpoints/curriculum.pt changed: rebuild the slice model with "
+        "`python -m training.build_default_model --fixture`"
     )
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 import torch
-from tinymodels.deepen import deepen_state, deepened, new_index
-from tinymodels.gemma4_unified import Geometry, hf_model
-from tinymodels.widen import widen_head, widen_state
+
+from training.tinymodels.deepen import deepen_state, deepened, new_index
+from training.tinymodels.gemma4_unified import Geometry, hf_model
+from training.tinymodels.widen import widen_head, widen_state
 
 SMALL = Geometry(hidden_size=128, intermediate_size=256, head_dim=32, global_head_dim=64,
                  layer_types=("sliding_attention", "full_attention"), mm_embed_dim=64)  # fmt: skip

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 from PIL import Image
-from tinymodels.positions import patch_grid, stretch_positions
+
+from training.tinymodels.positions import patch_grid, stretch_positions
 
 FIXTURE = Path(__file__).parents[1] / "models" / "deskpilot-curriculum-int4"
 SCREENS = [(1280, 800), (1920, 1080), (640, 480), (300, 200), (800, 1280), (1024, 768)]

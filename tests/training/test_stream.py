@@ -1,4 +1,4 @@
-"""scripts/tinymodels/stream.py: the training stream's knobs (issue 4): a closed word list, open
+"""training/tinymodels/stream.py: the training stream's knobs (issue 4): a closed word list, open
 labels beside it, and a knob at 0 that leaves the other sources' screens as they were."""
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ import random
 from pathlib import Path
 
 import pytest
-from tinymodels.stream import training_samples
-from train_default import arguments
 
-from deskpilot.data.screenpool import write_pool
 from deskpilot.data.screens import draw_form
 from deskpilot.data.tasks import Sample
 from deskpilot.data.vocab import Vocabulary
+from training.data.screenpool import write_pool
+from training.tinymodels.stream import training_samples
+from training.train_default import arguments
 
 
 def stream(monkeypatch: pytest.MonkeyPatch, *knobs: str, count: int = 80) -> list[Sample]:

@@ -1,4 +1,4 @@
-"""scripts/train_default.py, the default model's trainer (issue 4), end to end on a few updates:
+"""training/train_default.py, the default model's trainer (issue 4), end to end on a few updates:
 seeded, resumable, and what it exports runs through the real genai runtime with a model card."""
 
 from __future__ import annotations
@@ -11,21 +11,22 @@ from typing import Any
 
 import pytest
 import torch
-from train_default import DATA_VERSION
 from typer.testing import CliRunner
 
 from deskpilot.cli import app
 from deskpilot.runtime.folder import ModelFolder
+from training.train_default import DATA_VERSION
 
-SCRIPT = Path(__file__).parents[2] / "scripts" / "train_default.py"
+ROOT = Path(__file__).parents[2]
+TRAINER = ["-m", "training.train_default"]  # run from the checkout's root
 # a fresh model on the first rung, one sample per update: a few seconds an update on two cores
 RUN = ["--widgets", "1", "--batch", "1", "--checkpoint-every", "1", "--minutes", "10"]
 
 
 def train(out: Path, *args: str) -> str:
     """Run the trainer; its stderr."""
-    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out), *RUN, *args],
-                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    done = subprocess.run([sys.executable, *TRAINER, "--out", str(out), *RUN, *args],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stderr
 
@@ -74,8 +75,8 @@ def test_a_resumed_run_continues_its_counts_its_clock_and_its_lineage(runs: Path
 
 def test_the_export_runs_through_the_runtime_with_its_card(runs: Path, tmp_path: Path) -> None:
     folder = tmp_path / "int4"
-    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(runs / "a"),
-                           "--export", str(folder)], capture_output=True, text=True, timeout=600)  # fmt: skip
+    done = subprocess.run([sys.executable, *TRAINER, "--out", str(runs / "a"),
+                           "--export", str(folder)], capture_output=True, text=True, timeout=600, cwd=ROOT)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     card = json.loads((folder / "deskpilot.json").read_text())
     assert card["updates"] == 3 and card["precision"] == "int4"
@@ -98,8 +99,8 @@ def test_an_image_token_budget_is_trained_with_and_exported(tmp_path: Path) -> N
     assert torch.load(out / "checkpoint.pt", weights_only=False)["soft_tokens"] == 448
     encoder = json.loads((out / "encoder-folder-448" / "image_processor.json").read_text())
     assert '"max_soft_tokens": 448' in json.dumps(encoder)
-    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out), "--export", str(folder)],
-                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    done = subprocess.run([sys.executable, *TRAINER, "--out", str(out), "--export", str(folder)],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads((folder / "deskpilot.json").read_text())["soft_tokens"] == 448
     assert ModelFolder.open(folder).image_token_budget() == 448
@@ -111,7 +112,7 @@ def test_a_checkpoint_taken_to_another_budget_starts_with_its_positions_stretche
     """--init from a 280-token checkpoint with --soft-tokens 448: the new run's position embedding
     is the old one resampled onto the 26x16 grid (here with a zero learning rate, so the update
     leaves it as it started), not the rows the old model never trained."""
-    from tinymodels.positions import stretch_positions
+    from training.tinymodels.positions import stretch_positions
 
     out = tmp_path / "run"
     init = runs / "a" / "checkpoint.pt"
@@ -171,8 +172,8 @@ def test_a_run_with_screen_text_trains_on_the_ocr_lines_and_exports_a_folder_tha
     assert torch.load(out / "checkpoint.pt", weights_only=False)["screen_text"] is True
     train(out, "--steps", "2", "--resume")  # a resumed run goes on with it
     assert torch.load(out / "checkpoint.pt", weights_only=False)["screen_text"] is True
-    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out), "--export", str(folder)],
-                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    done = subprocess.run([sys.executable, *TRAINER, "--out", str(out), "--export", str(folder)],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads((folder / "deskpilot.json").read_text())["screen_text"] is True
     from deskpilot.runtime.genai import GenaiModel
@@ -182,9 +183,9 @@ def test_a_run_with_screen_text_trains_on_the_ocr_lines_and_exports_a_folder_tha
 
 def test_the_encoder_puts_the_screens_text_into_the_training_prompt(runs: Path) -> None:
     from PIL import Image, ImageDraw, ImageFont
-    from tinymodels.encoding import Encoder, tokenizer_folder
 
     from deskpilot.data.tasks import Sample
+    from training.tinymodels.encoding import Encoder, tokenizer_folder
 
     image = Image.new("RGB", (1280, 800), (236, 236, 236))
     face = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 14)

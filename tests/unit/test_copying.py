@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deskpilot.data.copying import char_map, copy_pairs
+from training.data.copying import char_map, copy_pairs
 
 PROMPT = ["<bos>", "Answer", ".", "\n", "Task", ":", " type", ' "', "A", "d", "a", ' L', "ove", '"',
           " into", " Name", "\n", "History", ":", " none"]  # fmt: skip

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from deskpilot.data.screenpool import ScreenPool, write_pool
 from deskpilot.data.screens import Screen, draw_form
 from deskpilot.data.tasks import lands_inside
 from deskpilot.data.vocab import Vocabulary
+from training.data.screenpool import ScreenPool, write_pool
 
 
 def forms(count: int) -> list[Screen]:

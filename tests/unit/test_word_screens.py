@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from deskpilot.data.wordscreens import WORDS_PER_SCREEN, draw_words
+from training.data.wordscreens import WORDS_PER_SCREEN, draw_words
 
 WORDS = ["Save", "Open", "Cancel", "Print", "Settings"]
 

@@ -1,14 +1,14 @@
 """Rebuild the embedded default model from scratch: data -> train -> export -> eval -> model card.
 
-    make default-model            # = python scripts/build_default_model.py --out runs/default
+    make default-model            # = python -m training.build_default_model --out runs/default
 
-Training replays ``scripts/default_recipe.json`` when it exists (the lineage the shipped model's
+Training replays ``training/default_recipe.json`` when it exists (the lineage the shipped model's
 checkpoint recorded: every run's arguments and updates; ``--save-recipe CHECKPOINT`` writes it),
 else a built-in curriculum of stages (``CURRICULUM``: one widget, a few, then the issue's screens), each
 in ``OUT/STAGE`` from the previous stage's weights; an interrupted stage resumes and a finished one is
 skipped (``--fresh`` starts over). The int4 build (``OUT/int4``, with its MODEL_CARD.md) replaces ``deskpilot/models/default`` only if it clears the
 issue's click-inside targets; an fp32 build goes to ``OUT/fp32`` for the side-by-side eval.
-``--keep CHECKPOINT`` keeps a curriculum checkpoint's weights in ``scripts/checkpoints/`` (a session's
+``--keep CHECKPOINT`` keeps a curriculum checkpoint's weights in ``training/checkpoints/`` (a session's
 ``runs/`` does not outlive it); the next run starts from it with ``train_default.py --init``.
 Needs the ``[build]`` extra (torch, transformers, onnx tooling) and, for the Tk suite, Xvfb.
 """
@@ -22,12 +22,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from tinymodels.common import folder_size, read_json
-from tinymodels.default_model import GEOMETRY
-
 from deskpilot.data.evaluate import Requirement, unmet
+from training.tinymodels.common import folder_size, read_json
+from training.tinymodels.default_model import GEOMETRY
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "deskpilot" / "models" / "default"
@@ -93,7 +90,7 @@ instructions). fp32 and int4 builds of the same weights side by side.
 ## Limits
 Trained for minutes-to-hours on a CPU, not days: it reads short labels it has seen far better than
 new ones, and knows nothing beyond the tasks above. For real work use a larger model folder with
-`--model`. Rebuild: `make default-model` (scripts/build_default_model.py).
+`--model`. Rebuild: `make default-model` (training/build_default_model.py).
 """
 
 
@@ -125,7 +122,7 @@ def train_curriculum(python: str, out: Path, minutes: float) -> None:
         folder = out / stage
         if not (folder / "done").exists():
             start = ["--init", str(previous)] if previous else []
-            run(python, "scripts/train_default.py", "--out", str(folder), "--minutes",
+            run(python, "-m", "training.train_default", "--out", str(folder), "--minutes",
                 str(minutes * share), "--budget-minutes", str(minutes * share), "--resume",
                 "--phase", stage, *start, *options)  # fmt: skip
             (folder / "done").write_text("")
@@ -141,7 +138,7 @@ def gather(out: Path, folders: list[Path]) -> None:
         (out / "train.jsonl").write_text("".join(logs))
 
 
-RECIPE = ROOT / "scripts" / "default_recipe.json"  # the shipped model's lineage, when recorded
+RECIPE = ROOT / "training" / "default_recipe.json"  # the shipped model's lineage, when recorded
 NOT_REPLAYED = {"--out": 1, "--init": 1, "--minutes": 1, "--budget-minutes": 1, "--steps": 1, "--pools": 1,
                 "--resume": 0}  # fmt: skip
 
@@ -158,7 +155,9 @@ def save_recipe(checkpoint: Path) -> None:
     sys.stderr.write(f"wrote {RECIPE}: {len(lineage)} runs\n")
 
 
-KEPT = ROOT / "scripts" / "checkpoints" / "curriculum.pt"  # the curriculum's latest weights, in git
+KEPT = (
+    ROOT / "training" / "checkpoints" / "curriculum.pt"
+)  # the curriculum's latest weights, in git
 
 
 def keep_checkpoint(checkpoint: Path, dest: Path = KEPT) -> None:
@@ -200,7 +199,7 @@ def build_fixture(python: str, dest: Path = FIXTURE) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         (Path(scratch) / "checkpoint.pt").symlink_to(KEPT)
         shutil.rmtree(dest, ignore_errors=True)
-        run(python, "scripts/train_default.py", "--out", scratch, "--export", str(dest))
+        run(python, "-m", "training.train_default", "--out", scratch, "--export", str(dest))
     facts = read_json(dest / "deskpilot.json")
     facts["checkpoint_sha256"] = digest
     (dest / "deskpilot.json").write_text(json.dumps(facts, indent=1) + "\n")
@@ -228,7 +227,7 @@ def replay_recipe(python: str, out: Path, recipe: list[dict[str, object]]) -> No
         folder = out / f"{index:02d}"
         if not (folder / "done").exists():
             start = ["--init", str(previous)] if previous else []
-            run(python, "scripts/train_default.py", "--out", str(folder), "--steps", str(updates),
+            run(python, "-m", "training.train_default", "--out", str(folder), "--steps", str(updates),
                 "--minutes", "1e9", "--resume", *start, *kept)  # fmt: skip
             (folder / "done").write_text("")
         previous = folder / "checkpoint.pt"
@@ -271,8 +270,8 @@ def main() -> None:
     staged, fp32 = args.out / "int4", args.out / "fp32"
     for folder in (staged, fp32):
         shutil.rmtree(folder, ignore_errors=True)
-    run(python, "scripts/train_default.py", "--out", str(args.out), "--export", str(staged))
-    run(python, "scripts/train_default.py", "--out", str(args.out), "--export", str(fp32),
+    run(python, "-m", "training.train_default", "--out", str(args.out), "--export", str(staged))
+    run(python, "-m", "training.train_default", "--out", str(args.out), "--export", str(fp32),
         "--precision", "fp32")  # fmt: skip
     size_mb = folder_size(staged) / 1e6
     if size_mb > LIMIT_MB:

@@ -12,10 +12,10 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from tinymodels.common import write_json
-from tinymodels.family import TinyFamily
-from tinymodels.gemma4_unified import FAMILY as TINY
-from tinymodels.gemma4_unified import MAX_SOFT_TOKENS, Geometry, hf_model, image_processor
+from training.tinymodels.common import write_json
+from training.tinymodels.family import TinyFamily
+from training.tinymodels.gemma4_unified import FAMILY as TINY
+from training.tinymodels.gemma4_unified import MAX_SOFT_TOKENS, Geometry, hf_model, image_processor
 
 GEOMETRY = Geometry(
     hidden_size=256,

@@ -5,8 +5,8 @@ The readout probe is PyTorch and teacher-forced; this is what the agent would se
 ``deskpilot model eval``, on click tasks (and, with ``--not-found``, "not on the screen" tasks) drawn
 with the rung's knobs:
 
-    python scripts/train_default.py --out runs/cur22 --export runs/cur22/int4
-    python scripts/rung_eval.py runs/cur22/int4 --widgets 3 --at-least 3 --words 12 \\
+    python -m training.train_default --out runs/cur22 --export runs/cur22/int4
+    python -m training.rung_eval runs/cur22/int4 --widgets 3 --at-least 3 --words 12 \\
         --font-sizes 28,28 --grid-jitter 24 --face 1 --theme light --screens 40
 """
 
@@ -20,16 +20,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from tinymodels.stream import POOLS, font_sizes
-
 from deskpilot.data.dataset import synthetic_samples
 from deskpilot.data.evaluate import EVAL_SEED, evaluate
-from deskpilot.data.screenpool import capture_tk_dialogs
 from deskpilot.data.tasks import Sample, random_samples
 from deskpilot.data.vocab import Vocabulary
 from deskpilot.runtime.genai import GenaiModel
+from training.data.screenpool import capture_tk_dialogs
+from training.tinymodels.stream import POOLS, font_sizes
 
 
 def arguments() -> argparse.ArgumentParser:

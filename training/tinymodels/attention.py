@@ -27,7 +27,7 @@ def use_tapped_attention(model: Any, layers: Iterable[int]) -> None:
 
     def forward(module: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
         if module.layer_idx in tapped:
-            return eager(module, *args, **kwargs)  # type: ignore[no-any-return]
+            return eager(module, *args, **kwargs)  # type: ignore[no-any-return,unused-ignore]
         output, _ = sdpa_attention_forward(module, *args, **kwargs)
         return output, output.new_zeros(0)  # keeps out.attentions indexed by layer
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tinymodels import text
-from tinymodels.common import seed_everything
-from tinymodels.family import TinyFamily
+from training.tinymodels import text
+from training.tinymodels.common import seed_everything
+from training.tinymodels.family import TinyFamily
 
 PATCH = 48  # model patch side in pixels: patch_size 16 x pooling 3 in HF terms
 MAX_SOFT_TOKENS = 280
@@ -55,7 +55,7 @@ def hf_model(
     g = geometry or Geometry()
     tokenizer = text.train_tokenizer(seed, g.vocab_size, text.GEMMA4, number_tokens=number_tokens)
     ids = text.token_ids(tokenizer, text.GEMMA4)
-    text_config = Gemma4UnifiedTextConfig(
+    text_config = Gemma4UnifiedTextConfig(  # type: ignore[call-arg]
         vocab_size=tokenizer.get_vocab_size(),
         hidden_size=g.hidden_size,
         intermediate_size=g.intermediate_size,
@@ -99,7 +99,7 @@ def hf_model(
     )
     config.architectures = ["Gemma4UnifiedForConditionalGeneration"]
     seed_everything(seed)
-    model = Gemma4UnifiedForConditionalGeneration(config).eval()
+    model = Gemma4UnifiedForConditionalGeneration(config).eval()  # type: ignore[no-untyped-call]
     # Gemma 4 scales attention by 1.0 and leaves the temperature to the learned q/k norm weights;
     # at their init (ones) a head's logits have std sqrt(head_dim), the softmax is near one-hot,
     # and int4 weight noise flips which key wins (greedy parity with HF: 0/20 tokens). Scaling

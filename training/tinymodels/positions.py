@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tinymodels.encoding import PATCH
+from training.tinymodels.encoding import PATCH
 
 REFERENCE_SCREEN = (1280, 800)  # the desktop the demo, the Tk suite and --desktop screens use
 

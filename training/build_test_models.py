@@ -1,6 +1,6 @@
 """Build tiny random-weight multimodal models as complete onnxruntime-genai model folders.
 
-    python scripts/build_test_models.py --out tests/models [--only NAME] [--verify] [--force]
+    python -m training.build_test_models --out tests/models [--only NAME] [--verify] [--force]
 
 Every folder is made from a fixed seed: the same seed gives the same weights, tokenizer and greedy
 tokens. A folder whose build_info.json carries the current recipe hash (these sources, the seed,
@@ -18,9 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from tinymodels.common import (
+from training.tinymodels.common import (
     folder_size,
     greedy_probe,
     read_json,
@@ -29,14 +27,14 @@ from tinymodels.common import (
     say,
     write_json,
 )
-from tinymodels.family import TinyFamily
-from tinymodels.verify import verify_folder
+from training.tinymodels.family import TinyFamily
+from training.tinymodels.verify import verify_folder
 
 DEFAULT_SEED = 20261128
 
 
 def _families() -> dict[str, TinyFamily]:
-    from tinymodels import gemma3, gemma4_unified
+    from training.tinymodels import gemma3, gemma4_unified
 
     return {f.name: f for f in (gemma4_unified.FAMILY, gemma3.FAMILY)}
 
@@ -71,7 +69,7 @@ def build_one(family: TinyFamily, out: Path, seed: int, force: bool) -> Path:
             )
         write_json(staged / "build_info.json", {
             "name": family.name, "seed": seed, "recipe_hash": fingerprint,
-            "built_by": "scripts/build_test_models.py", "probe": probe,
+            "built_by": "training/build_test_models.py", "probe": probe,
         })  # fmt: skip
         replace_folder(staged, folder)
     say(f"{family.name}: wrote {folder} ({folder_size(folder) / 1e6:.2f} MB)")

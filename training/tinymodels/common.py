@@ -156,7 +156,7 @@ def greedy_probe(folder: Path, prompt: str, n: int = 16) -> list[int]:
     params.set_search_options(do_sample=False, max_length=max(wanted, window.get("window_size", 0)))
     generator = og.Generator(model, params)
     generator.set_inputs(inputs)
-    tokens = []
+    tokens: list[int] = []
     while not generator.is_done() and len(tokens) < n:
         generator.generate_next_token()
         tokens.append(int(generator.get_next_tokens()[0]))

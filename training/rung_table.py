@@ -2,7 +2,7 @@
 every row (``rung_eval.py``'s knobs), side by side, as a Markdown table of click inside (typing
 rows: typed exactly too; not-found rows: false clicks), with the chance of a random element.
 
-    python scripts/rung_table.py runs/s36/int4 runs/s37/int4 [--screens 300] [--rows vocabulary]
+    python -m training.rung_table runs/s36/int4 runs/s37/int4 [--screens 300] [--rows vocabulary]
 
 About 30 s per row and model at 300 screens on two cores (nothing else running).
 """
@@ -13,9 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from rung_eval import arguments, rows
+from training.rung_eval import arguments, rows
 
 RUNG = "--widgets 3 --words 96 --grid-jitter 48 --face 1 --theme light"
 FORMS = f"{RUNG} --forms 1 --at-least 1"

@@ -13,9 +13,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tinymodels.common import say, screenshot_png
-from tinymodels.family import TinyFamily
-from tinymodels.runner import Runner, hf_greedy, logit_stats
+from training.tinymodels.common import say, screenshot_png
+from training.tinymodels.family import TinyFamily
+from training.tinymodels.runner import Runner, hf_greedy, logit_stats
 
 PARITY_TOKENS = 20
 TASKS = ("click the Save button", "type hello into the search field", "close the dialog")
@@ -75,7 +75,7 @@ def deskpilot_prompt_and_schemas(family: TinyFamily, task: str) -> tuple[str, di
     schemas = {"call_schema": registry.call_schema()}
     # deskpilot's own decoding schema, when this version of deskpilot has it.
     try:
-        from deskpilot.tools.registry import guided_schema  # type: ignore[attr-defined]
+        from deskpilot.tools.registry import guided_schema
 
         schemas["deskpilot_guided_schema"] = guided_schema(
             schemas["call_schema"], space, max_text=MAX_TEXT

@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from tinymodels.deepen import new_index
-from tinymodels.default_model import GEOMETRY
-from tinymodels.encoding import IGNORE
+from training.tinymodels.deepen import new_index
+from training.tinymodels.default_model import GEOMETRY
+from training.tinymodels.encoding import IGNORE
 
 PATCH_LAYER = 4  # the hidden states (after this many layers) that say "this patch is the target"
 POINT_LAYER = 5  # the full-attention layer whose heads learn to point at the target (0-based)

@@ -18,7 +18,7 @@ def eager_step_times(folder: Path, request: Any, tokens: int, repeats: int) -> l
     import torch
 
     from deskpilot.runtime.genai import GenaiModel
-    from tinymodels.gemma4_unified import FAMILY
+    from training.tinymodels.gemma4_unified import FAMILY
 
     torch.set_num_threads(torch.get_num_threads())
     seed = json.loads((folder / "build_info.json").read_text())["seed"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tinymodels.gemma4_unified import Geometry
+from training.tinymodels.gemma4_unified import Geometry
 
 TEXT = "model.language_model."
 NORMS = ("input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm",

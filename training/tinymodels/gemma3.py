@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tinymodels import text
-from tinymodels.common import seed_everything
-from tinymodels.family import TinyFamily
+from training.tinymodels import text
+from training.tinymodels.common import seed_everything
+from training.tinymodels.family import TinyFamily
 
 IMAGE_SIZE = 896
 TOKENS_PER_IMAGE = 256
@@ -88,7 +88,7 @@ def hf_model(seed: int) -> tuple[Any, Any]:
     )
     config.architectures = ["Gemma3ForConditionalGeneration"]
     seed_everything(seed)
-    model = Gemma3ForConditionalGeneration(config).eval()
+    model = Gemma3ForConditionalGeneration(config).eval()  # type: ignore[no-untyped-call]
     # HF initialises the image projection to zeros: images would not reach the decoder at all.
     projector = model.model.multi_modal_projector
     with torch.no_grad():

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from deskpilot.coords import CoordinateSpace
-from deskpilot.data.copying import copy_pairs
 from deskpilot.data.screens import Screen
 from deskpilot.data.tasks import Sample
 from deskpilot.perception import ScreenText, default_engine
@@ -21,8 +20,9 @@ from deskpilot.runtime.families import family_for
 from deskpilot.runtime.prompting import render_prompt, screen_text_block
 from deskpilot.screen import Frame
 from deskpilot.tools import ToolRegistry
-from tinymodels.default_model import family
-from tinymodels.gemma4_unified import MAX_SOFT_TOKENS
+from training.data.copying import copy_pairs
+from training.tinymodels.default_model import family
+from training.tinymodels.gemma4_unified import MAX_SOFT_TOKENS
 
 IGNORE = -100  # the label of a token that is not learned (the prompt, the image)
 PATCH = 48

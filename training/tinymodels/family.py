@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tinymodels import onnx_parts, text
-from tinymodels.common import read_json, run_genai_builder, say, step, write_json
+from training.tinymodels import onnx_parts, text
+from training.tinymodels.common import read_json, run_genai_builder, say, step, write_json
 
 
 @dataclass(frozen=True)

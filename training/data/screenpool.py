@@ -2,7 +2,7 @@
 (real Tk dialogs on Xvfb): written once, then drawn from at random while training.
 
 Layout: ``screens.jsonl`` (one record per screen: image file, elements, scrollables, texts, dark)
-and ``images/screen-NNNNNN.png``. ``python -m deskpilot.data.screenpool --out DIR --screens N``
+and ``images/screen-NNNNNN.png``. ``python -m training.data.screenpool --out DIR --screens N``
 captures N Tk dialogs on a private Xvfb display of its own (``capture_tk_dialogs``).
 """
 
@@ -117,7 +117,10 @@ def capture_tk_dialogs(
     child = [sys.executable, "-m", __name__, "--out", str(partial), "--screens", str(screens),
              "--seed", str(seed), "--split", split, "--on-this-display"]  # fmt: skip
     with VirtualDisplay(1280, 800) as display:
-        subprocess.run(child, env=display.env(), check=True)
+        # the child imports this module as `training.data.screenpool`: from the checkout's root
+        subprocess.run(
+            child, env=display.env(), check=True, cwd=Path(__file__).resolve().parents[2]
+        )
     (partial / "done").write_text(f"{screens} Tk dialogs, seed {seed}, {split}\n", encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
     partial.rename(out)

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from deskpilot.data.dataset import synthetic_samples
-from deskpilot.data.screenpool import capture_tk_dialogs
 from deskpilot.data.tasks import Sample, typing_drill
 from deskpilot.data.vocab import Vocabulary
-from deskpilot.data.wordscreens import draw_words
-from tinymodels.encoding import reading_sample
+from training.data.screenpool import capture_tk_dialogs
+from training.data.wordscreens import draw_words
+from training.tinymodels.encoding import reading_sample
 
 POOLS = Path(__file__).resolve().parents[2] / "runs" / "pools"  # captured screens, by default
 WEIGHTS = {"click": 6, "double_click": 1, "right_click": 1, "type": 2, "key": 1, "scroll": 1,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tinymodels.gemma4_unified import Geometry
+from training.tinymodels.gemma4_unified import Geometry
 
 LAYER = re.compile(r"^(model\.language_model\.layers\.)(\d+)\.(.+)$")
 WRITERS = ("self_attn.o_proj.weight", "mlp.down_proj.weight")

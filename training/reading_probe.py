@@ -6,7 +6,7 @@ logs the loss every 25 updates. The knobs make the rungs of a curriculum: a clos
 whole training vocabulary, a large or a UI-sized font, words aligned to the 48-pixel patch grid or
 placed anywhere.
 
-    python scripts/reading_probe.py --minutes 11 --words 40 --font 26 --aligned
+    python -m training.reading_probe --minutes 11 --words 40 --font 26 --aligned
 
 Measured here (2 cores, 4 samples per update): 40 words, 26 px, aligned: 1.59 after 75 updates, 1.21
 after 600 (chance is above ln 40 = 3.7), i.e. it reads; the same words at 16 px anywhere: 3.9 -> 3.57
@@ -38,22 +38,19 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from tinymodels.default_model import FAMILY
-from tinymodels.encoding import Encoder, tokenizer_folder
-from tinymodels.objectives import READ_LAYER
-
 from deskpilot.data.screens import PATCH_PX
 from deskpilot.data.tasks import Sample
 from deskpilot.data.vocab import Vocabulary
-from deskpilot.data.wordscreens import draw_words
+from training.data.wordscreens import draw_words
+from training.tinymodels.default_model import FAMILY
+from training.tinymodels.encoding import Encoder, tokenizer_folder
+from training.tinymodels.objectives import READ_LAYER
 
 
 def word_sample(rng: random.Random, words: list[str], size_px: int, aligned: bool,
                 jitter: int = 0, themed: bool = False, face_index: int = -1,
                 dark_share: float = 0.3) -> Sample:  # fmt: skip
-    """A word screen (``deskpilot.data.wordscreens``) as a sample: plain ones in face 0 unless
+    """A word screen (``training.data.wordscreens``) as a sample: plain ones in face 0 unless
     ``face_index`` says otherwise; ``themed`` ones on plates in random faces."""
     face = face_index if face_index >= 0 else (None if themed else 0)
     dark = rng.random() < dark_share

@@ -1,8 +1,8 @@
 """Train the embedded default model (issue 4): data engine -> genai's own token ids and pixels -> the
 deskpilot-default gemma4_unified model in PyTorch. Resumable, seeded, with progress and a JSONL log.
 
-    python scripts/train_default.py --out runs/default --minutes 100 [--resume]
-    python scripts/train_default.py --out runs/default --export FOLDER [--precision int4|fp32]
+    python -m training.train_default --out runs/default --minutes 100 [--resume]
+    python -m training.train_default --out runs/default --export FOLDER [--precision int4|fp32]
 
 Inputs are made by onnxruntime-genai's processor from a folder with the same tokenizer, in the
 compact prompt the shipped folder asks for, so training sees exactly the ids and pixels inference
@@ -26,17 +26,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from tinymodels.attention import use_tapped_attention
-from tinymodels.deepen import deepen_state, deepened
-from tinymodels.default_model import build, family, geometry_of, soft_tokens_of
-from tinymodels.encoding import Encoder, tokenizer_folder
-from tinymodels.gemma4_unified import Geometry
-from tinymodels.objectives import POINT_LAYER, READ_LAYER, Taps, losses
-from tinymodels.positions import carry_to_budget
-from tinymodels.stream import POOLS, training_samples
-from tinymodels.widen import widen_head, widen_state
+from training.tinymodels.attention import use_tapped_attention
+from training.tinymodels.deepen import deepen_state, deepened
+from training.tinymodels.default_model import build, family, geometry_of, soft_tokens_of
+from training.tinymodels.encoding import Encoder, tokenizer_folder
+from training.tinymodels.gemma4_unified import Geometry
+from training.tinymodels.objectives import POINT_LAYER, READ_LAYER, Taps, losses
+from training.tinymodels.positions import carry_to_budget
+from training.tinymodels.stream import POOLS, training_samples
+from training.tinymodels.widen import widen_head, widen_state
 
 LOGGED = ("answer", "patch", "read", "point")  # a task sample's losses, as the log names them
 # deskpilot.data as of this commit (v2: no task twice on a screen; v3: a widget screen spends a
@@ -314,7 +312,7 @@ def main() -> None:
     this_run: dict[str, Any] = {"argv": sys.argv[1:], "data": DATA_VERSION}
     lineage: list[dict[str, Any]] = []
     if args.smooth_init:
-        from readout_init import smooth_readout_init
+        from training.readout_init import smooth_readout_init
 
         numbers = Encoder(tokenizer_folder(args.out, args.seed, soft_tokens)).numbers
         smooth_readout_init(
@@ -361,7 +359,7 @@ def main() -> None:
     def rate(update: int) -> float:
         warm = min(1.0, (update + 1) / 100)
         progress = min(1.0, update / args.schedule_steps)
-        return args.lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+        return float(args.lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))))
 
     def save() -> None:
         state = {"model": model.state_dict(), "head": head.state_dict(),
@@ -377,7 +375,7 @@ def main() -> None:
     log = (args.out / "train.jsonl").open("a")
     columns = [TextColumn("update {task.completed}"), BarColumn(), TextColumn("{task.fields[info]}"),
                TimeElapsedColumn()]  # fmt: skip
-    started, window = time.perf_counter(), []
+    started, window = time.perf_counter(), list[float]()
     base_seconds = seconds
     with Progress(*columns) as progress:
         job = progress.add_task("train", total=args.steps, completed=step, info="")
@@ -404,7 +402,7 @@ def main() -> None:
                         + args.copy_weight * parts["copy"]) / args.batch  # fmt: skip
                 loss.backward()
                 # word screens have only a reading loss: logged apart ("read_words")
-                names = ("read_words",) if sample.kind == "read" else LOGGED
+                names: tuple[str, ...] = ("read_words",) if sample.kind == "read" else LOGGED
                 names += ("copy",) if item["copy"] else ()  # logged where there is copying
                 for name in names:
                     value = parts["read" if name == "read_words" else name]

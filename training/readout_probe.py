@@ -10,7 +10,7 @@ For click tasks on held-out screens of 1..N scattered widgets it prints:
 - the teacher-forced x and y values the model predicts, how many distinct values it uses, and how
   often both land inside the target (does the readout turn that look into a number?).
 
-    python scripts/readout_probe.py runs/default/checkpoint.pt --widgets 1 --screens 12
+    python -m training.readout_probe runs/default/checkpoint.pt --widgets 1 --screens 12
 """
 
 from __future__ import annotations
@@ -19,14 +19,11 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from tinymodels.default_model import FAMILY
-from tinymodels.encoding import Encoder, tokenizer_folder
-from tinymodels.objectives import POINT_LAYER, POINT_Y, READ_LAYER
-from tinymodels.stream import font_sizes
-
 from deskpilot.data.dataset import synthetic_samples
+from training.tinymodels.default_model import FAMILY
+from training.tinymodels.encoding import Encoder, tokenizer_folder
+from training.tinymodels.objectives import POINT_LAYER, POINT_Y, READ_LAYER
+from training.tinymodels.stream import font_sizes
 
 
 def say(*parts: object) -> None:

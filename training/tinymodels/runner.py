@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tinymodels.common import read_json
+from training.tinymodels.common import read_json
 
 
 class Runner:

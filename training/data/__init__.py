@@ -1,0 +1,1 @@
+"""Training-only data: real Tk screens captured into pools, word screens, copying targets."""
