@@ -136,7 +136,7 @@ def suite_run(
             import_ray()
             options = RayOptions(address=ray)
     where = f"Ray ({ray})" if ray else "this machine"
-    err.print(f"[bold]deskpilot suite[/] {name}: {plural(len(loaded.suite.task), 'task')} with "
+    err.print(f"[bold]deskpilot suite[/] {name}: {plural(len(task or loaded.suite.task), 'task')} with "
               f"{model or 'no model'}, {plural(workers, 'worker')} on {where}; results in "
               f"{folder}", highlight=False)  # fmt: skip
     try:

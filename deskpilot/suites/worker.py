@@ -108,17 +108,20 @@ class SuiteWorker:
     def run(self, task: SuiteTask, out_dir: Path) -> TaskResult:
         """Set the desktop up, run the task, check the state, tear the set-up down. The folder
         ``out_dir`` is emptied first (a retried task starts clean): ``run/`` gets the trajectory
-        and report, ``work/`` the task's files, ``log.txt`` what the run printed."""
+        and report, ``work/`` the task's files (the run's current folder, where the programs
+        start), ``log.txt`` what the run printed."""
+        out_dir = out_dir.resolve()
         shutil.rmtree(out_dir, ignore_errors=True)
         workdir = out_dir / "work"
         workdir.mkdir(parents=True)
         values = task_values(workdir.resolve(), self.suite_dir)
         started = time.monotonic()
-        mode, procs = self.mode(task), []
+        mode = self.mode(task)
+        procs: list[subprocess.Popen[bytes]] = []
         base: dict[str, Any] = {"task": task.id, "mode": mode, "worker": self.info(), "run_dir": ""}
         with (out_dir / "log.txt").open("w", encoding="utf-8") as log:
             try:
-                procs = self._setup(task, values, workdir, log)
+                self._setup(task, values, workdir, log, procs)
             except SetupFailed as exc:
                 for proc in procs:
                     stop_process(proc)
@@ -126,10 +129,13 @@ class SuiteWorker:
                                   reason=str(exc), error=f"set-up failed: {exc}")  # fmt: skip
             run_started = time.monotonic()
             try:
-                with contextlib.redirect_stderr(log):
-                    result = self._execute(task, mode, values, out_dir / "run")
+                with contextlib.redirect_stderr(log), contextlib.chdir(workdir):
+                    result = self._execute(task, mode, values, (out_dir / "run").resolve())
             except Exception as exc:  # a usage error (the CLI's exit on one too), a model error
-                result = RunResult(outcome=Outcome.FAILED, reason=f"crashed: {exc!r}", steps=0)
+                log.flush()
+                said = (out_dir / "log.txt").read_text(encoding="utf-8").strip().splitlines()
+                why = said[-1] if said and type(exc).__name__ == "Exit" else f"crashed: {exc!r}"
+                result = RunResult(outcome=Outcome.FAILED, reason=why, steps=0)
             run_seconds = time.monotonic() - run_started
             ctx = CheckContext(workdir=workdir, values=values, display=self.display.display)
             try:
@@ -149,9 +155,11 @@ class SuiteWorker:
         )  # fmt: skip
 
     def _setup(
-        self, task: SuiteTask, values: dict[str, Scalar], workdir: Path, log: Any
-    ) -> list[subprocess.Popen[bytes]]:
-        setup, procs = task.setup, []
+        self, task: SuiteTask, values: dict[str, Scalar], workdir: Path, log: Any,
+        procs: list[subprocess.Popen[bytes]],
+    ) -> None:  # fmt: skip
+        """Put the files in place, start the programs (into ``procs``), wait for the window."""
+        setup = task.setup
         for name, text in setup.files.items():
             path = workdir / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,7 +181,6 @@ class SuiteWorker:
                                       f"(windows: {seen})")  # fmt: skip
                 time.sleep(0.1)
             time.sleep(0.5)  # the window manager's placement and focus
-        return procs
 
     def _execute(
         self, task: SuiteTask, mode: str, values: dict[str, Scalar], run_dir: Path
@@ -186,7 +193,7 @@ class SuiteWorker:
         if mode == "reference" and task.reference is None:
             return RunResult(outcome=Outcome.FAILED, reason="the task has no reference recipe",
                              steps=0)  # fmt: skip
-        model = None if mode == "reference" else self._model_for(task)
+        model = None if mode == "reference" else self._model_for(task, needed=mode == "agent")
         if mode == "agent" and model is None:
             return RunResult(outcome=Outcome.FAILED, reason="an instruction needs a model: "
                              "--model SPEC (or --model reference)", steps=0)  # fmt: skip
@@ -214,16 +221,17 @@ class SuiteWorker:
         write_report(run_dir)
         return result
 
-    def _model_for(self, task: SuiteTask) -> Model | None:
+    def _model_for(self, task: SuiteTask, *, needed: bool) -> Model | None:
         """The worker's model; a scripted plan is read afresh for each task (``script:DIR``:
-        the plan ``DIR/<task id>.jsonl``)."""
+        the plan ``DIR/<task id>.jsonl``, which a recipe task may lack: it has no agent step)."""
         spec = self.config.model
         if spec is None or not spec.startswith("script:"):
             return self.model
         from deskpilot.runtime.scripted import ScriptedModel
 
         plan = Path(spec.removeprefix("script:"))
-        return ScriptedModel.from_file(plan / f"{task.id}.jsonl" if plan.is_dir() else plan)
+        plan = plan / f"{task.id}.jsonl" if plan.is_dir() else plan
+        return ScriptedModel.from_file(plan) if needed or plan.is_file() else None
 
     def _agent(self, session: Any, model: Model, instruction: str, task: SuiteTask) -> RunResult:
         from deskpilot.agent import Agent

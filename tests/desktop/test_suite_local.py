@@ -1,0 +1,130 @@
+"""Task suites on real desktops, locally: worker processes that each start their own Xvfb and
+window manager, real applications, checkers on the real state; the built-in suite through the CLI
+(a few of its tasks); an interrupted suite resumed without redoing what finished."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from deskpilot.desktop import display_problem
+from deskpilot.suites import load_suite, run_suite
+from tests.integration.conftest import REPO, wait_until
+
+SUITE = """name = "tiny"
+max_steps = 4
+
+[[task]]
+id = "by-recipe"
+recipe = "terminal.toml"
+params = { command = "echo from-recipe > r.txt" }
+setup = { start = ["xterm -T tiny-term -e sh"], wait_window = "tiny-term" }
+check = { file_contains = ["{workdir}/r.txt", "from-recipe"] }
+
+[[task]]
+id = "says-done"
+instruction = "write a file named nothing.txt"
+setup = { start = ["xterm -T tiny-term -e sh"], wait_window = "tiny-term" }
+check = { file_exists = "{workdir}/nothing.txt" }
+
+[[task]]
+id = "scripted"
+instruction = "write scripted into s.txt"
+setup = { start = ["xterm -T tiny-term -e sh"], wait_window = "tiny-term" }
+check = { file_contains = ["{workdir}/s.txt", "scripted"] }
+"""
+TERMINAL = """name = "terminal"
+[params]
+command = { description = "the command line" }
+[[step]]
+wait_for = { window_title = "tiny-term", timeout = 15 }
+[[step]]
+tool = "type_text"
+args = { text = "{command}\\n" }
+[[step]]
+wait_for = { file = "r.txt", timeout = 10 }
+"""
+
+
+def cli(*args: str, **popen: object) -> subprocess.Popen[str]:
+    env = {**os.environ, "COLUMNS": "250"}
+    return subprocess.Popen([sys.executable, "-m", "deskpilot", *args], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            **popen)  # type: ignore[call-overload]  # fmt: skip
+
+
+def lines(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_two_workers_on_private_desktops_and_the_checker_decides(tmp_path: Path) -> None:
+    (tmp_path / "terminal.toml").write_text(TERMINAL)
+    (tmp_path / "suite.toml").write_text(SUITE)
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    done = json.dumps({"name": "done", "arguments": {"answer": "written"}})
+    (plans / "says-done.jsonl").write_text(done + "\n")  # claims success, does nothing
+    typed = {"name": "type_text", "arguments": {"text": "echo scripted > s.txt\n"}}
+    wait = {"name": "wait", "arguments": {"seconds": 0.5}}
+    (plans / "scripted.jsonl").write_text(f"{json.dumps(typed)}\n{json.dumps(wait)}\n{done}\n")
+    seen: list[dict[str, object]] = []
+    before = os.environ.get("DISPLAY")
+    started = time.monotonic()
+    run = run_suite(load_suite(str(tmp_path / "suite.toml")), model=f"script:{plans}",
+                    out=tmp_path / "out", workers=2, on_event=seen.append)  # fmt: skip
+    took = time.monotonic() - started
+    assert os.environ.get("DISPLAY") == before  # the workers' displays are theirs alone
+    by = {r.task: r for r in run.results}
+    assert by["by-recipe"].passed and by["by-recipe"].mode == "recipe"
+    assert by["scripted"].passed and by["scripted"].steps == 3
+    says = by["says-done"]
+    assert says.outcome == "done" and not says.passed  # the model's own `done` proves nothing
+    assert "nothing.txt is missing" in says.check
+    displays = {r.worker["display"] for r in run.results}
+    pids = {r.worker["pid"] for r in run.results}
+    assert len(pids) == 2 and before not in displays and os.getpid() not in pids
+    for display in displays:  # stopped with their workers
+        assert display_problem(str(display)) is not None
+    recorded = lines(tmp_path / "out" / "results.jsonl")
+    assert sorted(str(r["task"]) for r in recorded) == ["by-recipe", "says-done", "scripted"]
+    for r in run.results:
+        assert (tmp_path / "out" / r.run_dir / "report.html").is_file()
+        assert (tmp_path / "out" / r.run_dir / "steps.jsonl").is_file()
+    summary = run.summary.read_text()
+    assert "2 of 3 passed" in summary and "tasks/scripted/run/report.html" in summary
+    assert [e["kind"] for e in seen].count("started") == 3
+    print(f"3 tasks on 2 workers: {took:.1f} s")
+
+
+def test_builtin_tasks_through_the_cli_then_an_interrupted_run_resumes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    tasks = ["form-greet-keys", "xterm-echo", "l3afpad-copy-all", "settings-rename"]
+    args = ["suite", "run", "builtin", "--model", "reference", "--workers", "1", "--out", str(out)]
+    args += [a for t in tasks for a in ("--task", t)]
+    first = cli(*args, start_new_session=True)
+    results = out / "results.jsonl"
+    wait_until(lambda: results.is_file() and results.read_text().count("\n") >= 1, timeout=90,
+               message="the first finished task")  # fmt: skip
+    os.killpg(first.pid, signal.SIGINT)  # Ctrl-C: the whole process group, as a terminal does
+    stdout, stderr = first.communicate(timeout=60)
+    assert first.returncode == 4, stderr
+    assert "run again with --out" in " ".join(stderr.split())
+    finished = [str(r["task"]) for r in lines(results)]
+    assert 1 <= len(finished) < len(tasks)
+    report = out / "tasks" / finished[0] / "run" / "report.html"
+    stamp = report.stat().st_mtime_ns
+
+    second = cli(*args)
+    stdout, stderr = second.communicate(timeout=240)
+    assert second.returncode == 0, stdout + stderr
+    assert f"resumed: {len(finished)} task" in stderr
+    recorded = [str(r["task"]) for r in lines(results)]
+    assert sorted(recorded) == sorted(tasks)  # each once: nothing redone, nothing lost
+    assert report.stat().st_mtime_ns == stamp
+    assert "4/4 (100%)" in stdout
+    assert (out / "summary.html").is_file()
