@@ -14,6 +14,7 @@ Ray is an optional extra: ``pip install 'deskpilot[fleet]'``.
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import tempfile
 import zipfile
@@ -33,6 +34,7 @@ INSTALL_HELP = (
     "pip install 'deskpilot[fleet]' (Ray 2.60), or from a clone: pip install -e '.[fleet]'"
 )
 LOCAL = "local"  # --ray local: start a Ray instance on this machine for this run
+LOOPBACK_ONLY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"  # "0": Ray's servers listen on 127.0.0.1 only
 
 
 def import_ray() -> Any:
@@ -110,8 +112,14 @@ def _connect(ray: Any, options: RayOptions, workers: int) -> bool:
         ray.init(num_cpus=max(2, int(workers * options.num_cpus)), include_dashboard=False,
                  resources={"desktop": workers * options.desktops},
                  object_store_memory=200 * 1024 * 1024, log_to_driver=False)  # fmt: skip
-    else:
+        return True
+    try:
         ray.init(address=options.address, log_to_driver=False)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise UsageError(
+            f"cannot join the Ray cluster at {options.address!r}: {exc}; start one (ray start "
+            "--head --resources '{\"desktop\": 4}') or run with --ray local"
+        ) from None
     return True
 
 
@@ -131,6 +139,8 @@ def run_ray(
         UsageError: Ray is missing, or no actor could be placed within ``start_timeout`` (the
             cluster offers no ``desktop`` resource, or too little CPU or memory).
     """
+    if options.address == LOCAL:  # a Ray of this run's own: nothing reachable from outside
+        os.environ.setdefault(LOOPBACK_ONLY, "0")
     ray = import_ray()
     emit = on_event or (lambda _event: None)
     owned = _connect(ray, options, workers)
