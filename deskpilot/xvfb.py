@@ -132,6 +132,11 @@ class VirtualDisplay:
                 time.sleep(0.3)  # let it take over the root window before windows map
                 return
 
+    @property
+    def pids(self) -> list[int]:
+        """The process ids of Xvfb and the window manager while they run."""
+        return [proc.pid for proc in self._procs]
+
     def env(self) -> dict[str, str]:
         """The current environment with DISPLAY pointing at this display."""
         return {**os.environ, "DISPLAY": self.display}

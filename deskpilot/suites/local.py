@@ -21,7 +21,7 @@ from deskpilot.suites.results import TaskResult
 from deskpilot.suites.schema import SuiteTask
 from deskpilot.suites.worker import SuiteWorker, WorkerConfig
 
-Event = dict[str, Any]  # {"kind": "started" | "result" | "failed", "task": id, ...}
+Event = dict[str, Any]  # {"kind": "ready" | "started" | "result" | "retry" | "failed", ...}
 OnEvent = Callable[[Event], None]
 RETRIES = 2  # a task whose worker died is given out again this many times
 
@@ -111,6 +111,7 @@ def run_local(
                 emit({"kind": "failed", "error": start_error})
             elif message and message["kind"] == "ready" and slot is not None:
                 slot.ready = True
+                emit(message)
             for index, dead in list(slots.items()):
                 if dead.process.is_alive() or not _gone(dead, outbox):
                     continue

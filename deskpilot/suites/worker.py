@@ -87,8 +87,9 @@ class SuiteWorker:
         return Path(self._suite_dir.name)
 
     def info(self) -> dict[str, Any]:
-        """Which worker this is: process, host and display."""
-        return {"pid": os.getpid(), "host": socket.gethostname(), "display": self.display.display}
+        """Which worker this is: process, host, display (and its Xvfb and window manager)."""
+        return {"pid": os.getpid(), "host": socket.gethostname(), "display": self.display.display,
+                "desktop_pids": self.display.pids}  # fmt: skip
 
     def close(self) -> None:
         """Release the model and stop the desktop."""

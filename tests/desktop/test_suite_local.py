@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-from deskpilot.desktop import display_problem
 from deskpilot.suites import load_suite, run_suite
 from tests.integration.conftest import REPO, wait_until
 
@@ -58,6 +57,15 @@ def cli(*args: str, **popen: object) -> subprocess.Popen[str]:
                             **popen)  # type: ignore[call-overload]  # fmt: skip
 
 
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie that nobody reaped yet does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
 def lines(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
@@ -85,11 +93,15 @@ def test_two_workers_on_private_desktops_and_the_checker_decides(tmp_path: Path)
     says = by["says-done"]
     assert says.outcome == "done" and not says.passed  # the model's own `done` proves nothing
     assert "nothing.txt is missing" in says.check
-    displays = {r.worker["display"] for r in run.results}
-    pids = {r.worker["pid"] for r in run.results}
-    assert len(pids) == 2 and before not in displays and os.getpid() not in pids
-    for display in displays:  # stopped with their workers
-        assert display_problem(str(display)) is not None
+    ready = [e["info"] for e in seen if e["kind"] == "ready"]
+    assert len({w["pid"] for w in ready}) == 2 and len({w["display"] for w in ready}) == 2
+    assert before not in {w["display"] for w in ready} and os.getpid() not in {
+        w["pid"] for w in ready
+    }
+    assert {r.worker["pid"] for r in run.results} <= {w["pid"] for w in ready}
+    for worker in ready:  # each desktop (Xvfb and a window manager) stopped with its worker
+        assert len(worker["desktop_pids"]) == 2
+        assert not any(alive(pid) for pid in worker["desktop_pids"])
     recorded = lines(tmp_path / "out" / "results.jsonl")
     assert sorted(str(r["task"]) for r in recorded) == ["by-recipe", "says-done", "scripted"]
     for r in run.results:

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import ray
 
-from deskpilot.desktop import display_problem
 from deskpilot.suites import load_suite, run_suite
 from deskpilot.suites.ray_runner import LOOPBACK_ONLY, RayOptions
+from tests.desktop.test_suite_local import alive
 
 SUITE = """name = "fleet"
 
@@ -107,7 +107,8 @@ def test_a_killed_worker_actor_is_replaced_and_its_task_retried(
     assert all(r.passed for r in run.results), [r.check + r.error for r in run.results]
     slow = by["slow"]
     assert slow.worker["pid"] != killed["pid"]  # retried on the actor Ray started in its place
-    assert display_problem(str(killed["display"])) is not None  # its desktop went with it
+    assert len(killed["desktop_pids"]) == 2  # Xvfb and the window manager
+    assert not any(alive(pid) for pid in killed["desktop_pids"])  # its desktop went with it
     recorded = [json.loads(line)["task"] for line in (tmp_path / "out" / "results.jsonl")
                 .read_text().splitlines()]  # fmt: skip
     assert sorted(recorded) == ["quick-a", "quick-b", "slow"]  # each exactly once
