@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -140,3 +141,45 @@ def test_builtin_tasks_through_the_cli_then_an_interrupted_run_resumes(tmp_path:
     assert report.stat().st_mtime_ns == stamp
     assert "4/4 (100%)" in stdout
     assert (out / "summary.html").is_file()
+
+
+SLOW_SUITE = """name = "slow"
+[[task]]
+id = "slow"
+recipe = "slow.toml"
+setup = { start = ["xterm -T slow-term -e sh"], wait_window = "slow-term" }
+check = { file_contains = ["{workdir}/slow.txt", "slow-done"] }
+"""
+SLOW = """name = "slow"
+[[step]]
+wait_for = { window_title = "slow-term", timeout = 15 }
+[[step]]
+tool = "type_text"
+args = { text = "sleep 2; echo slow-done > slow.txt\\n" }
+[[step]]
+wait_for = { file = "slow.txt", timeout = 20 }
+"""
+
+
+def test_a_killed_worker_process_is_replaced_and_its_task_given_out_again(tmp_path: Path) -> None:
+    (tmp_path / "suite.toml").write_text(SLOW_SUITE)
+    (tmp_path / "slow.toml").write_text(SLOW)
+    killed: dict[str, object] = {}
+    events: list[dict[str, object]] = []
+
+    def on_event(event: dict[str, object]) -> None:
+        events.append(event)
+        if event["kind"] == "started" and not killed:
+            info = event["info"]
+            assert isinstance(info, dict)
+            killed.update(info)
+            threading.Timer(2.5, os.kill, (int(info["pid"]), signal.SIGKILL)).start()
+
+    run = run_suite(load_suite(str(tmp_path / "suite.toml")), model=None, out=tmp_path / "out",
+                    workers=1, on_event=on_event)  # fmt: skip
+    [result] = run.results
+    assert result.passed, result.check + result.error
+    assert result.worker["pid"] != killed["pid"]  # run again by the worker started in its place
+    assert [e["kind"] for e in events].count("retry") == 1
+    assert not any(alive(int(pid)) for pid in killed["desktop_pids"])  # type: ignore[attr-defined]
+    assert len(lines(tmp_path / "out" / "results.jsonl")) == 1
