@@ -142,6 +142,13 @@ def model_eval(
             "each folder's deskpilot.json says); run twice to see what it changes."
         ),
     ] = None,
+    text_targets: Annotated[
+        bool | None,
+        typer.Option(
+            help="For folders that read the screen's text: decode clicks as the places the task "
+            "names, or freely (default: what each folder's deskpilot.json says)."
+        ),
+    ] = None,
 ) -> None:
     """Run the held-out grounding suites and print one table (one row per model and suite).
 
@@ -177,7 +184,9 @@ def model_eval(
         raise typer.BadParameter(f"--require names suite(s) {idle} that this run does not evaluate")
     specs: list[str | None] = [str(p) for p in paths] if paths else [None]
     with usage_errors():
-        models = [load_model(spec, screen_text=screen_text) for spec in specs]  # all checked first
+        models = [
+            load_model(spec, screen_text=screen_text, text_targets=text_targets) for spec in specs
+        ]  # all checked first
     if len(models) > 1:
         models.clear()  # each runs in a child of its own
     title = ", ".join(spec or "(embedded)" for spec in specs)
@@ -189,6 +198,7 @@ def model_eval(
         if set(NEEDS_DISPLAY) & set(chosen) and not os.environ.get("DISPLAY"):
             with usage_errors():
                 os.environ["DISPLAY"] = stack.enter_context(VirtualDisplay(1008, 624)).display
+            stack.callback(os.environ.pop, "DISPLAY", None)  # not left naming a display now gone
         for spec in specs:
             jobs = {name: progress.add_task(f"{name} {spec or '(embedded)'}", total=screens * 4)
                     for name in chosen}  # fmt: skip
@@ -198,7 +208,8 @@ def model_eval(
 
             with usage_errors():
                 results = (suite_results(models[0], chosen, screens, tick, kept) if models
-                           else suite_results_apart(spec, chosen, screens, tick, kept, screen_text))  # fmt: skip
+                           else suite_results_apart(spec, chosen, screens, tick, kept, screen_text,
+                                               text_targets))  # fmt: skip
             per_model.append([{"model": _short(spec), **result.row()} for result in results])
             examples += [(_short(spec), result.name, result.examples) for result in results]
             for job in jobs.values():

@@ -28,11 +28,11 @@ def suite_results(model: Model, names: Sequence[str], screens: int,
 
 
 def _child(spec: str | None, names: list[str], screens: int, ticks: Any, results: Any,
-           pictures: int, screen_text: bool | None) -> None:  # fmt: skip
+           pictures: int, screen_text: bool | None, text_targets: bool | None) -> None:  # fmt: skip
     try:
         from deskpilot.runtime import load_model
 
-        model = load_model(spec, screen_text=screen_text)
+        model = load_model(spec, screen_text=screen_text, text_targets=text_targets)
         results.put(("rows", suite_results(model, names, screens, ticks.put, pictures)))
     except UsageError as error:
         results.put(("usage", str(error)))
@@ -42,14 +42,16 @@ def _child(spec: str | None, names: list[str], screens: int, ticks: Any, results
 
 def suite_results_apart(spec: str | None, names: Sequence[str], screens: int,
                         tick: Callable[[str], None], pictures: int = 0,
-                        screen_text: bool | None = None) -> list[SuiteResult]:  # fmt: skip
+                        screen_text: bool | None = None,
+                        text_targets: bool | None = None) -> list[SuiteResult]:  # fmt: skip
     """The same as :func:`suite_results` for the model ``spec`` names, loaded (with
-    ``screen_text`` as `load_model` takes it) and run in a child process, so that each model's
+    ``screen_text`` and ``text_targets`` as `load_model` takes them) and run in a child process, so that each model's
     peak RSS is its own."""
     context = multiprocessing.get_context("spawn")
     ticks, results = context.Queue(), context.Queue()
     child = context.Process(target=_child, daemon=True,
-                            args=(spec, list(names), screens, ticks, results, pictures, screen_text))  # fmt: skip
+                            args=(spec, list(names), screens, ticks, results, pictures, screen_text,
+                                  text_targets))  # fmt: skip
     child.start()
     outcome: tuple[str, Any] | None = None
     received = 0

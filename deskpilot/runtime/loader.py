@@ -49,6 +49,7 @@ def load_model(
     spec: str | None,
     *,
     screen_text: bool | None = None,
+    text_targets: bool | None = None,
     model_name: str | None = None,
     coords: str | None = None,
 ) -> Model:
@@ -60,6 +61,8 @@ def load_model(
             path; or None for the embedded default model.
         screen_text: For a model folder: read the screen's text into its prompt (True), or not
             (False), whatever its deskpilot.json says; None keeps the folder's choice.
+        text_targets: For a model folder that reads the screen's text: decode its clicks as the
+            places the task names (True) or freely (False); None keeps the folder's choice.
         model_name: For a server: the served model to ask (default: the first it lists).
         coords: For a server: its coordinate space, ``normalized``, ``image`` or ``screen``
             (default: what the served model's name implies).
@@ -83,4 +86,5 @@ def load_model(
         return TextMatchModel()
     from deskpilot.runtime.genai import GenaiModel
 
-    return GenaiModel(default_model_folder() if spec is None else spec, screen_text=screen_text)
+    folder = default_model_folder() if spec is None else spec
+    return GenaiModel(folder, screen_text=screen_text, text_targets=text_targets)
