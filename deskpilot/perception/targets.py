@@ -24,7 +24,7 @@ import numpy as np
 from deskpilot.perception.text import Box, ScreenText, Word, normalize
 
 FIELD_SCAN = 480  # capture pixels scanned right of (or below) a label for its field
-FIELD_GAP = 80  # capture pixels between a label and its field, at most
+FIELD_GAP = 200  # capture pixels between a label and its field, at most (grid columns align fields)
 FIELD_MIDDLE = 120  # at most this far into a field (its middle, where a model learns to click)
 BACKGROUND_DIFFERENCE = 40  # summed RGB difference that tells a field's border from the background
 INSTRUCTION_WORDS = frozenset(
