@@ -17,8 +17,9 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from deskpilot.drivers import StopFlag, Stopped, create_driver
+from deskpilot.drivers import create_driver
 from deskpilot.policies.killswitch import KillSwitch
+from deskpilot.stopflag import StopFlag, Stopped
 from deskpilot.xvfb import VirtualDisplay
 
 

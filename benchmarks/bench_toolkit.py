@@ -19,12 +19,13 @@ from pathlib import Path
 
 from rich.table import Table
 
-from deskpilot.agent import Agent, Trajectory
+from deskpilot.agent import Actuator, Agent, Trajectory
 from deskpilot.cli.common import CliConsole
-from deskpilot.drivers import StopFlag, create_driver
+from deskpilot.drivers import create_driver
 from deskpilot.policies import PolicyGate, load_policy
 from deskpilot.runtime import ScriptedModel
 from deskpilot.screen import MssScreen
+from deskpilot.stopflag import StopFlag
 from deskpilot.tools import ToolRegistry
 from deskpilot.tools.executor import Executor
 from deskpilot.xvfb import VirtualDisplay
@@ -108,12 +109,15 @@ def bench_steps(table: Table, settle: float, count: int = 60) -> None:
     registry = ToolRegistry()
     stop = StopFlag()
     with tempfile.TemporaryDirectory() as tmp:
+        session = Actuator(
+            gate=PolicyGate(load_policy(), registry),
+            executor=Executor(create_driver("pyautogui", stop), stop=stop),
+            registry=registry,
+            screen=MssScreen(1),
+        )
         agent = Agent(
             model=model,
-            screen=MssScreen(1),
-            executor=Executor(create_driver("pyautogui", stop), stop=stop),
-            gate=PolicyGate(load_policy(), registry),
-            registry=registry,
+            actuator=session,
             trajectory=Trajectory(Path(tmp) / "run"),
             max_steps=100,
             settle_timeout=settle,

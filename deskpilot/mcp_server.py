@@ -24,6 +24,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from deskpilot.agent.actuator import Actuator
+from deskpilot.agent.trajectory import Trajectory
 from deskpilot.errors import ActionFailed, BudgetExhausted, PolicyDenied, ToolCallError
 from deskpilot.recipes.context import RecipeContext
 from deskpilot.tools.parsing import load_strict_json, load_tool_call_json
@@ -87,12 +89,15 @@ class StrictLines:
             yield strict_request(line)
 
 
-def build_server(ctx: RecipeContext) -> Any:
-    """An MCP `Server` whose tools are ``ctx.registry``'s, executed through ``ctx``."""
+def build_server(actuator: Actuator, trajectory: Trajectory | None = None) -> Any:
+    """An MCP `Server` whose tools are the session's (``actuator``), each call one step of it,
+    recorded in ``trajectory``."""
     import mcp.types as types
     from mcp.server.lowlevel import Server
 
     from deskpilot import __version__
+
+    ctx = RecipeContext(actuator=actuator, trajectory=trajectory)
 
     def describe(tool: Any) -> types.Tool:
         doc = " ".join((tool.__doc__ or "").split())
@@ -133,12 +138,12 @@ def build_server(ctx: RecipeContext) -> Any:
                   on_call_tool=call_tool)  # fmt: skip
 
 
-async def serve_stdio(ctx: RecipeContext) -> None:
-    """Serve until the client closes stdin."""
+async def serve_stdio(actuator: Actuator, trajectory: Trajectory | None = None) -> None:
+    """Serve the session ``actuator`` until the client closes stdin."""
     import anyio
     from mcp.server.stdio import stdio_server
 
-    server = build_server(ctx)
+    server = build_server(actuator, trajectory)
     stdin = anyio.wrap_file(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace"))
     async with stdio_server(stdin=StrictLines(stdin)) as (read, write):  # type: ignore[arg-type]
         await server.run(read, write, server.create_initialization_options())

@@ -16,13 +16,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from deskpilot.agent import Agent, RunResult, Trajectory
+from deskpilot.agent import Actuator, Agent, RunResult, Trajectory
 from deskpilot.agent.report import write_report
-from deskpilot.drivers import StopFlag, create_driver
+from deskpilot.drivers import create_driver
 from deskpilot.policies import PolicyGate, load_policy
 from deskpilot.runtime import FunctionModel
 from deskpilot.runtime.base import ModelRequest
 from deskpilot.screen import MssScreen
+from deskpilot.stopflag import StopFlag
 from deskpilot.tools import ToolRegistry
 from deskpilot.tools.executor import Executor
 from deskpilot.xvfb import VirtualDisplay, stop_process
@@ -35,11 +36,13 @@ def run_agent(model: FunctionModel, run_dir: Path) -> RunResult:
     registry, stop = ToolRegistry(), StopFlag()
     screen = MssScreen(1)
     try:
-        agent = Agent(
-            model=model, screen=screen, executor=Executor(create_driver("pynput", stop), stop=stop),
-            gate=PolicyGate(load_policy("default"), registry), registry=registry,
-            trajectory=Trajectory(run_dir),
-        )  # fmt: skip
+        session = Actuator(
+            gate=PolicyGate(load_policy("default"), registry),
+            executor=Executor(create_driver("pynput", stop), stop=stop),
+            registry=registry,
+            screen=screen,
+        )
+        agent = Agent(model=model, actuator=session, trajectory=Trajectory(run_dir))
         return agent.run("type Alan Turing into Name and save")
     finally:
         screen.close()  # the driver goes with the agent, when this function returns

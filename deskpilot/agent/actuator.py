@@ -1,20 +1,22 @@
-"""The one path from a validated tool call to the OS, shared by every entry point (agent runs,
-recipes, the MCP server): budget -> resolve targets -> policy -> approval -> audit -> execute -> audit.
+"""The session: the one path from a tool call to the OS, shared by every entry point (agent runs,
+recipes and their sub-agents, the MCP server): budget -> resolve targets -> policy -> approval ->
+audit -> execute -> audit.
 
 Nothing reaches a driver without a decision of the gate, an approval bound to the exact action and
 screen where the policy asks for one (and still true of the screen when the person has answered),
-and an audit record written before the driver is called. The actuator owns the session's budget:
-whatever drives it, every step and action counts against the same one.
+and an audit record written before the driver is called. The actuator owns the session's budget
+and keeps the executor to itself: whatever drives it, every step and action counts against the
+same budget and passes the same gate.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from deskpilot.coords import CoordinateSpace
-from deskpilot.errors import ActionFailed, BudgetExhausted
+from deskpilot.errors import ActionFailed, BudgetExhausted, PolicyDenied
 from deskpilot.policies.approval import (
     MAX_ASKS,
     ApprovalAnswer,
@@ -29,9 +31,10 @@ from deskpilot.policies.budget import BudgetTracker
 from deskpilot.policies.decision import Decision, Verdict
 from deskpilot.policies.gate import PolicyGate
 from deskpilot.policies.rules import ActionContext
-from deskpilot.screen import Frame, ScreenSource
+from deskpilot.screen import Frame, ScreenSource, grab_settled
+from deskpilot.stopflag import StopFlag
 from deskpilot.tools.executor import Executor, resolve_targets
-from deskpilot.tools.registry import ToolCall
+from deskpilot.tools.registry import ToolCall, ToolRegistry
 from deskpilot.tools.result import ToolResult
 from deskpilot.windows import NO_WINDOWS, WindowLookup
 
@@ -73,38 +76,101 @@ class _Decided:
     asked: bool = False
 
 
-@dataclass(kw_only=True)
 class Actuator:
-    """Budget, gate, approvals, audit and executor, in that order, for one call at a time.
+    """The session: budget, gate, approvals, audit and executor, in that order, one call at a time.
 
-    ``screen`` is grabbed again after an approval, to check that the approved screen still holds;
-    ``windows`` tells window rules which windows an action reaches.
+    Args:
+        gate: The policy gate; its policy's budget becomes the session's unless ``budget`` is given.
+        executor: Carries out allowed calls; only the actuator calls it.
+        registry: The tools `call` validates against.
+        screen: What `capture` and `observe` grab, and what is grabbed again after an approval to
+            check that the approved screen still holds.
+        approve: Who answers `ask` decisions (no one by default: they are denials).
+        windows: Which windows an action reaches, for window rules.
+        audit: Where every decision, approval, execution and result is written.
+        budget: The session's budget tracker.
     """
 
-    gate: PolicyGate
-    executor: Executor
-    approve: Approver = refuse_all
-    windows: WindowLookup = NO_WINDOWS
-    audit: AuditLog | None = None
-    screen: ScreenSource | None = None
-    approvals: ApprovalBook = field(default_factory=ApprovalBook)
-    budget: BudgetTracker | None = None
-
-    def __post_init__(self) -> None:
-        if self.budget is None:
-            self.budget = BudgetTracker(self.gate.policy.budget)
+    def __init__(
+        self,
+        *,
+        gate: PolicyGate,
+        executor: Executor,
+        registry: ToolRegistry,
+        screen: ScreenSource,
+        approve: Approver = refuse_all,
+        windows: WindowLookup = NO_WINDOWS,
+        audit: AuditLog | None = None,
+        budget: BudgetTracker | None = None,
+    ) -> None:
+        self.gate = gate
+        self.registry = registry
+        self.screen = screen
+        self.approve = approve
+        self.windows = windows
+        self.audit = audit
+        self.tracker = budget or BudgetTracker(gate.policy.budget)
+        self.approvals = ApprovalBook()
+        self.last_frame: Frame | None = None  # what `capture` grabbed last
+        self._executor = executor
 
     @property
-    def tracker(self) -> BudgetTracker:
-        """The session's budget."""
-        assert self.budget is not None
-        return self.budget
+    def stop(self) -> StopFlag:
+        """The session's stop flag (the kill switch raises it; drivers check it)."""
+        return self._executor.stop
+
+    @property
+    def dry_run(self) -> bool:
+        """Whether nothing is executed: calls are decided and audited, then only described."""
+        return self._executor.dry_run
 
     def take_step(self) -> None:
         """Count one step against the budget, or raise `BudgetExhausted` when none is left."""
         if exhausted := self.tracker.exhausted():
             raise BudgetExhausted(exhausted)
         self.tracker.take_step()
+
+    def capture(self, *, settle: float = 0.0) -> Frame:
+        """The screen now (when ``settle`` > 0, once it has stopped changing, up to ``settle``
+        seconds): what the next call is decided on. Not a tool call: see `observe`."""
+        if settle > 0 and not self.dry_run:
+            frame = grab_settled(self.screen, timeout=settle)
+        else:
+            frame = self.screen.grab()
+        self.last_frame = frame
+        return frame
+
+    def call(
+        self, name: str, arguments: dict[str, Any], *, step: int | None = None, settle: float = 0.0
+    ) -> Acted:
+        """Run one tool call (coordinates in screen pixels of the captured monitor) as one step
+        of the session: count it, capture the screen (`last_frame`), validate, act. Denials and
+        failures come back in the `Acted`; ``step`` numbers the audit records (by default the
+        session's step count).
+
+        Raises:
+            BudgetExhausted: No step is left (nothing was captured or done).
+            ToolCallError: The call is not valid (the step was counted, the screen captured).
+        """
+        self.take_step()
+        frame = self.capture(settle=settle)
+        call = self.registry.validate({"name": name, "arguments": arguments})
+        space = CoordinateSpace.screen(frame.width, frame.height)
+        return self.act(call, frame, space, step=self.tracker.steps if step is None else step)
+
+    def observe(self, *, step: int | None = None, settle: float = 0.0) -> Frame:
+        """A screenshot through the gate and the audit, as one step: a policy that denies
+        `screenshot` denies it here too.
+
+        Raises:
+            PolicyDenied: The policy (or the approver) refused the screenshot.
+            BudgetExhausted: No step is left.
+        """
+        acted = self.call("screenshot", {}, step=step, settle=settle)
+        if acted.denied:
+            raise PolicyDenied(acted.result.error)
+        assert self.last_frame is not None
+        return self.last_frame
 
     def act(self, call: ToolCall, frame: Frame, space: CoordinateSpace, *, step: int) -> Acted:
         """Decide on ``call`` (seen on ``frame``, coordinates in ``space``) and run it if allowed.
@@ -135,11 +201,13 @@ class Actuator:
             return Acted(
                 call=call, decision=decision, targets=targets, result=denied, executed=False
             )
-        self.tracker.throttle(self.executor.stop)
-        self._audit("execute", step, tool=call.name, targets=targets, dry_run=self.executor.dry_run)
+        self.tracker.throttle(self._executor.stop)
+        self._audit(
+            "execute", step, tool=call.name, targets=targets, dry_run=self._executor.dry_run
+        )
         started = time.perf_counter()
-        self.executor.shell_deadline = self.tracker.deadline()  # a command ends with the budget
-        result = self.executor.execute(call, targets)
+        self._executor.shell_deadline = self.tracker.deadline()  # a command ends with the budget
+        result = self._executor.execute(call, targets)
         self.tracker.record(ok=result.ok)
         self._audit("result", step, tool=call.name, ok=result.ok, error=result.error,
                     duration_ms=round((time.perf_counter() - started) * 1000, 3), data=result.data)  # fmt: skip

@@ -19,16 +19,10 @@ from deskpilot.agent.prompt import tools_prompt
 from deskpilot.agent.records import Outcome, RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
 from deskpilot.errors import ModelError, ToolCallError
-from deskpilot.policies.approval import Approver, refuse_all
-from deskpilot.policies.audit import AuditLog
-from deskpilot.policies.gate import PolicyGate
 from deskpilot.policies.redaction import Redactor
 from deskpilot.runtime.base import HistoryEntry, Model, ModelRequest
-from deskpilot.screen import Frame, ScreenSource, grab_settled
-from deskpilot.tools.executor import Executor
-from deskpilot.tools.registry import ToolRegistry
+from deskpilot.screen import Frame
 from deskpilot.tools.result import ToolResult
-from deskpilot.windows import NO_WINDOWS, WindowLookup
 
 __all__ = ["Agent"]
 
@@ -49,23 +43,16 @@ class _Clock:
 
 @dataclass(kw_only=True)
 class Agent:
-    """Everything one run needs; `run` is the loop.
+    """A model driving one session; `run` is the loop.
 
-    ``actuator`` is the session's (a recipe's sub-task and the CLI pass theirs, so that the budget,
-    approvals and audit are shared); without one, the agent builds its own from the parts given.
+    ``actuator`` is the session (its screen, tools, gate, budget, approvals and audit): a recipe's
+    sub-task and the CLI pass theirs, so that all of it is shared with every other entry point.
     """
 
     model: Model
-    screen: ScreenSource
-    executor: Executor
-    gate: PolicyGate
-    registry: ToolRegistry
+    actuator: Actuator
     trajectory: Trajectory | None = None
-    audit: AuditLog | None = None
     redactor: Redactor = field(default_factory=Redactor)
-    approve: Approver = refuse_all
-    windows: WindowLookup = NO_WINDOWS
-    actuator: Actuator | None = None
     max_steps: int = 30
     max_invalid: int = 3
     on_step: Callable[[StepRecord], None] | None = None
@@ -77,10 +64,16 @@ class Agent:
     def run(self, task: str) -> RunResult:
         """Run ``task`` to its end; the trajectory gets an end line whatever happens."""
         self._step = self.first_step
+        dry_run = self.actuator.dry_run
         if self.trajectory and not self.nested:
-            self.trajectory.start(task=task, model=self.model.name, max_steps=self.max_steps,
-                                  dry_run=self.executor.dry_run, **self.run_info)  # fmt: skip
-        self._audit("run", task=task, model=self.model.name, dry_run=self.executor.dry_run)
+            self.trajectory.start(
+                task=task,
+                model=self.model.name,
+                max_steps=self.max_steps,
+                dry_run=dry_run,
+                **self.run_info,
+            )
+        self._audit("run", task=task, model=self.model.name, dry_run=dry_run)
         try:
             result = self._loop(task)
         except KeyboardInterrupt:
@@ -92,16 +85,13 @@ class Agent:
         return result
 
     def _loop(self, task: str) -> RunResult:
-        stop, history, invalid, settle = self.executor.stop, list[HistoryEntry](), 0, False
-        actuator = self.actuator or Actuator(
-            gate=self.gate, executor=self.executor, approve=self.approve, windows=self.windows,
-            audit=self.audit, screen=self.screen,
-        )  # fmt: skip
-        budget = actuator.tracker
-        names = self.registry.names()
-        enabled = [name for name in names if self.gate.may_allow(name)] or names
-        schema = self.registry.call_schema(enabled)
-        prompt = tools_prompt(self.registry, enabled)
+        actuator = self.actuator
+        stop, history, invalid, settle = actuator.stop, list[HistoryEntry](), 0, False
+        budget, registry, gate = actuator.tracker, actuator.registry, actuator.gate
+        names = registry.names()
+        enabled = [name for name in names if gate.may_allow(name)] or names
+        schema = registry.call_schema(enabled)
+        prompt = tools_prompt(registry, enabled)
         while True:
             if stop.is_set():
                 return self._end(Outcome.STOPPED, stop.reason)
@@ -111,7 +101,8 @@ class Agent:
                 return self._end(Outcome.BUDGET, exhausted)
             self._step += 1
             budget.take_step()
-            clock, frame = _Clock(), self._observe(settle=settle)
+            clock = _Clock()
+            frame = actuator.capture(settle=self.settle_timeout if settle else 0.0)
             clock.lap("capture")
             space = self.model.coordinate_space(frame)
             rec = StepRecord(step=self._step, screenshot=self._save(frame), monitor=frame.monitor,
@@ -128,7 +119,7 @@ class Agent:
             clock.lap("model")
             rec.raw_output, rec.model_stats = reply.text, reply.stats
             try:
-                call = self.registry.parse(reply.text)
+                call = registry.parse(reply.text)
             except ToolCallError as exc:
                 invalid, rec.error = invalid + 1, str(exc)
                 self._note(rec, clock, history, reply.text[:500], f"Error: {exc}", "validate")
@@ -144,7 +135,7 @@ class Agent:
             rec.call, rec.decision = acted.call.to_wire(), acted.decision_json()
             rec.result = _result_json(acted.result)
             self._note(rec, clock, history, call_text, acted.result.as_observation(), "act")
-            if acted.denied and self.gate.policy.on_deny == "stop":
+            if acted.denied and gate.policy.on_deny == "stop":
                 reason = acted.decision.reason if acted.decision else ""
                 return self._end(Outcome.DENIED, f"{acted.call.name} denied: {reason}")
             settle = acted.executed and acted.result.ok
@@ -152,12 +143,6 @@ class Agent:
             if result.final:
                 outcome = Outcome.DONE if result.ok else Outcome.FAILED
                 return self._end(outcome, result.output or result.error, answer=result.output)
-
-    def _observe(self, *, settle: bool) -> Frame:
-        """The next screenshot; after an action, once the screen has stopped changing."""
-        if settle and not self.executor.dry_run and self.settle_timeout > 0:
-            return grab_settled(self.screen, timeout=self.settle_timeout)
-        return self.screen.grab()
 
     def _note(
         self, rec: StepRecord, clock: _Clock, history: list[HistoryEntry], call: str,
@@ -171,8 +156,8 @@ class Agent:
         history.append(entry)
 
     def _audit(self, event: str, **fields: Any) -> None:
-        if self.audit:
-            self.audit.record(event, step=self._step, **fields)
+        if self.actuator.audit:
+            self.actuator.audit.record(event, step=self._step, **fields)
 
     def _end(self, outcome: Outcome, reason: str, answer: str = "") -> RunResult:
         return RunResult(outcome=outcome, reason=reason, steps=self._step, answer=answer)

@@ -29,20 +29,25 @@ def mcp(
     from deskpilot.agent.trajectory import default_run_dir
     from deskpilot.cli.session import SessionOptions, open_session
     from deskpilot.policies.approval import refuse_all
-    from deskpilot.recipes.context import RecipeContext
 
     directory = run_dir or default_run_dir("mcp")
-    options = SessionOptions(policy=policy, run_dir=directory, driver=driver, monitor=monitor,
-                             dry_run=dry_run, approver=refuse_all)  # fmt: skip
+    options = SessionOptions(
+        policy=policy,
+        run_dir=directory,
+        driver=driver,
+        monitor=monitor,
+        dry_run=dry_run,
+        approver=refuse_all,
+    )
     session = open_session(options)
-    ctx = RecipeContext(screen=session.screen, actuator=session.actuator,
-                        registry=session.registry, trajectory=session.trajectory)  # fmt: skip
     session.trajectory.start(task="mcp server", policy=policy or "default", dry_run=dry_run)
     try:
-        anyio.run(serve_stdio, ctx)
+        anyio.run(serve_stdio, session.actuator, session.trajectory)
     finally:
         from deskpilot.agent.records import Outcome, RunResult
 
-        session.trajectory.finish(RunResult(outcome=Outcome.DONE, reason="client closed",
-                                            steps=ctx.steps))  # fmt: skip
+        steps = session.actuator.tracker.steps  # each call is one step of the session
+        session.trajectory.finish(
+            RunResult(outcome=Outcome.DONE, reason="client closed", steps=steps)
+        )
         session.close()

@@ -89,9 +89,7 @@ def recipe_run(
                              monitor=monitor, yes=yes)  # fmt: skip
     session = open_session(options)
     ctx = RecipeContext(
-        screen=session.screen,
         actuator=session.actuator,
-        registry=session.registry,
         trajectory=session.trajectory,
         model_factory=(lambda: load(spec)) if spec else None,
         recipe_file=file,

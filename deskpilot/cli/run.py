@@ -40,14 +40,19 @@ def run_task(
     session = open_session(options)
     steps = effective_max_steps(session.policy, max_steps)
     agent = Agent(
-        model=chosen_model, screen=session.screen, executor=session.executor, gate=session.gate,
-        registry=session.registry, trajectory=session.trajectory, audit=session.audit,
-        redactor=session.redactor, actuator=session.actuator, max_steps=steps,
-        max_invalid=session.policy.budget.max_invalid, on_step=session.print_step,
-        run_info={"policy": options.policy or "default",
-                  "driver": "none" if options.dry_run else options.driver,
-                  "monitor": options.monitor},
-    )  # fmt: skip
+        model=chosen_model,
+        actuator=session.actuator,
+        trajectory=session.trajectory,
+        redactor=session.redactor,
+        max_steps=steps,
+        max_invalid=session.policy.budget.max_invalid,
+        on_step=session.print_step,
+        run_info={
+            "policy": options.policy or "default",
+            "driver": "none" if options.dry_run else options.driver,
+            "monitor": options.monitor,
+        },
+    )
     shown = session.redactor.redact(task)
     err.print(f"[bold]deskpilot[/] {shown!r} with {chosen_model.name}, up to {plural(steps, 'step')}",
               highlight=False)  # fmt: skip

@@ -13,7 +13,7 @@ from deskpilot.agent.records import RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
 from deskpilot.cli.approve import TerminalApprover
 from deskpilot.cli.common import build_registry, err, load_policy_spec, usage_errors
-from deskpilot.drivers import DRIVER_NAMES, StopFlag, create_driver
+from deskpilot.drivers import DRIVER_NAMES, create_driver
 from deskpilot.errors import UsageError
 from deskpilot.policies import PolicyGate
 from deskpilot.policies.approval import Approver, approve_all
@@ -23,6 +23,7 @@ from deskpilot.policies.policy import Policy
 from deskpilot.policies.redaction import Redactor
 from deskpilot.policies.sandbox import ShellSandbox
 from deskpilot.screen import MssScreen
+from deskpilot.stopflag import StopFlag
 from deskpilot.tools.executor import Executor
 from deskpilot.tools.registry import ToolRegistry
 from deskpilot.windows import NO_WINDOWS, X11Windows
@@ -46,14 +47,14 @@ class SessionOptions:
 
 @dataclass(kw_only=True)
 class Session:
-    """The parts of one run: policy, gate, screen, driver, executor, audit, kill switch."""
+    """The parts of one run: policy, gate, screen, audit, kill switch, and the actuator (the
+    session object every entry point drives: it holds the executor and the driver)."""
 
     options: SessionOptions
     registry: ToolRegistry
     policy: Policy
     gate: PolicyGate
     screen: MssScreen
-    executor: Executor
     redactor: Redactor
     audit: AuditLog
     trajectory: Trajectory
@@ -114,13 +115,25 @@ def open_session(options: SessionOptions) -> Session:
         approve_all if options.yes else TerminalApprover(registry, options.run_dir)
     )
     actuator = Actuator(
-        gate=gate, executor=executor, approve=approver, audit=audit, screen=screen,
+        gate=gate,
+        executor=executor,
+        registry=registry,
+        screen=screen,
+        approve=approver,
+        audit=audit,
         windows=X11Windows() if gate.needs_window else NO_WINDOWS,
-    )  # fmt: skip
+    )
     if kill_switch:
         err.print(f"kill switch: press {kill_switch.hotkey} to stop", highlight=False)
     return Session(
-        options=options, registry=registry, policy=policy, gate=gate, screen=screen,
-        executor=executor, redactor=redactor, audit=audit, actuator=actuator,
-        trajectory=Trajectory(options.run_dir, redactor), kill_switch=kill_switch,
-    )  # fmt: skip
+        options=options,
+        registry=registry,
+        policy=policy,
+        gate=gate,
+        screen=screen,
+        redactor=redactor,
+        audit=audit,
+        actuator=actuator,
+        trajectory=Trajectory(options.run_dir, redactor),
+        kill_switch=kill_switch,
+    )

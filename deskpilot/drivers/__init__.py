@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from deskpilot.drivers.base import Button, InputDriver, StopFlag, Stopped
+from deskpilot.drivers.base import Button, InputDriver
 from deskpilot.drivers.recording import RecordingDriver
 from deskpilot.errors import UsageError
+from deskpilot.stopflag import StopFlag
 
 DRIVER_NAMES = ("pyautogui", "pynput")
 
@@ -27,7 +28,5 @@ __all__ = [
     "Button",
     "InputDriver",
     "RecordingDriver",
-    "StopFlag",
-    "Stopped",
     "create_driver",
 ]

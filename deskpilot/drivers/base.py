@@ -7,11 +7,8 @@ mid-action.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import Literal, Protocol, runtime_checkable
-
-from deskpilot.errors import ActionFailed
 
 Button = Literal["left", "right", "middle"]
 
@@ -28,36 +25,6 @@ def wheel_steps(dx: int, dy: int) -> list[tuple[int, int]]:
     vertical = [(0, 1 if dy > 0 else -1)] * abs(dy)
     horizontal = [(1 if dx > 0 else -1, 0)] * abs(dx)
     return vertical + horizontal
-
-
-class Stopped(ActionFailed):
-    """The stop flag was raised while an action was running."""
-
-
-class StopFlag:
-    """A thread-safe flag a kill switch raises and drivers check before every primitive."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self.reason = ""
-
-    def set(self, reason: str = "stop requested") -> None:
-        """Raise the flag; every driver primitive after this raises `Stopped`."""
-        self.reason = reason
-        self._event.set()
-
-    def is_set(self) -> bool:
-        """Whether the flag is raised."""
-        return self._event.is_set()
-
-    def wait(self, seconds: float) -> bool:
-        """Sleep up to ``seconds``; return True at once if the flag is raised meanwhile."""
-        return self._event.wait(seconds)
-
-    def check(self) -> None:
-        """Raise `Stopped` if the flag is raised."""
-        if self._event.is_set():
-            raise Stopped(f"stopped: {self.reason}")
 
 
 @runtime_checkable

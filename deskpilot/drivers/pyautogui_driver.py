@@ -6,16 +6,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from deskpilot.drivers.base import (
-    CLICK_INTERVAL,
-    WHEEL_INTERVAL,
-    Button,
-    StopFlag,
-    Stopped,
-    wheel_steps,
-)
+from deskpilot.drivers.base import CLICK_INTERVAL, WHEEL_INTERVAL, Button, wheel_steps
 from deskpilot.errors import ActionFailed
 from deskpilot.screen import require_display
+from deskpilot.stopflag import StopFlag, Stopped
 
 # Canonical key names (deskpilot.tools.keys) that PyAutoGUI spells differently.
 _PYAUTOGUI_KEYS = {"super": "win", "escape": "esc", "menu": "apps", "plus": "+"}

@@ -6,8 +6,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from deskpilot.drivers.base import CLICK_INTERVAL, WHEEL_INTERVAL, Button, StopFlag, wheel_steps
+from deskpilot.drivers.base import CLICK_INTERVAL, WHEEL_INTERVAL, Button, wheel_steps
 from deskpilot.screen import require_display
+from deskpilot.stopflag import StopFlag
 
 _DRAG_STEPS = 12
 _DRAG_STEP_SECONDS = 0.01

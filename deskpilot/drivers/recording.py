@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from deskpilot.drivers.base import Button, StopFlag
+from deskpilot.drivers.base import Button
+from deskpilot.stopflag import StopFlag
 
 
 @dataclass

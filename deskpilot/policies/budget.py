@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from deskpilot.drivers.base import StopFlag
 from deskpilot.policies.policy import Budget
+from deskpilot.stopflag import StopFlag
 
 
 class BudgetTracker:

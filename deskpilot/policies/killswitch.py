@@ -11,8 +11,8 @@ import contextlib
 import threading
 from typing import Any
 
-from deskpilot.drivers.base import StopFlag
 from deskpilot.errors import UsageError
+from deskpilot.stopflag import StopFlag
 from deskpilot.tools.keys import pressed_keys
 
 WATCH_INTERVAL = 0.1

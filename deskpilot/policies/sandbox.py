@@ -23,10 +23,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from deskpilot.drivers.base import StopFlag
 from deskpilot.errors import ActionFailed, UsageError
 from deskpilot.policies.redaction import SECRET_NAME
-from deskpilot.policies.shell import ShellSettings
+from deskpilot.policies.shell import ShellSettings, parse_command
+from deskpilot.stopflag import StopFlag
+from deskpilot.tools.result import ToolResult
 
 NOBODY = 65534
 POLL_S = 0.05  # how often a running command's stop flag (and quota) is looked at
@@ -188,3 +189,29 @@ class ShellSandbox:
             timed_out=timed_out, truncated=len(data) > cap, stopped=stopped, over_quota=over_quota,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
         )  # fmt: skip
+
+    def run_command(self, command: str, *, stop: StopFlag, deadline: float | None) -> ToolResult:
+        """Parse ``command`` against the settings and run it (the executor's `ShellRunner`): what
+        it printed, with its status, as a tool result; an error unless it exited 0."""
+        try:
+            result = self.run(parse_command(command, self.settings), stop=stop, deadline=deadline)
+        except (ValueError, ActionFailed) as exc:
+            return ToolResult(error=f"shell: {exc}")
+        data = {
+            "exit_code": result.exit_code,
+            "timed_out": result.timed_out,
+            "stopped": result.stopped,
+            "over_quota": result.over_quota,
+            "truncated": result.truncated,
+            "duration_ms": result.duration_ms,
+        }
+        if result.stopped:
+            status = f"stopped ({stop.reason}); the command was killed"
+        elif result.over_quota:
+            status = f"the work dir went over its quota of {self.settings.work_mb} MB"
+        else:
+            status = "timed out" if result.timed_out else f"exit code {result.exit_code}"
+        text = f"{status}\n{result.output}" + ("\n[output truncated]" if result.truncated else "")
+        if result.stopped or result.over_quota or result.timed_out or result.exit_code != 0:
+            return ToolResult(error=text, data=data)
+        return ToolResult(output=text, data=data)

@@ -1,5 +1,6 @@
-"""`RecipeContext`: the Python API of recipes. Every step goes through the same actuator (policy,
-approval, audit) as an agent run and is recorded in the trajectory like one.
+"""`RecipeContext`: the Python API of recipes, on a session (`Actuator`). Every step goes through
+the session's actuator (budget, policy, approval, audit) like an agent run's and is recorded in
+the trajectory like one.
 
 Literal tool calls use screen pixels of the captured monitor, like the scripted model.
 """
@@ -49,11 +50,9 @@ class StepFailed(ActionFailed):
 
 @dataclass(kw_only=True)
 class RecipeContext:
-    """What a recipe step can do; each method is one recorded step."""
+    """What a recipe step can do on the session ``actuator``; each method is one recorded step."""
 
-    screen: ScreenSource
     actuator: Actuator
-    registry: ToolRegistry
     trajectory: Trajectory | None = None
     model_factory: Callable[[], Model] | None = None
     settle_timeout: float = 1.0
@@ -63,29 +62,43 @@ class RecipeContext:
     regrounder: Regrounder = field(default_factory=TemplateRegrounder)
     checked: int = 0
     regrounded: dict[str, int] = field(default_factory=dict)
-    last_frame: Frame | None = None
     reader: ScreenReader | None = None  # the screen's text; made with the default engine if unset
     on_step: Callable[[StepRecord], None] | None = None  # called with each finished step
 
     @property
     def dry_run(self) -> bool:
         """Whether nothing is executed: waits and checks then say what they would do."""
-        return self.actuator.executor.dry_run
+        return self.actuator.dry_run
+
+    @property
+    def screen(self) -> ScreenSource:
+        """The session's screen."""
+        return self.actuator.screen
+
+    @property
+    def registry(self) -> ToolRegistry:
+        """The session's tools."""
+        return self.actuator.registry
+
+    @property
+    def last_frame(self) -> Frame | None:
+        """The screen the last call was decided on."""
+        return self.actuator.last_frame
 
     # -- literal tool calls -------------------------------------------------------------------
     def call(self, name: str, **arguments: Any) -> ToolResult:
         """Run one tool call (screen-pixel coordinates). Raise on denial or failure, and
         `BudgetExhausted` when the session's budget is used up (each call is one step of it)."""
-        self.actuator.take_step()
-        frame = self.last_frame = self._observe()
-        record = self._record_start(frame, {"name": name, "arguments": arguments})
+        wire = {"name": name, "arguments": arguments}
         try:
-            call = self.registry.validate({"name": name, "arguments": arguments})
+            acted = self.actuator.call(name, arguments, step=self.steps + 1, settle=self._settle())
         except ToolCallError as exc:
+            assert self.actuator.last_frame is not None
+            record = self._record_start(self.actuator.last_frame, wire)
             self._record_end(record, error=str(exc))
             raise StepFailed(str(exc)) from None
-        space = CoordinateSpace.screen(frame.width, frame.height)
-        acted = self.actuator.act(call, frame, space, step=self.steps)
+        assert self.actuator.last_frame is not None
+        record = self._record_start(self.actuator.last_frame, wire)
         record.call, record.decision = acted.call.to_wire(), acted.decision_json()
         self._record_end(record, result=acted.result)
         if acted.denied:
@@ -203,7 +216,7 @@ class RecipeContext:
                 break
             if first is not None and not np.array_equal(self.screen.grab().pixels, first):
                 break
-            if time.monotonic() > deadline or self.actuator.executor.stop.wait(self.poll_interval):
+            if time.monotonic() > deadline or self.actuator.stop.wait(self.poll_interval):
                 problem = f"timed out after {timeout:g} s"
                 if window_title is not None:
                     seen = f"; the active window is {self._shown_title()}"
@@ -250,13 +263,15 @@ class RecipeContext:
         """Hand a sub-task to the model, with its own step budget; raise unless it ends `done`."""
         if self.model_factory is None:
             raise StepFailed("an agent step needs a model (--model, or model = ... in the recipe)")
-        actuator = self.actuator
         sub = Agent(
-            model=self.model_factory(), screen=self.screen, executor=actuator.executor,
-            gate=actuator.gate, registry=self.registry, trajectory=self.trajectory,
-            actuator=actuator, audit=actuator.audit, max_steps=max_steps, settle_timeout=self.settle_timeout, first_step=self.steps,
+            model=self.model_factory(),
+            actuator=self.actuator,
+            trajectory=self.trajectory,
+            max_steps=max_steps,
+            settle_timeout=self.settle_timeout,
+            first_step=self.steps,
             nested=True,
-        )  # fmt: skip
+        )
         result = sub.run(task)
         self.steps = result.steps
         if result.outcome is Outcome.DENIED:
@@ -268,10 +283,12 @@ class RecipeContext:
         return result
 
     # -- recording ----------------------------------------------------------------------------
+    def _settle(self) -> float:
+        """How long to let the screen settle before a step: not before the first."""
+        return self.settle_timeout if self.steps else 0.0
+
     def _observe(self) -> Frame:
-        if self.steps and self.settle_timeout > 0 and not self.actuator.executor.dry_run:
-            return grab_settled(self.screen, timeout=self.settle_timeout)
-        return self.screen.grab()
+        return self.actuator.capture(settle=self._settle())
 
     def _title(self) -> str | None:
         return _active_title()[0]

@@ -37,7 +37,7 @@ def _run_step(ctx: RecipeContext, step: Step, params: dict[str, Any]) -> None:
 def run_recipe(recipe: Recipe, params: dict[str, Any], ctx: RecipeContext) -> RunResult:
     """Run every step; a failed step is retried, then stops the recipe or is skipped
     (``on_failure``). A denial is never retried: it ends the recipe."""
-    stop = ctx.actuator.executor.stop
+    stop = ctx.actuator.stop
     for index, step in enumerate(recipe.step, start=1):
         label = step.name or f"step {index} ({step.kind})"
         for attempt in range(step.retries + 1):

@@ -21,9 +21,9 @@ from deskpilot.perception import ScreenReader, TextEngine, default_engine
 from deskpilot.perception.targets import named_targets
 from deskpilot.runtime.base import ModelReply, ModelRequest
 from deskpilot.runtime.folder import ModelFolder
+from deskpilot.runtime.guidance import guided_schema, quoted_spans
 from deskpilot.runtime.prompting import render_prompt, screen_text_block
 from deskpilot.screen import Frame
-from deskpilot.tools.registry import guided_schema, quoted_spans
 
 log = logging.getLogger("deskpilot.runtime")
 

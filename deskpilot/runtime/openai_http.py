@@ -27,11 +27,11 @@ from deskpilot.coords import CoordinateSpace
 from deskpilot.errors import ModelError, UsageError
 from deskpilot.runtime.base import ModelReply, ModelRequest
 from deskpilot.runtime.families import qwen_resized
+from deskpilot.runtime.guidance import guided_schema
 from deskpilot.runtime.http_client import HttpClient, HttpFailure
 from deskpilot.runtime.loader import HTTP_PREFIXES
 from deskpilot.runtime.prompting import system_text, user_text
 from deskpilot.screen import Frame
-from deskpilot.tools.registry import guided_schema
 
 log = logging.getLogger("deskpilot.runtime")
 

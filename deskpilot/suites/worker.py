@@ -205,7 +205,7 @@ class SuiteWorker:
         session = open_session(options)
         timeout = task.timeout or suite.timeout
         timer = threading.Timer(
-            timeout, session.executor.stop.set, (f"the task's {timeout:g} s ran out",)
+            timeout, session.actuator.stop.set, (f"the task's {timeout:g} s ran out",)
         )
         timer.start()
         try:
@@ -242,13 +242,19 @@ class SuiteWorker:
             session.policy, task.max_steps or self.config.suite.suite.max_steps
         )
         agent = Agent(
-            model=model, screen=session.screen, executor=session.executor, gate=session.gate,
-            registry=session.registry, trajectory=session.trajectory, audit=session.audit,
-            redactor=session.redactor, actuator=session.actuator, max_steps=steps,
-            max_invalid=session.policy.budget.max_invalid, on_step=session.print_step,
-            run_info={"suite_task": task.id, "policy": session.options.policy,
-                      "driver": self.config.driver},
-        )  # fmt: skip
+            model=model,
+            actuator=session.actuator,
+            trajectory=session.trajectory,
+            redactor=session.redactor,
+            max_steps=steps,
+            max_invalid=session.policy.budget.max_invalid,
+            on_step=session.print_step,
+            run_info={
+                "suite_task": task.id,
+                "policy": session.options.policy,
+                "driver": self.config.driver,
+            },
+        )
         return agent.run(instruction)
 
     def _recipe(
@@ -268,10 +274,12 @@ class SuiteWorker:
         given = {name: str(fill(value, values)) for name, value in task.params.items()}
         params = resolve_params(recipe, given)
         ctx = RecipeContext(
-            screen=session.screen, actuator=session.actuator, registry=session.registry,
-            trajectory=session.trajectory, model_factory=(lambda: model) if model else None,
-            recipe_file=path, on_step=session.print_step,
-        )  # fmt: skip
+            actuator=session.actuator,
+            trajectory=session.trajectory,
+            model_factory=(lambda: model) if model else None,
+            recipe_file=path,
+            on_step=session.print_step,
+        )
         session.trajectory.start(task=f"{task.id}: recipe {recipe.name or path.name}",
                                  recipe=task.recipe_file, params=params,
                                  policy=session.options.policy)  # fmt: skip

@@ -73,7 +73,7 @@ FORBIDDEN_CHARS = _character_class(_forbidden)
 SAFE_TEXT_PATTERN = f"^[^{FORBIDDEN_CHARS}]*$"
 
 # Coordinates carry their axis in the schema ("x-axis"), so that the schema sent to constrained
-# decoding can be bounded to the model's coordinate space (`deskpilot.tools.registry.guided_schema`).
+# decoding can be bounded to the model's coordinate space (`deskpilot.runtime.guidance.guided_schema`).
 CoordX = Annotated[
     int,
     Field(
@@ -94,7 +94,7 @@ CoordY = Annotated[
 ]
 SafeText = Annotated[str, Field(min_length=1, max_length=4000, pattern=SAFE_TEXT_PATTERN)]
 # Text the task may quote carries "x-copies": a model folder can ask for it to be decoded as one of
-# the task's quoted texts (`deskpilot.tools.registry.guided_schema`, ``quoted``).
+# the task's quoted texts (`deskpilot.runtime.guidance.guided_schema`, ``quoted``).
 QuotableText = Annotated[SafeText, Field(json_schema_extra={"x-copies": "quoted"})]
 Summary = Annotated[str, Field(max_length=4000, pattern=SAFE_TEXT_PATTERN)]
 

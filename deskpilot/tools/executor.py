@@ -2,19 +2,30 @@
 
 `resolve` maps every point to driver pixels (rejecting off-screen points) *before* the policy gate
 decides, so rules can look at where an action lands. `execute` then calls the driver. Failures come
-back as `ToolResult` values the model can read; only the stop flag ends an action early.
+back as `ToolResult` values the model can read; only the stop flag ends an action early. Shell
+commands go to a `ShellRunner` the caller injects (the policy's sandbox, `deskpilot.policies`).
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from deskpilot.coords import CoordinateSpace, MonitorGeometry, scale_coordinates
-from deskpilot.drivers.base import InputDriver, StopFlag
+from deskpilot.drivers.base import InputDriver
 from deskpilot.errors import ActionFailed
-from deskpilot.policies.sandbox import ShellSandbox as ShellRunner
-from deskpilot.policies.shell import parse_command
+from deskpilot.stopflag import StopFlag
 from deskpilot.tools.actions import Done, Fail, Point, Screenshot, Shell, Wait
 from deskpilot.tools.registry import ToolCall
 from deskpilot.tools.result import ToolResult
+
+
+class ShellRunner(Protocol):
+    """Runs one shell command the policy allowed (checking it again against its own settings)."""
+
+    def run_command(self, command: str, *, stop: StopFlag, deadline: float | None) -> ToolResult:
+        """Run ``command``; a refusal or a failure is a `ToolResult` with an error, as is a
+        command that ``stop`` or the ``deadline`` (monotonic) ended."""
+        ...
 
 
 def resolve_targets(
@@ -83,21 +94,4 @@ class Executor:
             return ToolResult(output=f"dry run: would run {command!r}")
         if self.shell is None:
             return ToolResult(error="no shell sandbox is configured for this run")
-        try:
-            argv = parse_command(command, self.shell.settings)
-            result = self.shell.run(argv, stop=self.stop, deadline=self.shell_deadline)
-        except (ValueError, ActionFailed) as exc:
-            return ToolResult(error=f"shell: {exc}")
-        data = {"exit_code": result.exit_code, "timed_out": result.timed_out,
-                "stopped": result.stopped, "over_quota": result.over_quota,
-                "truncated": result.truncated, "duration_ms": result.duration_ms}  # fmt: skip
-        if result.stopped:
-            status = f"stopped ({self.stop.reason}); the command was killed"
-        elif result.over_quota:
-            status = f"the work dir went over its quota of {self.shell.settings.work_mb} MB"
-        else:
-            status = "timed out" if result.timed_out else f"exit code {result.exit_code}"
-        text = f"{status}\n{result.output}" + ("\n[output truncated]" if result.truncated else "")
-        if result.stopped or result.over_quota or result.timed_out or result.exit_code != 0:
-            return ToolResult(error=text, data=data)
-        return ToolResult(output=text, data=data)
+        return self.shell.run_command(command, stop=self.stop, deadline=self.shell_deadline)

@@ -122,18 +122,17 @@ def test_output_is_capped(sandbox: ShellSandbox) -> None:
 def test_an_agent_runs_an_allowed_command_through_the_gate(  # type: ignore[no-untyped-def]
     make_agent, tmp_path: Path, work_dir: Path
 ) -> None:
-    from deskpilot.tools.executor import Executor
+    from deskpilot.policies import parse_policy
     from tests.unit.conftest import call
 
     policy = '[[rule]]\ntools = ["shell", "done"]\ndecision = "allow"\nreason = "ok"\n'
     agent, driver = make_agent(
         [call("shell", command="echo sandboxed"), call("shell", command="ls; id"), call("done")],
         policy=policy,
+        shell=ShellSandbox(parse_policy(policy).shell, work_dir),
     )
-    agent.gate.policy = agent.gate.policy.model_copy(update={"on_deny": "continue"})
-    agent.executor = Executor(
-        driver, stop=driver.stop, shell=ShellSandbox(agent.gate.policy.shell, work_dir)
-    )
+    gate = agent.actuator.gate
+    gate.policy = gate.policy.model_copy(update={"on_deny": "continue"})
     assert agent.run("t").outcome is Outcome.DONE
     steps = [r for r in read_trajectory(tmp_path / "run") if r["type"] == "step"]
     assert "sandboxed" in steps[0]["result"]["output"] and steps[0]["result"]["exit_code"] == 0
@@ -142,7 +141,7 @@ def test_an_agent_runs_an_allowed_command_through_the_gate(  # type: ignore[no-u
 
 
 def test_the_stop_flag_kills_a_running_command(sandbox: ShellSandbox) -> None:
-    from deskpilot.drivers.base import StopFlag
+    from deskpilot.stopflag import StopFlag
 
     stop = StopFlag()
     timer = threading.Timer(0.3, stop.set, args=("kill switch",))
@@ -165,7 +164,8 @@ def test_a_command_never_outlives_the_runs_deadline(sandbox: ShellSandbox) -> No
 
 
 def test_the_executor_passes_its_stop_flag_to_the_shell(sandbox: ShellSandbox) -> None:
-    from deskpilot.drivers import RecordingDriver, StopFlag
+    from deskpilot.drivers import RecordingDriver
+    from deskpilot.stopflag import StopFlag
     from deskpilot.tools import ToolRegistry
     from deskpilot.tools.executor import Executor
     from tests.unit.conftest import call

@@ -10,15 +10,16 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from deskpilot.agent import Agent, Trajectory
+from deskpilot.agent import Actuator, Agent, Trajectory
 from deskpilot.coords import MonitorGeometry
-from deskpilot.drivers import RecordingDriver, StopFlag
+from deskpilot.drivers import RecordingDriver
 from deskpilot.policies import PRESETS, PolicyGate, load_policy, parse_policy
 from deskpilot.runtime import ScriptedModel
 from deskpilot.runtime.base import Model
 from deskpilot.screen import Frame, StaticScreen
+from deskpilot.stopflag import StopFlag
 from deskpilot.tools import ToolRegistry
-from deskpilot.tools.executor import Executor
+from deskpilot.tools.executor import Executor, ShellRunner
 
 
 def call(name: str, **arguments: Any) -> str:
@@ -40,7 +41,9 @@ AgentFactory = Callable[..., tuple[Agent, RecordingDriver]]
 
 @pytest.fixture
 def make_agent(tmp_path: Path) -> AgentFactory:
-    """Build an agent on fakes: scripted lines (or any model), a static screen, a recording driver."""
+    """Build an agent on fakes: scripted lines (or any model), a static screen, a recording driver.
+    ``approve``, ``windows`` and ``audit`` go to its session (the actuator), ``shell`` to the
+    executor, the other keywords to the agent."""
 
     def build(
         lines: list[str] | None = None,
@@ -50,18 +53,24 @@ def make_agent(tmp_path: Path) -> AgentFactory:
         dry_run: bool = False,
         max_steps: int = 30,
         frame: Frame | None = None,
+        shell: ShellRunner | None = None,
         **kwargs: Any,
     ) -> tuple[Agent, RecordingDriver]:
         registry = ToolRegistry()
         stop = StopFlag()
         driver = RecordingDriver(stop=stop)
         loaded = load_policy(policy) if policy in (None, *PRESETS) else parse_policy(str(policy))
+        session = {k: kwargs.pop(k) for k in ("approve", "windows", "audit") if k in kwargs}
+        actuator = Actuator(
+            gate=PolicyGate(loaded, registry),
+            executor=Executor(driver, stop=stop, dry_run=dry_run, shell=shell),
+            registry=registry,
+            screen=StaticScreen([frame or make_frame()]),
+            **session,
+        )
         agent = Agent(
             model=model or ScriptedModel(lines or []),
-            screen=StaticScreen([frame or make_frame()]),
-            executor=Executor(driver, stop=stop, dry_run=dry_run),
-            gate=PolicyGate(loaded, registry),
-            registry=registry,
+            actuator=actuator,
             trajectory=Trajectory(tmp_path / "run"),
             max_steps=max_steps,
             max_invalid=loaded.budget.max_invalid,

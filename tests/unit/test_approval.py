@@ -117,7 +117,7 @@ def test_a_pop_up_under_the_target_while_the_user_decides_asks_again(
     # the agent sees the plain screen; after each answer a pop-up at (100, 100) comes or goes
     screen = StaticScreen([make_frame(), _popup_frame()] * 5)
     agent, driver = make_agent([call("click", x=100, y=100)], policy=ASK_GUI, approve=approvals)
-    agent.screen = screen
+    agent.actuator.screen = screen
     result = agent.run("t")
     assert driver.calls == [] and result.outcome is Outcome.DENIED
     assert "kept changing" in result.reason
@@ -133,7 +133,7 @@ def test_a_change_once_is_asked_again_and_then_approved_on_the_new_screen(
     agent, driver = make_agent(
         [call("click", x=100, y=100), call("done")], policy=ASK_GUI, approve=approvals
     )
-    agent.screen = screen
+    agent.actuator.screen = screen
     assert agent.run("t").outcome is Outcome.DONE
     assert len(approvals.requests) == 2
     assert approvals.requests[1].frame.digest() == _popup_frame().digest()  # shown the new screen
@@ -146,7 +146,7 @@ def test_a_change_away_from_the_target_keeps_the_approval(make_agent: AgentFacto
     agent, driver = make_agent(
         [call("click", x=100, y=100), call("done")], policy=ASK_GUI, approve=approvals
     )
-    agent.screen = screen
+    agent.actuator.screen = screen
     assert agent.run("t").outcome is Outcome.DONE
     assert len(approvals.requests) == 1 and len(driver.calls) == 1
 

@@ -96,7 +96,7 @@ def test_a_plugin_tool_runs_through_the_loop(make_agent: AgentFactory) -> None:
         [call("remember", fact="tea", times=2), call("done")],
         policy='[[rule]]\ntools = ["*"]\ndecision = "allow"\nreason = "ok"\n',
     )
-    load_plugins(agent.registry, [RememberPlugin()], entry_point_plugins=False)
+    load_plugins(agent.actuator.registry, [RememberPlugin()], entry_point_plugins=False)
     written.clear()
     assert agent.run("t").outcome is Outcome.DONE
     assert written == ["tea", "tea"]
@@ -105,8 +105,10 @@ def test_a_plugin_tool_runs_through_the_loop(make_agent: AgentFactory) -> None:
 
 def test_the_veto_hook_overrides_an_allow(make_agent: AgentFactory) -> None:
     agent, driver = make_agent([call("click", x=1, y=1)])
-    manager, _ = load_plugins(agent.registry, [VetoPlugin()], entry_point_plugins=False)
-    agent.gate = PolicyGate(agent.gate.policy, agent.registry, veto=manager.hook.veto_action)
+    manager, _ = load_plugins(agent.actuator.registry, [VetoPlugin()], entry_point_plugins=False)
+    agent.actuator.gate = PolicyGate(
+        agent.actuator.gate.policy, agent.actuator.registry, veto=manager.hook.veto_action
+    )
     result = agent.run("t")
     assert result.outcome is Outcome.DENIED and "no clicking in tests" in result.reason
     assert driver.calls == []
@@ -175,9 +177,9 @@ def test_the_installed_example_plugin_writes_a_note(
     monkeypatch.setenv("DESKPILOT_NOTES_DIR", str(tmp_path / "notes"))
     agent, _ = make_agent([call("write_note", text="buy milk"), call("type_text", text="TOP SECRET"),
                            call("done")])  # fmt: skip
-    manager, report = load_plugins(agent.registry)
+    manager, report = load_plugins(agent.actuator.registry)
     assert report.tools == {"notes": ["write_note"]}, report
-    agent.gate = PolicyGate(parse_policy(report.policies["notes"]), agent.registry,
+    agent.actuator.gate = PolicyGate(parse_policy(report.policies["notes"]), agent.actuator.registry,
                             veto=manager.hook.veto_action)  # fmt: skip
     result = agent.run("t")
     assert (tmp_path / "notes" / "notes.txt").read_text() == "buy milk\n"

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from deskpilot.agent import Outcome, read_trajectory
-from deskpilot.drivers import StopFlag
 from deskpilot.errors import UsageError
 from deskpilot.policies import ActionContext, Budget, PolicyGate, Verdict, parse_policy
 from deskpilot.policies.budget import BudgetTracker
+from deskpilot.stopflag import StopFlag
 from deskpilot.tools import ToolRegistry
 from deskpilot.windows import UNKNOWN, Window
 from tests.unit.conftest import AgentFactory, call

@@ -10,11 +10,11 @@ import pytest
 from deskpilot.agent import Outcome, Trajectory, read_trajectory
 from deskpilot.agent.actuator import Actuator
 from deskpilot.agent.records import StepRecord
-from deskpilot.drivers import StopFlag
 from deskpilot.perception import ScreenReader
 from deskpilot.policies import PolicyGate, load_policy
 from deskpilot.recipes import RecipeContext, load_recipe, resolve_params, run_recipe
 from deskpilot.screen import StaticScreen
+from deskpilot.stopflag import StopFlag
 from deskpilot.tools import ToolRegistry
 from deskpilot.tools.executor import Executor
 from tests.unit.conftest import make_frame
@@ -28,13 +28,21 @@ PARAMS = {"l3afpad_note.toml": {"path": "/nonexistent/note.txt"},
 
 def dry_context(tmp_path: Path, seen: list[StepRecord]) -> RecipeContext:
     stop = StopFlag()
-    actuator = Actuator(gate=PolicyGate(load_policy(), REGISTRY),
-                        executor=Executor(None, stop=stop, dry_run=True))  # fmt: skip
+    actuator = Actuator(
+        gate=PolicyGate(load_policy(), REGISTRY),
+        executor=Executor(None, stop=stop, dry_run=True),
+        registry=REGISTRY,
+        screen=StaticScreen([make_frame()]),
+    )
     trajectory = Trajectory(tmp_path / "run")
     trajectory.start(task="recipe", dry_run=True)
-    ctx = RecipeContext(screen=StaticScreen([make_frame()]), actuator=actuator, registry=REGISTRY,
-                        trajectory=trajectory, settle_timeout=0, poll_interval=0.01,
-                        on_step=seen.append)  # fmt: skip
+    ctx = RecipeContext(
+        actuator=actuator,
+        trajectory=trajectory,
+        settle_timeout=0,
+        poll_interval=0.01,
+        on_step=seen.append,
+    )
     ctx.reader = ScreenReader(SaysLines())  # an empty screen: nothing the recipe looks for
     return ctx
 

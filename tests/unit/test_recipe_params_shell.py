@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from deskpilot.agent import Outcome
-from deskpilot.drivers import StopFlag
 from deskpilot.errors import UsageError
 from deskpilot.policies.shell import ShellSettings, parse_command
 from deskpilot.recipes import load_recipe
 from deskpilot.recipes.runner import run_recipe
 from deskpilot.recipes.schema import resolve_params, substitute
+from deskpilot.stopflag import StopFlag
 from deskpilot.tools import ToolRegistry
 
 SETTINGS = ShellSettings()
@@ -72,7 +72,7 @@ class Calls:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.steps = 0
-        self.actuator = SimpleNamespace(executor=SimpleNamespace(stop=StopFlag()))
+        self.actuator = SimpleNamespace(stop=StopFlag())
 
     def call(self, tool: str, **args: Any) -> None:
         self.calls.append((tool, args))

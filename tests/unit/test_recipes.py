@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from deskpilot.agent import Outcome, Trajectory, read_trajectory
 from deskpilot.agent.actuator import Actuator
 from deskpilot.cli import app
-from deskpilot.drivers import RecordingDriver, StopFlag
+from deskpilot.drivers import RecordingDriver
 from deskpilot.errors import UsageError
 from deskpilot.perception import Box, ScreenReader, TextLine
 from deskpilot.perception.text import split_words
@@ -27,6 +27,7 @@ from deskpilot.recipes.runner import load_python_recipe
 from deskpilot.recipes.schema import substitute
 from deskpilot.runtime import ScriptedModel
 from deskpilot.screen import StaticScreen
+from deskpilot.stopflag import StopFlag
 from deskpilot.tools import ToolRegistry
 from deskpilot.tools.executor import Executor
 from tests.unit.conftest import call, make_frame
@@ -46,12 +47,21 @@ def context(tmp_path: Path, policy: str | None = None, plan: list[str] | None = 
     stop = StopFlag()
     driver = RecordingDriver(stop=stop)
     gate = PolicyGate(parse_policy(policy) if policy else load_policy(), REGISTRY)
-    actuator = Actuator(gate=gate, executor=Executor(driver, stop=stop))
+    actuator = Actuator(
+        gate=gate,
+        executor=Executor(driver, stop=stop),
+        registry=REGISTRY,
+        screen=StaticScreen([make_frame()]),
+    )
     trajectory = Trajectory(tmp_path / "run")
     trajectory.start(task="recipe")
-    ctx = RecipeContext(screen=StaticScreen([make_frame()]), actuator=actuator, registry=REGISTRY,
-                        trajectory=trajectory, settle_timeout=0, poll_interval=0.01,
-                        model_factory=(lambda: ScriptedModel(plan)) if plan else None)  # fmt: skip
+    ctx = RecipeContext(
+        actuator=actuator,
+        trajectory=trajectory,
+        settle_timeout=0,
+        poll_interval=0.01,
+        model_factory=(lambda: ScriptedModel(plan)) if plan else None,
+    )
     return ctx, driver
 
 

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from deskpilot.agent import Agent, Trajectory
+from deskpilot.agent import Actuator, Agent, Trajectory
 from deskpilot.agent.report import write_report
-from deskpilot.drivers import RecordingDriver, StopFlag
+from deskpilot.drivers import RecordingDriver
 from deskpilot.errors import UsageError
 from deskpilot.policies import PolicyGate, parse_policy
 from deskpilot.policies.redaction import MASK, Redactor
 from deskpilot.runtime import ScriptedModel
 from deskpilot.screen import StaticScreen
+from deskpilot.stopflag import StopFlag
 from deskpilot.tools import ToolRegistry
 from deskpilot.tools.executor import Executor
 from tests.unit.conftest import make_frame
@@ -43,12 +44,19 @@ def test_a_secret_typed_with_escapes_reaches_no_record(tmp_path: Path) -> None:
     raw = '{"name": "type_text", "arguments": {"text": "' + ESCAPED + '"}}'
     stop, registry = StopFlag(), ToolRegistry()
     run_dir = tmp_path / "run"
+    actuator = Actuator(
+        gate=PolicyGate(policy, registry),
+        executor=Executor(RecordingDriver(stop=stop), stop=stop),
+        registry=registry,
+        screen=StaticScreen([make_frame()]),
+    )
     agent = Agent(
         model=ScriptedModel([raw, '{"name": "done", "arguments": {}}']),
-        screen=StaticScreen([make_frame()]), registry=registry, redactor=redactor,
-        executor=Executor(RecordingDriver(stop=stop), stop=stop), gate=PolicyGate(policy, registry),
-        trajectory=Trajectory(run_dir, redactor), settle_timeout=0,
-    )  # fmt: skip
+        actuator=actuator,
+        redactor=redactor,
+        trajectory=Trajectory(run_dir, redactor),
+        settle_timeout=0,
+    )
     agent.run("type the password")
     write_report(run_dir)
     for name in ("steps.jsonl", "report.html"):

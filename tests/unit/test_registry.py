@@ -9,9 +9,9 @@ import pytest
 
 from deskpilot.coords import CoordinateSpace
 from deskpilot.errors import ToolCallError, UsageError
+from deskpilot.runtime.guidance import guided_schema, quoted_spans
 from deskpilot.tools import BUILTIN_ACTIONS, ToolRegistry
 from deskpilot.tools.actions import Click, Key, Scroll, TypeText
-from deskpilot.tools.registry import guided_schema, quoted_spans
 from tests.unit.conftest import call
 
 REQUIRED_TOOLS = {

@@ -13,13 +13,14 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deskpilot.agent import Agent, Trajectory
-from deskpilot.drivers import RecordingDriver, StopFlag
+from deskpilot.agent import Actuator, Agent, Trajectory
+from deskpilot.drivers import RecordingDriver
 from deskpilot.errors import ToolCallError
 from deskpilot.policies import PolicyGate, parse_policy
 from deskpilot.policies.killswitch import KillSwitch
 from deskpilot.runtime import ScriptedModel
 from deskpilot.screen import StaticScreen
+from deskpilot.stopflag import StopFlag
 from deskpilot.tools import ToolRegistry
 from tests.unit.conftest import make_frame
 
@@ -121,10 +122,20 @@ def test_nothing_denied_unknown_or_malformed_reaches_the_driver(
     driver = RecordingDriver(stop=stop)
     from deskpilot.tools.executor import Executor
 
-    agent = Agent(model=ScriptedModel([*plan, '{"name": "done", "arguments": {}}']),
-                  screen=StaticScreen([make_frame()]), executor=Executor(driver, stop=stop),
-                  gate=gate, registry=REGISTRY, trajectory=Trajectory(tmp_path_factory.mktemp("r")),
-                  max_steps=40, max_invalid=100, settle_timeout=0)  # fmt: skip
+    actuator = Actuator(
+        gate=gate,
+        executor=Executor(driver, stop=stop),
+        registry=REGISTRY,
+        screen=StaticScreen([make_frame()]),
+    )
+    agent = Agent(
+        model=ScriptedModel([*plan, '{"name": "done", "arguments": {}}']),
+        actuator=actuator,
+        trajectory=Trajectory(tmp_path_factory.mktemp("r")),
+        max_steps=40,
+        max_invalid=100,
+        settle_timeout=0,
+    )
     agent.run("t")
     # what the gate would let through, computed independently of the loop
     allowed: list[str] = []
@@ -197,7 +208,12 @@ def test_audit_and_trajectory_paths_are_not_needed_for_safety(tmp_path: Path) ->
     driver = RecordingDriver(stop=stop)
     from deskpilot.tools.executor import Executor
 
-    agent = Agent(model=ScriptedModel([json.dumps({"name": "shell", "arguments": {"command": "id"}})]),
-                  screen=StaticScreen([make_frame()]), executor=Executor(driver, stop=stop),
-                  gate=PolicyGate(parse_policy(""), REGISTRY), registry=REGISTRY, settle_timeout=0)  # fmt: skip
+    actuator = Actuator(
+        gate=PolicyGate(parse_policy(""), REGISTRY),
+        executor=Executor(driver, stop=stop),
+        registry=REGISTRY,
+        screen=StaticScreen([make_frame()]),
+    )
+    shell = json.dumps({"name": "shell", "arguments": {"command": "id"}})
+    agent = Agent(model=ScriptedModel([shell]), actuator=actuator, settle_timeout=0)
     assert agent.run("t").outcome.value == "denied" and driver.calls == []

@@ -9,8 +9,8 @@ import numpy as np
 from deskpilot.coords import CoordinateSpace
 from deskpilot.perception.targets import field_beside, is_caption, named_places, named_targets
 from deskpilot.perception.text import Box, ScreenText, TextLine, split_words
+from deskpilot.runtime.guidance import guided_schema
 from deskpilot.tools import ToolRegistry
-from deskpilot.tools.registry import guided_schema
 
 
 def line(text: str, x: int, y: int) -> TextLine:

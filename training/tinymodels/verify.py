@@ -75,7 +75,7 @@ def deskpilot_prompt_and_schemas(family: TinyFamily, task: str) -> tuple[str, di
     schemas = {"call_schema": registry.call_schema()}
     # deskpilot's own decoding schema, when this version of deskpilot has it.
     try:
-        from deskpilot.tools.registry import guided_schema
+        from deskpilot.runtime.guidance import guided_schema
 
         schemas["deskpilot_guided_schema"] = guided_schema(
             schemas["call_schema"], space, max_text=MAX_TEXT
