@@ -56,9 +56,11 @@ def build_one(family: TinyFamily, out: Path, seed: int, force: bool) -> Path:
     with tempfile.TemporaryDirectory(prefix=f".{family.name}-tmp", dir=out) as tmp:
         staged = Path(tmp) / family.name
         family.build(staged, seed)
-        probe = {"prompt": family.probe_prompt,
-                 "image": "tinymodels.common.screenshot_png() (1280x800)",
-                 "greedy_tokens": greedy_probe(staged, family.probe_prompt)}  # fmt: skip
+        probe = {
+            "prompt": family.probe_prompt,
+            "image": "tinymodels.common.screenshot_png() (1280x800)",
+            "greedy_tokens": greedy_probe(staged, family.probe_prompt),
+        }
         if (
             previous.get("seed") == seed
             and previous.get("probe", {}).get("prompt") == probe["prompt"]
@@ -67,10 +69,17 @@ def build_one(family: TinyFamily, out: Path, seed: int, force: bool) -> Path:
             say(
                 f"{family.name}: greedy probe {'matches' if same else 'DIFFERS FROM'} the last build"
             )
-        write_json(staged / "build_info.json", {
-            "name": family.name, "seed": seed, "recipe_hash": fingerprint,
-            "built_by": "training/build_test_models.py", "probe": probe,
-        })  # fmt: skip
+        write_json(
+            staged / "build_info.json",
+            {
+                "name": family.name,
+                "seed": seed,
+                "recipe_hash": fingerprint,
+                "built_by": "training/build_test_models.py",
+                "random_weights": True,
+                "probe": probe,
+            },
+        )
         replace_folder(staged, folder)
     say(f"{family.name}: wrote {folder} ({folder_size(folder) / 1e6:.2f} MB)")
     return folder
@@ -82,8 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", help="build only this model (repeatable)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
-    parser.add_argument("--verify", action="store_true",
-                        help="load, generate, check HF parity and constrained decoding")  # fmt: skip
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="load, generate, check HF parity and constrained decoding",
+    )
     parser.add_argument("--report", type=Path, help="write the verification report here (JSON)")
     args = parser.parse_args(argv)
 

@@ -23,7 +23,6 @@ from rich.table import Table
 from deskpilot.cli.common import out
 
 Status = Literal["ok", "warn", "fail"]
-RANDOM_BUILDER = "training/build_test_models.py"  # build_info.json's built_by in the test folders
 _STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 
 
@@ -48,12 +47,14 @@ def check_display() -> Check:
 
     problem = display_problem()
     if problem:
-        return Check(name="display", status="fail", found=problem, fix=NO_DISPLAY_HELP,
-                     required=True)  # fmt: skip
+        return Check(
+            name="display", status="fail", found=problem, fix=NO_DISPLAY_HELP, required=True
+        )
     import os
 
-    return Check(name="display", status="ok", found=f"{os.environ['DISPLAY']} answers",
-                 required=True)  # fmt: skip
+    return Check(
+        name="display", status="ok", found=f"{os.environ['DISPLAY']} answers", required=True
+    )
 
 
 def check_window_manager(display_ok: bool) -> Check:
@@ -65,8 +66,10 @@ def check_window_manager(display_ok: bool) -> Check:
     if manager is None:
         return Check(name="window manager", status="warn", found="not checked: no display", fix=fix)
     if manager.name is None and not manager.active_window:
-        found = ("none: _NET_SUPPORTING_WM_CHECK and _NET_ACTIVE_WINDOW are unset (window_title "
-                 "waits, checks and window rules cannot see an active window)")  # fmt: skip
+        found = (
+            "none: _NET_SUPPORTING_WM_CHECK and _NET_ACTIVE_WINDOW are unset (window_title "
+            "waits, checks and window rules cannot see an active window)"
+        )
         return Check(name="window manager", status="warn", found=found, fix=fix)
     active = "a window is active" if manager.active_window else "no window is active yet"
     return Check(name="window manager", status="ok", found=f"{manager.name or 'one'} ({active})")
@@ -88,8 +91,10 @@ def check_bubblewrap() -> Check:
             return Check(name="bubblewrap", status="warn", found=f"{path}: {exc}", fix=fix)
     if result.exit_code != 0:
         said = " ".join(result.output.split())[:200]
-        fix = ("bwrap cannot create namespaces here: allow unprivileged user namespaces "
-               "(sysctl kernel.unprivileged_userns_clone=1) or run outside this container")  # fmt: skip
+        fix = (
+            "bwrap cannot create namespaces here: allow unprivileged user namespaces "
+            "(sysctl kernel.unprivileged_userns_clone=1) or run outside this container"
+        )
         return Check(name="bubblewrap", status="warn", found=f"{path} failed: {said}", fix=fix)
     return Check(name="bubblewrap", status="ok", found=f"{path} starts a sandbox")
 
@@ -99,8 +104,12 @@ def check_tk() -> Check:
     try:
         import tkinter
     except ImportError as exc:
-        return Check(name="Tk", status="warn", found=f"tkinter does not import: {exc}",
-                     fix="apt-get install python3-tk (for the demo window)")  # fmt: skip
+        return Check(
+            name="Tk",
+            status="warn",
+            found=f"tkinter does not import: {exc}",
+            fix="apt-get install python3-tk (for the demo window)",
+        )
     return Check(name="Tk", status="ok", found=f"Tk {tkinter.TkVersion}")
 
 
@@ -108,8 +117,13 @@ def check_input(display_ok: bool) -> Check:
     """pyautogui and pynput are installed, and the display takes synthetic input (XTEST)."""
     missing = [n for n in ("pyautogui", "pynput") if importlib.util.find_spec(n) is None]
     if missing:
-        return Check(name="input drivers", status="fail", found=f"missing: {', '.join(missing)}",
-                     fix="pip install deskpilot (they are its dependencies)", required=True)  # fmt: skip
+        return Check(
+            name="input drivers",
+            status="fail",
+            found=f"missing: {', '.join(missing)}",
+            fix="pip install deskpilot (they are its dependencies)",
+            required=True,
+        )
     found = "pyautogui, pynput"
     if display_ok:
         from Xlib import display
@@ -120,9 +134,13 @@ def check_input(display_ok: bool) -> Check:
         finally:
             dpy.close()
         if not xtest:
-            return Check(name="input drivers", status="fail", found=f"{found}; no XTEST",
-                         fix="use an X server with the XTEST extension (Xvfb, Xorg)",
-                         required=True)  # fmt: skip
+            return Check(
+                name="input drivers",
+                status="fail",
+                found=f"{found}; no XTEST",
+                fix="use an X server with the XTEST extension (Xvfb, Xorg)",
+                required=True,
+            )
         found += "; XTEST on the display"
     xdotool = "xdotool present" if shutil.which("xdotool") else "no xdotool (the tests use it)"
     return Check(name="input drivers", status="ok", found=f"{found}; {xdotool}", required=True)
@@ -133,13 +151,21 @@ def check_ocr() -> Check:
     from importlib import metadata
 
     if importlib.util.find_spec("rapidocr") is None:
-        return Check(name="OCR engine", status="warn", found="not installed",
-                     fix="pip install 'deskpilot[ocr]' (screen text, --model text-match)")  # fmt: skip
+        return Check(
+            name="OCR engine",
+            status="warn",
+            found="not installed",
+            fix="pip install 'deskpilot[ocr]' (screen text, --model text-match)",
+        )
     try:
         version = metadata.version("rapidocrlite")
     except metadata.PackageNotFoundError:
-        return Check(name="OCR engine", status="warn", found="a rapidocr that is not rapidocrlite",
-                     fix="pip uninstall rapidocr; pip install 'deskpilot[ocr]'")  # fmt: skip
+        return Check(
+            name="OCR engine",
+            status="warn",
+            found="a rapidocr that is not rapidocrlite",
+            fix="pip uninstall rapidocr; pip install 'deskpilot[ocr]'",
+        )
     return Check(name="OCR engine", status="ok", found=f"rapidocrlite {version}")
 
 
@@ -152,10 +178,13 @@ def check_model(path: Path | None) -> Check:
 
     required = path is not None
     if path is None and not has_default_model():
-        return Check(name="model", status="warn",
-                     found="this version ships no embedded model",
-                     fix="give a folder: deskpilot doctor --model PATH; or run with "
-                         "--model text-match (needs the OCR engine)")  # fmt: skip
+        return Check(
+            name="model",
+            status="warn",
+            found="this version ships no embedded model",
+            fix="give a folder: deskpilot doctor --model PATH; or run with "
+            "--model text-match (needs the OCR engine)",
+        )
     folder = path or default_model_folder()
     try:
         model = ModelFolder.open(folder)
@@ -163,17 +192,23 @@ def check_model(path: Path | None) -> Check:
 
         og.Config(str(folder))
     except (UsageError, ImportError, RuntimeError) as exc:
-        return Check(name="model", status=_missing(required), found=f"{folder}: {exc}",
-                     fix="give an onnxruntime-genai model folder (genai_config.json and the "
-                         "files it names)", required=required)  # fmt: skip
+        return Check(
+            name="model",
+            status=_missing(required),
+            found=f"{folder}: {exc}",
+            fix="give an onnxruntime-genai model folder (genai_config.json and the files it names)",
+            required=required,
+        )
     found = f"{folder}: {model.model_type}, {model.quantization()}"
-    build = folder / "build_info.json"
-    info = json.loads(build.read_text()) if build.is_file() else {}
-    if info.get("built_by") == RANDOM_BUILDER:
-        return Check(name="model", status="warn", required=required,
-                     found=f"{found}; its weights are random (a test folder built by "
-                           f"{RANDOM_BUILDER}): it answers nonsense",
-                     fix="use a trained model folder")  # fmt: skip
+    if model.random_weights:
+        return Check(
+            name="model",
+            status="warn",
+            required=required,
+            found=f"{found}; its weights are random (a test folder, its build_info.json says so): "
+            "it answers nonsense",
+            fix="use a trained model folder",
+        )
     return Check(name="model", status="ok", found=found, required=required)
 
 
@@ -182,9 +217,13 @@ def run_checks(model: Path | None = None) -> list[Check]:
     display = check_display()
     shown_ok = display.status == "ok"
     checks: list[Callable[[], Check]] = [
-        lambda: check_window_manager(shown_ok), check_bubblewrap, check_tk,
-        lambda: check_input(shown_ok), check_ocr, lambda: check_model(model),
-    ]  # fmt: skip
+        lambda: check_window_manager(shown_ok),
+        check_bubblewrap,
+        check_tk,
+        lambda: check_input(shown_ok),
+        check_ocr,
+        lambda: check_model(model),
+    ]
     return [display, *(check() for check in checks)]
 
 

@@ -19,6 +19,8 @@ CONFIG_FILE = "genai_config.json"
 # and, when it does, whether clicks are decoded as one of the places the task names on the screen
 # ("text_targets", default true; see deskpilot.perception.targets)
 DESKPILOT_FILE = "deskpilot.json"
+# optional: how the folder was built; the test folders say "random_weights": true here
+BUILD_INFO_FILE = "build_info.json"
 # the image processor config genai reads by this fixed name for the Qwen families, whether or not
 # model.vision.config_filename names it
 GENAI_PROCESSOR_FILE = "processor_config.json"
@@ -90,10 +92,18 @@ class ModelFolder:
         ):
             switches[name] = facts.get(name, default)
             if not isinstance(switches[name], bool):
-                raise UsageError(f"{folder / DESKPILOT_FILE}: {name} must be true or false, "
-                                 f"not {switches[name]!r}")  # fmt: skip
-        return cls(path=folder, config=config, family=family, processor=processor,
-                   prompt_style=style, **switches)  # fmt: skip
+                raise UsageError(
+                    f"{folder / DESKPILOT_FILE}: {name} must be true or false, "
+                    f"not {switches[name]!r}"
+                )
+        return cls(
+            path=folder,
+            config=config,
+            family=family,
+            processor=processor,
+            prompt_style=style,
+            **switches,
+        )
 
     @property
     def model_type(self) -> str:
@@ -117,6 +127,17 @@ class ModelFolder:
             return f"int{bits} (MatMulNBits)"
         return "int8" if b"MatMulInteger" in data else "float"
 
+    @property
+    def random_weights(self) -> bool:
+        """Whether the folder says its weights are random (the test folders' build_info.json:
+        ``"random_weights": true``): it runs, and answers nonsense."""
+        build = self.path / BUILD_INFO_FILE
+        try:
+            info = json.loads(build.read_text(encoding="utf-8")) if build.is_file() else {}
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return False
+        return isinstance(info, dict) and info.get("random_weights") is True
+
     def image_token_budget(self) -> int | None:
         """The most image tokens one screenshot may become, from the image processor config."""
         text = json.dumps(self.processor)
@@ -134,6 +155,7 @@ class ModelFolder:
             "type": self.model_type,
             "size_mb": round(self.size_bytes() / 1e6, 2),
             "quantization": self.quantization(),
+            "random_weights": self.random_weights,
             "prompt_style": self.prompt_style,
             "copy_quoted": self.copy_quoted,
             "screen_text": self.screen_text,

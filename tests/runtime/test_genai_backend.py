@@ -38,8 +38,13 @@ def request(
 ) -> ModelRequest:
     image = Image.new("RGB", size, (230, 233, 240))
     image.paste((40, 90, 160), (600, 300, 700, 336))
-    return ModelRequest(task="click Save", frame=Frame.from_image(image), history=history,
-                        tool_schema=REGISTRY.call_schema(), tool_prompt=tools_prompt(REGISTRY))  # fmt: skip
+    return ModelRequest(
+        task="click Save",
+        frame=Frame.from_image(image),
+        history=history,
+        tool_schema=REGISTRY.call_schema(),
+        tool_prompt=tools_prompt(REGISTRY),
+    )
 
 
 def test_gemma3_folder_info() -> None:
@@ -59,6 +64,8 @@ def test_folder_info() -> None:
     assert info["coordinate_space"] == "normalized 0-1000 on both axes"
     assert info["image_token_budget"] == 280
     assert info["size_mb"] < 10
+    assert info["random_weights"] is True  # its build_info.json says so
+    assert ModelFolder.open(MODELS / "deskpilot-curriculum-int4").info()["random_weights"] is False
 
 
 def test_constrained_decoding_gives_a_valid_call_even_from_random_weights(
@@ -106,8 +113,13 @@ def test_a_schema_guidance_rejects_falls_back_to_free_text_once(
 ) -> None:
     model = GenaiModel(GEMMA4, max_new_tokens=8)
     good = request()
-    broken = ModelRequest(task=good.task, frame=good.frame, history=(), tool_prompt=good.tool_prompt,
-                          tool_schema={"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}})  # fmt: skip
+    broken = ModelRequest(
+        task=good.task,
+        frame=good.frame,
+        history=(),
+        tool_prompt=good.tool_prompt,
+        tool_schema={"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}},
+    )
     with caplog.at_level(logging.WARNING, logger="deskpilot.runtime"):
         model.next_action(broken)
         model.next_action(broken)
@@ -159,8 +171,15 @@ def test_an_image_the_processor_rejects_is_a_model_error(model: GenaiModel) -> N
     bad = request()
     broken = Frame.from_image(Image.new("RGB", (16400, 8)))  # wider than the decoder allows
     with pytest.raises(ModelError):
-        model.next_action(ModelRequest(task=bad.task, frame=broken, history=(),
-                                       tool_schema=bad.tool_schema, tool_prompt=bad.tool_prompt))  # fmt: skip
+        model.next_action(
+            ModelRequest(
+                task=bad.task,
+                frame=broken,
+                history=(),
+                tool_schema=bad.tool_schema,
+                tool_prompt=bad.tool_prompt,
+            )
+        )
 
 
 def test_model_eval_compares_folders_side_by_side_with_the_edge_suite(tmp_path: Path) -> None:
@@ -169,10 +188,28 @@ def test_model_eval_compares_folders_side_by_side_with_the_edge_suite(tmp_path: 
 
     rows_file = tmp_path / "eval.json"
     result = subprocess.run(
-        [sys.executable, "-m", "deskpilot", "model", "eval", str(GEMMA4), str(GEMMA3), "--suite",
-         "edge", "--suite", "synthetic", "--screens", "1", "--json", str(rows_file)],
-        capture_output=True, text=True, timeout=300, env={**__import__("os").environ, "COLUMNS": "250"},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "deskpilot",
+            "model",
+            "eval",
+            str(GEMMA4),
+            str(GEMMA3),
+            "--suite",
+            "edge",
+            "--suite",
+            "synthetic",
+            "--screens",
+            "1",
+            "--json",
+            str(rows_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**__import__("os").environ, "COLUMNS": "250"},
+    )
     assert result.returncode == 0, result.stderr
     rows = json.loads(rows_file.read_text())
     assert [(r["model"], r["suite"]) for r in rows] == [
@@ -188,16 +225,26 @@ def test_model_eval_compares_folders_side_by_side_with_the_edge_suite(tmp_path: 
 
 def test_a_folder_that_copies_quotes_types_the_quoted_text_exactly(tmp_path: Path) -> None:
     typing_only = ToolRegistry([TypeText])
-    asked = ModelRequest(task='type "Ada Lovelace" into Name', frame=request().frame, history=(),
-                         tool_schema=typing_only.call_schema(), tool_prompt="")  # fmt: skip
+    asked = ModelRequest(
+        task='type "Ada Lovelace" into Name',
+        frame=request().frame,
+        history=(),
+        tool_schema=typing_only.call_schema(),
+        tool_prompt="",
+    )
     free = typing_only.parse(GenaiModel(GEMMA4).next_action(asked).text)
     assert free.arguments["text"] != "Ada Lovelace"  # random weights: anything but the quote
     folder = copy_model(tmp_path)
     (folder / "deskpilot.json").write_text('{"copy_quoted": true}')
     copying = GenaiModel(folder)
     assert typing_only.parse(copying.next_action(asked).text).arguments == {"text": "Ada Lovelace"}
-    unquoted = ModelRequest(task="type Ada into Name", frame=asked.frame, history=(),
-                            tool_schema=asked.tool_schema, tool_prompt="")  # fmt: skip
+    unquoted = ModelRequest(
+        task="type Ada into Name",
+        frame=asked.frame,
+        history=(),
+        tool_schema=asked.tool_schema,
+        tool_prompt="",
+    )
     typing_only.parse(copying.next_action(unquoted).text)  # no quote: free text, still valid
     own = GenaiModel(folder, copy_quoted=False)  # what evals use to measure the model's copying
     assert typing_only.parse(own.next_action(asked).text).arguments == free.arguments
@@ -208,11 +255,18 @@ def test_a_folder_that_reads_screen_text_gets_the_lines_beside_the_image(tmp_pat
 
     image = Image.new("RGB", (1280, 800), (230, 233, 240))
     ImageDraw.Draw(image).text(
-        (640, 400), "Save", fill=(0, 0, 0),
+        (640, 400),
+        "Save",
+        fill=(0, 0, 0),
         font=ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 14),
-    )  # fmt: skip
-    asked = ModelRequest(task="click Save", frame=Frame.from_image(image), history=(),
-                         tool_schema=REGISTRY.call_schema(), tool_prompt="")  # fmt: skip
+    )
+    asked = ModelRequest(
+        task="click Save",
+        frame=Frame.from_image(image),
+        history=(),
+        tool_schema=REGISTRY.call_schema(),
+        tool_prompt="",
+    )
     plain = GenaiModel(GEMMA4)
     space = plain.coordinate_space(asked.frame)
     assert "Screen text:" not in plain.prompt(asked, space)
@@ -252,8 +306,13 @@ def test_a_model_reading_the_screen_clicks_one_of_the_places_the_task_names(
     (folder / "deskpilot.json").write_text('{"screen_text": true}')
 
     def click(model: GenaiModel, task: str) -> tuple[int, int]:
-        asked = ModelRequest(task=task, frame=Frame.from_image(image), history=(),
-                             tool_schema=clicks.call_schema(), tool_prompt="")  # fmt: skip
+        asked = ModelRequest(
+            task=task,
+            frame=Frame.from_image(image),
+            history=(),
+            tool_schema=clicks.call_schema(),
+            tool_prompt="",
+        )
         arguments = clicks.parse(model.next_action(asked).text).arguments
         return arguments["x"], arguments["y"]
 
