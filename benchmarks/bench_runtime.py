@@ -45,9 +45,13 @@ def rss_mb() -> float:
 def request(tools: bool = False) -> ModelRequest:
     """One step's request: the task, a synthetic form, no history."""
     registry = ToolRegistry()
-    return ModelRequest(task="click Save", frame=Frame.from_image(synthetic_screen()), history=(),
-                        tool_schema=registry.call_schema(),
-                        tool_prompt=tools_prompt(registry) if tools else "")  # fmt: skip
+    return ModelRequest(
+        task="click Save",
+        frame=Frame.from_image(synthetic_screen()),
+        history=(),
+        tool_schema=registry.call_schema(),
+        tool_prompt=tools_prompt(registry) if tools else "",
+    )
 
 
 def median_ms(samples: list[float]) -> float:
@@ -89,27 +93,38 @@ def raw_sessions(folder: Path, req: ModelRequest, tokens: int) -> list[float]:
         started = time.perf_counter()
         inputs = processor(prompt, images=og.Images.open_bytes(req.frame.png_bytes()))
         ids = inputs["input_ids"].as_numpy().astype(np.int64)
-        features = vision.run(None, {"pixel_values": inputs["pixel_values"].as_numpy(),
-                                     "pixel_position_ids": inputs["pixel_position_ids"].as_numpy()})[0]  # fmt: skip
+        features = vision.run(
+            None,
+            {
+                "pixel_values": inputs["pixel_values"].as_numpy(),
+                "pixel_position_ids": inputs["pixel_position_ids"].as_numpy(),
+            },
+        )[0]
         embeds = embedding.run(None, {"input_ids": ids, "image_features": features})[0]
         # genai's layout: every layer's cache is one buffer of fixed capacity (past and present
         # share it); the attention mask says how much of it is filled.
         length = ids.shape[1]
         capacity = max(512, length + tokens)
-        past = {i.name: np.zeros((1, i.shape[1], capacity, i.shape[3]), np.float32)
-                for i in past_inputs}  # fmt: skip
+        past = {
+            i.name: np.zeros((1, i.shape[1], capacity, i.shape[3]), np.float32) for i in past_inputs
+        }
         position = np.arange(length, dtype=np.int64)[None, :]
         no_image = np.zeros((0, hidden), np.float32)
         for step in range(tokens):
             total = int(position[0, -1]) + 1
-            feeds = {"inputs_embeds": embeds, "position_ids": position,
-                     "attention_mask": np.ones((1, total), np.int64), **past}  # fmt: skip
+            feeds = {
+                "inputs_embeds": embeds,
+                "position_ids": position,
+                "attention_mask": np.ones((1, total), np.int64),
+                **past,
+            }
             logits, *presents = decoder.run(None, feeds)
             past = {i.name: p for i, p in zip(past_inputs, _order(decoder, presents), strict=True)}
             token = int(logits[0, -1].argmax())
             if step + 1 < tokens:
-                embeds = embedding.run(None, {"input_ids": np.array([[token]], np.int64),
-                                              "image_features": no_image})[0]  # fmt: skip
+                embeds = embedding.run(
+                    None, {"input_ids": np.array([[token]], np.int64), "image_features": no_image}
+                )[0]
                 position = np.array([[length]], np.int64)
                 length += 1
         times.append(time.perf_counter() - started)
@@ -120,8 +135,11 @@ def _order(decoder: Any, presents: list[Any]) -> list[Any]:
     """Presents in the order of the past inputs (names match up to present/past)."""
     names = [o.name for o in decoder.get_outputs()[1:]]
     by_name = dict(zip(names, presents, strict=True))
-    return [by_name[i.name.replace("past_key_values", "present")] for i in decoder.get_inputs()
-            if i.name.startswith("past_key_values")]  # fmt: skip
+    return [
+        by_name[i.name.replace("past_key_values", "present")]
+        for i in decoder.get_inputs()
+        if i.name.startswith("past_key_values")
+    ]
 
 
 def torch_eager(req: ModelRequest, tokens: int) -> list[float] | str:
@@ -170,8 +188,13 @@ def main() -> None:
     tokens = int(stats["decode_tokens"])
     raw = raw_sessions(folder, req, tokens)
     eager = torch_eager(req, tokens)
-    table = Table("path", "step p50 ms", "vs raw sessions", "peak RSS MB",
-                  title=f"one step, {tokens} greedy tokens, no guidance ({folder.name})")  # fmt: skip
+    table = Table(
+        "path",
+        "step p50 ms",
+        "vs raw sessions",
+        "peak RSS MB",
+        title=f"one step, {tokens} greedy tokens, no guidance ({folder.name})",
+    )
     a, b = median_ms(unguided), median_ms(raw)
     table.add_row(
         "(a) deskpilot genai", f"{a:.1f}", f"{a / b:.2f}x (target <= 1.3x)", f"{rss_mb():.0f}"
@@ -187,22 +210,41 @@ def main() -> None:
     console.print(table)
 
     guided_req = request(tools=True)
-    guide = Table("decoding", "step p50 ms", "decode tokens", "tokens/s",
-                  title="cost of guidance (same prompt, with the tool list)")  # fmt: skip
+    guide = Table(
+        "decoding",
+        "step p50 ms",
+        "decode tokens",
+        "tokens/s",
+        title="cost of guidance (same prompt, with the tool list)",
+    )
     for guidance in (False, True):
         times, stats = genai_path(folder, guidance, guided_req)
-        guide.add_row("set_guidance(json_schema)" if guidance else "free text",
-                      f"{median_ms(times):.1f}", f"{stats['decode_tokens']:.0f}",
-                      f"{stats['tokens_per_s']:.0f}")  # fmt: skip
+        guide.add_row(
+            "set_guidance(json_schema)" if guidance else "free text",
+            f"{median_ms(times):.1f}",
+            f"{stats['decode_tokens']:.0f}",
+            f"{stats['tokens_per_s']:.0f}",
+        )
     console.print(guide)
 
-    budget = Table("soft tokens", "prompt tokens", "step p50 ms", "preprocess ms", "prefill ms",
-                   title="step time against the image-token budget (guided)")  # fmt: skip
+    budget = Table(
+        "soft tokens",
+        "prompt tokens",
+        "step p50 ms",
+        "preprocess ms",
+        "prefill ms",
+        title="step time against the image-token budget (guided)",
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for soft in (140, 280, 560, 1120):
             times, stats = genai_path(budget_folder(folder, soft, Path(tmp)), True, req)
-            budget.add_row(str(soft), f"{stats['prompt_tokens']:.0f}", f"{median_ms(times):.1f}",
-                           f"{stats['preprocess_ms']:.1f}", f"{stats['prefill_ms']:.1f}")  # fmt: skip
+            budget.add_row(
+                str(soft),
+                f"{stats['prompt_tokens']:.0f}",
+                f"{median_ms(times):.1f}",
+                f"{stats['preprocess_ms']:.1f}",
+                f"{stats['prefill_ms']:.1f}",
+            )
     console.print(budget)
 
 

@@ -102,8 +102,12 @@ def main() -> None:
         cached.read(first)
         unchanged = timed(lambda reader=cached, frame=first: reader.read(frame))
         change_text = "-" if changed is None else f"{changed[0]:.0f} / {changed[1]:.0f}"
-        table.add_row(name, f"{whole[0]:.0f} / {whole[1]:.0f} ms", change_text + " ms",
-                      f"{unchanged[0]:.1f} ms")  # fmt: skip
+        table.add_row(
+            name,
+            f"{whole[0]:.0f} / {whole[1]:.0f} ms",
+            change_text + " ms",
+            f"{unchanged[0]:.1f} ms",
+        )
     console.print(table)
     model = TextMatchModel(engine)
     frame = Frame.from_image(dialog_screen())

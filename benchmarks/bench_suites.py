@@ -49,21 +49,30 @@ def main() -> None:
     only = KEYBOARD_ONLY if args.quick else None
     count = len(only or loaded.suite.task)
     print(f"built-in suite, {count} tasks, --model {args.model}, this machine")
-    print(f"{'workers':>7} {'wall s':>7} {'tasks/min':>9} {'speed-up':>8} {'efficiency':>10} "
-          f"{'per worker':>10} {'CPU s/task':>10} {'passed':>7}")  # fmt: skip
+    print(
+        f"{'workers':>7} {'wall s':>7} {'tasks/min':>9} {'speed-up':>8} {'efficiency':>10} "
+        f"{'per worker':>10} {'CPU s/task':>10} {'passed':>7}"
+    )
     base = None
     with tempfile.TemporaryDirectory(prefix="deskpilot-bench-suites-") as scratch:
         for workers in args.workers:
             cpu, start = cpu_seconds(), time.perf_counter()
-            run = run_suite(loaded, model=args.model, out=Path(scratch) / f"w{workers}",
-                            workers=workers, only=only)  # fmt: skip
+            run = run_suite(
+                loaded,
+                model=args.model,
+                out=Path(scratch) / f"w{workers}",
+                workers=workers,
+                only=only,
+            )
             wall, used = time.perf_counter() - start, cpu_seconds() - cpu
             rate = 60 * count / wall
             base = base or rate
             passed = sum(r.passed for r in run.results)
-            print(f"{workers:>7} {wall:>7.1f} {rate:>9.1f} {rate / base:>7.2f}x "
-                  f"{rate / base / workers:>9.0%} {rate / workers:>10.1f} {used / count:>10.2f} "
-                  f"{passed:>3}/{count:<3}")  # fmt: skip
+            print(
+                f"{workers:>7} {wall:>7.1f} {rate:>9.1f} {rate / base:>7.2f}x "
+                f"{rate / base / workers:>9.0%} {rate / workers:>10.1f} {used / count:>10.2f} "
+                f"{passed:>3}/{count:<3}"
+            )
             for r in run.results:
                 if not r.passed:
                     print(f"        failed: {r.task}: {r.error or r.check}")

@@ -74,8 +74,17 @@ def find_text(ctx: RecipeContext, arguments: dict[str, Any]) -> str:
     found = said.matches(wanted)
     if not found:
         raise ActionFailed(f"{wanted!r} is not on the screen; it says: {said.summary()}")
-    return json.dumps([{"text": m.text, "x": m.box.center[0], "y": m.box.center[1],
-                        "box": [m.box.x, m.box.y, m.box.w, m.box.h]} for m in found])  # fmt: skip
+    return json.dumps(
+        [
+            {
+                "text": m.text,
+                "x": m.box.center[0],
+                "y": m.box.center[1],
+                "box": [m.box.x, m.box.y, m.box.w, m.box.h],
+            }
+            for m in found
+        ]
+    )
 
 
 class StrictLines:
@@ -105,8 +114,11 @@ def build_server(actuator: Actuator, trajectory: Trajectory | None = None) -> An
             doc += " Coordinates are screen pixels of the screenshot."
         return types.Tool(name=tool.name, description=doc, input_schema=tool.model_json_schema())
 
-    finder = types.Tool(name="find_text", description=" ".join((FindText.__doc__ or "").split()),
-                        input_schema=FindText.model_json_schema())  # fmt: skip
+    finder = types.Tool(
+        name="find_text",
+        description=" ".join((FindText.__doc__ or "").split()),
+        input_schema=FindText.model_json_schema(),
+    )
 
     async def list_tools(_: Any, __: Any) -> types.ListToolsResult:
         return types.ListToolsResult(tools=[*(describe(tool) for tool in ctx.registry), finder])
@@ -129,13 +141,15 @@ def build_server(actuator: Actuator, trajectory: Trajectory | None = None) -> An
             return text(f"invalid arguments: {exc}", error=True)
         if params.name == "screenshot" and ctx.last_frame is not None:
             png = ctx.last_frame.png_bytes()
-            image = types.ImageContent(type="image", data=base64.b64encode(png).decode(),
-                                       mime_type="image/png")  # fmt: skip
+            image = types.ImageContent(
+                type="image", data=base64.b64encode(png).decode(), mime_type="image/png"
+            )
             return types.CallToolResult(content=[image], is_error=False)
         return text(result.output or "ok", error=False)
 
-    return Server("deskpilot", version=__version__, on_list_tools=list_tools,
-                  on_call_tool=call_tool)  # fmt: skip
+    return Server(
+        "deskpilot", version=__version__, on_list_tools=list_tools, on_call_tool=call_tool
+    )
 
 
 async def serve_stdio(actuator: Actuator, trajectory: Trajectory | None = None) -> None:

@@ -105,12 +105,28 @@ POINTER = {"click": 1, "double_click": 0.15, "right_click": 0.15, "type": 0, "ke
 # (stage, share of the minutes, arguments): the readout on one widget first (it does not form on
 # busy screens), then picking among a few, then the issue's screens and every task kind.
 CURRICULUM = (
-    ("readout", 0.25, ["--widgets", "1", "--sparse", "0.1", "--smooth-init", "--lr", "1e-3",
-                       "--weights", json.dumps({**POINTER, "not_found": 0})]),
-    ("few", 0.30, ["--widgets", "3", "--sparse", "0.1", "--lr", "1e-3",
-                   "--weights", json.dumps(POINTER)]),
+    (
+        "readout",
+        0.25,
+        [
+            "--widgets",
+            "1",
+            "--sparse",
+            "0.1",
+            "--smooth-init",
+            "--lr",
+            "1e-3",
+            "--weights",
+            json.dumps({**POINTER, "not_found": 0}),
+        ],
+    ),
+    (
+        "few",
+        0.30,
+        ["--widgets", "3", "--sparse", "0.1", "--lr", "1e-3", "--weights", json.dumps(POINTER)],
+    ),
     ("screens", 0.45, ["--forms", "0.3", "--lr", "1e-3"]),
-)  # fmt: skip
+)
 
 
 def train_curriculum(python: str, out: Path, minutes: float) -> None:
@@ -122,9 +138,22 @@ def train_curriculum(python: str, out: Path, minutes: float) -> None:
         folder = out / stage
         if not (folder / "done").exists():
             start = ["--init", str(previous)] if previous else []
-            run(python, "-m", "training.train_default", "--out", str(folder), "--minutes",
-                str(minutes * share), "--budget-minutes", str(minutes * share), "--resume",
-                "--phase", stage, *start, *options)  # fmt: skip
+            run(
+                python,
+                "-m",
+                "training.train_default",
+                "--out",
+                str(folder),
+                "--minutes",
+                str(minutes * share),
+                "--budget-minutes",
+                str(minutes * share),
+                "--resume",
+                "--phase",
+                stage,
+                *start,
+                *options,
+            )
             (folder / "done").write_text("")
         previous = folder / "checkpoint.pt"
     gather(out, [out / stage for stage, _, _ in CURRICULUM])
@@ -175,10 +204,17 @@ def keep_checkpoint(checkpoint: Path, dest: Path = KEPT) -> None:
             shared[key] = tensor.to(torch.bfloat16) if tensor.is_floating_point() else tensor
         return shared[key]
 
-    kept = {"model": {k: half(v) for k, v in state["model"].items()}, "head": state["head"],
-            "phases": state.get("phases", {}), "geometry": state.get("geometry"), "lineage": state.get("lineage", []),
-            "soft_tokens": state.get("soft_tokens"),
-            "step": state["step"], "samples": state["samples"], "seconds": state["seconds"]}  # fmt: skip
+    kept = {
+        "model": {k: half(v) for k, v in state["model"].items()},
+        "head": state["head"],
+        "phases": state.get("phases", {}),
+        "geometry": state.get("geometry"),
+        "lineage": state.get("lineage", []),
+        "soft_tokens": state.get("soft_tokens"),
+        "step": state["step"],
+        "samples": state["samples"],
+        "seconds": state["seconds"],
+    }
     dest.parent.mkdir(parents=True, exist_ok=True)
     torch.save(kept, dest)
     facts = {k: v for k, v in kept.items() if k not in ("model", "head")}
@@ -214,8 +250,10 @@ def replay_recipe(python: str, out: Path, recipe: list[dict[str, object]]) -> No
     for index, entry in enumerate(recipe):
         argv, updates = entry.get("argv"), entry.get("updates")
         if not isinstance(argv, list) or not isinstance(updates, int):
-            raise SystemExit(f"recipe run {index} cannot be replayed (no arguments or updates "
-                             f"recorded: {entry}); train with the built-in curriculum instead")  # fmt: skip
+            raise SystemExit(
+                f"recipe run {index} cannot be replayed (no arguments or updates "
+                f"recorded: {entry}); train with the built-in curriculum instead"
+            )
         kept, skip = [], 0
         for arg in map(str, argv):
             if skip:
@@ -227,8 +265,20 @@ def replay_recipe(python: str, out: Path, recipe: list[dict[str, object]]) -> No
         folder = out / f"{index:02d}"
         if not (folder / "done").exists():
             start = ["--init", str(previous)] if previous else []
-            run(python, "-m", "training.train_default", "--out", str(folder), "--steps", str(updates),
-                "--minutes", "1e9", "--resume", *start, *kept)  # fmt: skip
+            run(
+                python,
+                "-m",
+                "training.train_default",
+                "--out",
+                str(folder),
+                "--steps",
+                str(updates),
+                "--minutes",
+                "1e9",
+                "--resume",
+                *start,
+                *kept,
+            )
             (folder / "done").write_text("")
         previous = folder / "checkpoint.pt"
     gather(out, [out / f"{index:02d}" for index in range(len(recipe))])
@@ -244,12 +294,23 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="start training over")
     parser.add_argument("--skip-train", action="store_true", help="export + eval the checkpoint")
     parser.add_argument("--force", action="store_true", help="ship even below the bar")
-    parser.add_argument("--save-recipe", type=Path, metavar="CHECKPOINT",
-                        help=f"write CHECKPOINT's lineage to {RECIPE.name} and stop")  # fmt: skip
-    parser.add_argument("--keep", type=Path, metavar="CHECKPOINT",
-                        help=f"keep CHECKPOINT's weights in {KEPT.relative_to(ROOT)} and stop")  # fmt: skip
-    parser.add_argument("--fixture", action="store_true",
-                        help=f"export the kept checkpoint to {FIXTURE.relative_to(ROOT)} and stop")  # fmt: skip
+    parser.add_argument(
+        "--save-recipe",
+        type=Path,
+        metavar="CHECKPOINT",
+        help=f"write CHECKPOINT's lineage to {RECIPE.name} and stop",
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="CHECKPOINT",
+        help=f"keep CHECKPOINT's weights in {KEPT.relative_to(ROOT)} and stop",
+    )
+    parser.add_argument(
+        "--fixture",
+        action="store_true",
+        help=f"export the kept checkpoint to {FIXTURE.relative_to(ROOT)} and stop",
+    )
     args = parser.parse_args()
     python = sys.executable
     if args.fixture:
@@ -271,20 +332,40 @@ def main() -> None:
     for folder in (staged, fp32):
         shutil.rmtree(folder, ignore_errors=True)
     run(python, "-m", "training.train_default", "--out", str(args.out), "--export", str(staged))
-    run(python, "-m", "training.train_default", "--out", str(args.out), "--export", str(fp32),
-        "--precision", "fp32")  # fmt: skip
+    run(
+        python,
+        "-m",
+        "training.train_default",
+        "--out",
+        str(args.out),
+        "--export",
+        str(fp32),
+        "--precision",
+        "fp32",
+    )
     size_mb = folder_size(staged) / 1e6
     if size_mb > LIMIT_MB:
         raise SystemExit(f"the int4 folder is {size_mb:.1f} MB, over the {LIMIT_MB} MB limit")
     rows_file = args.out / "eval.json"
-    run(str(Path(python).parent / "deskpilot"), "model", "eval", str(fp32), str(staged),
-        "--screens", str(args.screens), "--json", str(rows_file))  # fmt: skip
+    run(
+        str(Path(python).parent / "deskpilot"),
+        "model",
+        "eval",
+        str(fp32),
+        str(staged),
+        "--screens",
+        str(args.screens),
+        "--json",
+        str(rows_file),
+    )
     rows = json.loads(rows_file.read_text())
     (staged / "MODEL_CARD.md").write_text(card(args.out, staged, rows, args.screens))
     short = passes(rows, SHIP_BAR)
     if short and not args.force:
-        raise SystemExit(f"not shipped (below the bar: {'; '.join(short)}); the build and its card "
-                         f"are in {staged}")  # fmt: skip
+        raise SystemExit(
+            f"not shipped (below the bar: {'; '.join(short)}); the build and its card "
+            f"are in {staged}"
+        )
     shutil.rmtree(SHIPPED, ignore_errors=True)
     shutil.copytree(staged, SHIPPED)
     sys.stderr.write(f"shipped {SHIPPED} ({folder_size(SHIPPED) / 1e6:.1f} MB) with its card\n")

@@ -47,17 +47,29 @@ from training.tinymodels.encoding import Encoder, tokenizer_folder
 from training.tinymodels.objectives import READ_LAYER
 
 
-def word_sample(rng: random.Random, words: list[str], size_px: int, aligned: bool,
-                jitter: int = 0, themed: bool = False, face_index: int = -1,
-                dark_share: float = 0.3) -> Sample:  # fmt: skip
+def word_sample(
+    rng: random.Random,
+    words: list[str],
+    size_px: int,
+    aligned: bool,
+    jitter: int = 0,
+    themed: bool = False,
+    face_index: int = -1,
+    dark_share: float = 0.3,
+) -> Sample:
     """A word screen (``training.data.wordscreens``) as a sample: plain ones in face 0 unless
     ``face_index`` says otherwise; ``themed`` ones on plates in random faces."""
     face = face_index if face_index >= 0 else (None if themed else 0)
     dark = rng.random() < dark_share
     screen = draw_words(rng, words, size_px, jitter if aligned else PATCH_PX, themed, face, dark)
-    return Sample(image=screen.image, task="read", history=(), kind="read",
-                  target={"name": "done", "arguments": {"answer": "-"}},
-                  elements=tuple(screen.elements))  # fmt: skip
+    return Sample(
+        image=screen.image,
+        task="read",
+        history=(),
+        kind="read",
+        target={"name": "done", "arguments": {"answer": "-"}},
+        elements=tuple(screen.elements),
+    )
 
 
 def main() -> None:
@@ -110,13 +122,18 @@ def main() -> None:
         optimizer.zero_grad()
         total = 0.0
         for _ in range(4):
-            screen = word_sample(rng, words, args.font, args.aligned, args.jitter, args.themed,
-                                 args.face, args.dark)  # fmt: skip
+            screen = word_sample(
+                rng, words, args.font, args.aligned, args.jitter, args.themed, args.face, args.dark
+            )
             item = encoder.encode(screen)
             if args.sparse >= 0:  # label patches (and a share of the rest) only: ~5x cheaper
                 item = encoder.thin(item, args.sparse, model.config.image_token_id)
-            out = model(input_ids=item["ids"], pixel_values=item["pixel_values"],
-                        image_position_ids=item["image_position_ids"], output_hidden_states=True)  # fmt: skip
+            out = model(
+                input_ids=item["ids"],
+                pixel_values=item["pixel_values"],
+                image_position_ids=item["image_position_ids"],
+                output_hidden_states=True,
+            )
             rows = item["reading"].sum(dim=1) > 0
             image = item["ids"][0] == model.config.image_token_id
             hidden = model.model.language_model.norm(out.hidden_states[READ_LAYER][0, image][rows])

@@ -59,11 +59,19 @@ def main() -> None:
     encoder.vocab = model.config.text_config.vocab_size
     value_of = {token: value for value, token in encoder.numbers.items()}
     image_token = model.config.image_token_id
-    data = synthetic_samples(10**6, "train", seed=args.seed + 7, widgets=args.widgets,
-                             weights={"click": 1}, tasks_per_screen=1,
-                             font_sizes=font_sizes(args.font_sizes),
-                             words=args.words, face=args.face, grid_jitter=args.grid_jitter,
-                             dark={"any": None, "light": False, "dark": True}[args.theme])  # fmt: skip
+    data = synthetic_samples(
+        10**6,
+        "train",
+        seed=args.seed + 7,
+        widgets=args.widgets,
+        weights={"click": 1},
+        tasks_per_screen=1,
+        font_sizes=font_sizes(args.font_sizes),
+        words=args.words,
+        face=args.face,
+        grid_jitter=args.grid_jitter,
+        dark={"any": None, "light": False, "dark": True}[args.theme],
+    )
     states: list[list[torch.Tensor]] = [
         [] for _ in range(model.config.text_config.num_hidden_layers + 1)
     ]
@@ -75,9 +83,13 @@ def main() -> None:
         if args.sparse >= 0:
             item = encoder.thin(item, args.sparse, image_token)
         with torch.no_grad():
-            out = model(input_ids=item["ids"], pixel_values=item["pixel_values"],
-                        image_position_ids=item["image_position_ids"], output_hidden_states=True,
-                        output_attentions=True)  # fmt: skip
+            out = model(
+                input_ids=item["ids"],
+                pixel_values=item["pixel_values"],
+                image_position_ids=item["image_position_ids"],
+                output_hidden_states=True,
+                output_attentions=True,
+            )
         image = item["ids"][0] == image_token
         positions = item["image_position_ids"][0]
         positions = positions[(positions != -1).all(dim=-1)]
@@ -92,8 +104,12 @@ def main() -> None:
         x_row = item["soft"][0][0] - 1
         y_row = item["soft"][1][0] - 1
         attention = out.attentions[args.point_layer][0]
-        masses.append((float((attention[0, x_row, image] * item["patches"]).sum()),
-                       float((attention[POINT_Y, y_row, image] * item["patches"]).sum())))  # fmt: skip
+        masses.append(
+            (
+                float((attention[0, x_row, image] * item["patches"]).sum()),
+                float((attention[POINT_Y, y_row, image] * item["patches"]).sum()),
+            )
+        )
         predicted = []
         for position, target in item["soft"]:
             value = value_of.get(int(out.logits[0, position - 1].argmax()), -1)
@@ -109,8 +125,10 @@ def main() -> None:
         say(f"{layer:>5}  {float(error.abs().mean()):.2f}")
     say(f"reading loss (layer {READ_LAYER}, label patches): {sum(reads) / len(reads):.3f}")
     x_mass, y_mass = (sum(m[i] for m in masses) / len(masses) for i in (0, 1))
-    say(f"pointing heads' mass on the target (layer {args.point_layer}): x head {x_mass:.2f}, "
-          f"y head {y_mass:.2f}")  # fmt: skip
+    say(
+        f"pointing heads' mass on the target (layer {args.point_layer}): x head {x_mass:.2f}, "
+        f"y head {y_mass:.2f}"
+    )
     xs = [a[0][0] for a in answers]
     inside = sum(all(hit for _, hit in a) for a in answers) / len(answers)
     say(f"teacher-forced x values: {len(set(xs))} distinct of {len(xs)}; both inside {inside:.0%}")

@@ -47,16 +47,27 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--quote", type=float, default=0.0, help="share of quoted texts to type")
     parser.add_argument("--desktop", type=float, default=0.0, help="share drawn at 1280x800")
     parser.add_argument("--not-found", type=float, default=0.0, help="weight of not-found tasks")
-    parser.add_argument("--copy-quoted", action="store_true",
-                        help="type quoted text as quoted when the folder asks to (by default the "
-                        "rows measure the model's own copying)")  # fmt: skip
-    parser.add_argument("--tk-dialogs", type=int,
-                        help="real Tk dialogs instead of drawn screens: a pool of this many, "
-                        "captured once on Xvfb (runs/pools)")  # fmt: skip
-    parser.add_argument("--split", default="train", choices=["train", "heldout"],
-                        help="label words seen in training, or never seen (heldout)")  # fmt: skip
-    parser.add_argument("--pseudo", type=float, default=0.34,
-                        help="without --words: share of made-up label words")  # fmt: skip
+    parser.add_argument(
+        "--copy-quoted",
+        action="store_true",
+        help="type quoted text as quoted when the folder asks to (by default the "
+        "rows measure the model's own copying)",
+    )
+    parser.add_argument(
+        "--tk-dialogs",
+        type=int,
+        help="real Tk dialogs instead of drawn screens: a pool of this many, "
+        "captured once on Xvfb (runs/pools)",
+    )
+    parser.add_argument(
+        "--split",
+        default="train",
+        choices=["train", "heldout"],
+        help="label words seen in training, or never seen (heldout)",
+    )
+    parser.add_argument(
+        "--pseudo", type=float, default=0.34, help="without --words: share of made-up label words"
+    )
     return parser
 
 
@@ -69,14 +80,24 @@ def rows(args: argparse.Namespace) -> Iterator[dict[str, str]]:
     def samples() -> Iterator[Sample]:
         if args.tk_dialogs:
             return itertools.islice(dialogs(), args.screens)
-        data = synthetic_samples(10**6, args.split, seed=EVAL_SEED, widgets=args.widgets,
-                                 pseudo=args.pseudo,
-                                 weights=weights, tasks_per_screen=3 if args.type > 0 else 1, forms=args.forms,
-                                 free_text=args.free_text, quote=args.quote,
-                                 desktop=args.desktop,
-                                 font_sizes=font_sizes(args.font_sizes), words=args.words,
-                                 face=args.face, grid_jitter=args.grid_jitter,
-                                 dark={"any": None, "light": False, "dark": True}[args.theme])  # fmt: skip
+        data = synthetic_samples(
+            10**6,
+            args.split,
+            seed=EVAL_SEED,
+            widgets=args.widgets,
+            pseudo=args.pseudo,
+            weights=weights,
+            tasks_per_screen=3 if args.type > 0 else 1,
+            forms=args.forms,
+            free_text=args.free_text,
+            quote=args.quote,
+            desktop=args.desktop,
+            font_sizes=font_sizes(args.font_sizes),
+            words=args.words,
+            face=args.face,
+            grid_jitter=args.grid_jitter,
+            dark={"any": None, "light": False, "dark": True}[args.theme],
+        )
         wanted = (s for s in data if len(s.elements) >= args.at_least)
         return (next(wanted) for _ in range(args.screens))
 

@@ -53,8 +53,13 @@ def widened(geometry: Geometry, width: int) -> Geometry:
     if width % 128:
         raise SystemExit(f"--width {width}: a multiple of 128 (heads of 64, two per KV head)")
     heads = width // geometry.head_dim
-    return dataclasses.replace(geometry, hidden_size=width, intermediate_size=4 * width,
-                               num_attention_heads=heads, num_key_value_heads=heads // 2)  # fmt: skip
+    return dataclasses.replace(
+        geometry,
+        hidden_size=width,
+        intermediate_size=4 * width,
+        num_attention_heads=heads,
+        num_key_value_heads=heads // 2,
+    )
 
 
 def data_version(state: dict[str, Any]) -> str:
@@ -233,9 +238,13 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--checkpoint-every", type=int, default=100)
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--export", type=Path, help="write a genai folder, then stop")
-    parser.add_argument("--attention", default="eager", choices=["tapped", "eager"],
-                        help="eager in every layer (default: 12%% faster in bf16 here), or only "
-                             "in the layers the losses read, fused SDPA in the others")  # fmt: skip
+    parser.add_argument(
+        "--attention",
+        default="eager",
+        choices=["tapped", "eager"],
+        help="eager in every layer (default: 12%% faster in bf16 here), or only "
+        "in the layers the losses read, fused SDPA in the others",
+    )
     parser.add_argument("--precision", default="int4", choices=["int4", "int8", "fp32"])
     return parser.parse_args()
 
@@ -249,16 +258,27 @@ def main() -> None:
     checkpoint = args.out / "checkpoint.pt"
     if args.export:
         state = torch.load(checkpoint, weights_only=False)
-        card = {"data": data_version(state), "seed": args.seed, "updates": state["step"],
-                "samples": state["samples"], "train_seconds": round(state["seconds"]),
-                "precision": args.precision,
-                "lineage": state.get("lineage", [])}  # fmt: skip
+        card = {
+            "data": data_version(state),
+            "seed": args.seed,
+            "updates": state["step"],
+            "samples": state["samples"],
+            "train_seconds": round(state["seconds"]),
+            "precision": args.precision,
+            "lineage": state.get("lineage", []),
+        }
         geometry, soft_tokens = geometry_of(state), soft_tokens_of(state)
         card["geometry"] = dataclasses.asdict(geometry)
         card["soft_tokens"] = soft_tokens
         card["screen_text"] = bool(state.get("screen_text", False))
-        build(args.export, args.seed, args.precision, state["model"], card,
-              family(geometry, soft_tokens))  # fmt: skip
+        build(
+            args.export,
+            args.seed,
+            args.precision,
+            state["model"],
+            card,
+            family(geometry, soft_tokens),
+        )
         return
     args.out.mkdir(parents=True, exist_ok=True)
     random.seed(args.seed)
@@ -267,8 +287,10 @@ def main() -> None:
     if args.bf16 and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
         # emulated bfloat16 is ~40x slower (seen on an AVX2-only CPU): the recipe's bf16 runs
         # replay in float32 there, with the same losses to about three digits
-        sys.stderr.write("--bf16: this CPU has no native bfloat16 (AVX512-BF16/AMX); computing "
-                         "in float32 instead\n")  # fmt: skip
+        sys.stderr.write(
+            "--bf16: this CPU has no native bfloat16 (AVX512-BF16/AMX); computing "
+            "in float32 instead\n"
+        )
         args.bf16 = False
     resuming = args.resume and checkpoint.exists()
     init_state = torch.load(args.init, weights_only=False) if args.init and not resuming else None
@@ -279,9 +301,11 @@ def main() -> None:
     soft_tokens = args.soft_tokens or soft_tokens_of(start_state)
     if init_state is not None and soft_tokens != soft_tokens_of(init_state):
         grid = carry_to_budget(init_state["model"], soft_tokens_of(init_state), soft_tokens)
-        sys.stderr.write(f"position embedding stretched from {soft_tokens_of(init_state)} to "
-                         f"{soft_tokens} image tokens ({grid[0]}x{grid[1]} patches on a 1280x800 "
-                         "screen)\n")  # fmt: skip
+        sys.stderr.write(
+            f"position embedding stretched from {soft_tokens_of(init_state)} to "
+            f"{soft_tokens} image tokens ({grid[0]}x{grid[1]} patches on a 1280x800 "
+            "screen)\n"
+        )
     if args.width and init_state is not None and args.width != geometry.hidden_size:
         wide = widened(geometry, args.width)
         init_state["model"] = widen_state(init_state["model"], geometry, wide, args.seed)
@@ -362,26 +386,41 @@ def main() -> None:
         return float(args.lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))))
 
     def save() -> None:
-        state = {"model": model.state_dict(), "head": head.state_dict(),
-                 "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state(),
-                 "step": step, "samples": samples_seen, "seconds": seconds,
-                 "phases": phases, "geometry": dataclasses.asdict(geometry),
-                 "soft_tokens": soft_tokens, "screen_text": screen_text,
-                 "lineage": [*lineage, {**this_run, "updates": step}]}  # fmt: skip
+        state = {
+            "model": model.state_dict(),
+            "head": head.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "rng": torch.get_rng_state(),
+            "step": step,
+            "samples": samples_seen,
+            "seconds": seconds,
+            "phases": phases,
+            "geometry": dataclasses.asdict(geometry),
+            "soft_tokens": soft_tokens,
+            "screen_text": screen_text,
+            "lineage": [*lineage, {**this_run, "updates": step}],
+        }
         torch.save(state, checkpoint.with_suffix(".tmp"))
         checkpoint.with_suffix(".tmp").replace(checkpoint)
 
     model.train()
     log = (args.out / "train.jsonl").open("a")
-    columns = [TextColumn("update {task.completed}"), BarColumn(), TextColumn("{task.fields[info]}"),
-               TimeElapsedColumn()]  # fmt: skip
+    columns = [
+        TextColumn("update {task.completed}"),
+        BarColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+    ]
     started, window = time.perf_counter(), list[float]()
     base_seconds = seconds
     with Progress(*columns) as progress:
         job = progress.add_task("train", total=args.steps, completed=step, info="")
         budget = math.inf if args.budget_minutes is None else args.budget_minutes * 60
-        while (step < args.steps and time.perf_counter() - started < args.minutes * 60
-               and seconds < budget):  # fmt: skip
+        while (
+            step < args.steps
+            and time.perf_counter() - started < args.minutes * 60
+            and seconds < budget
+        ):
             for group in optimizer.param_groups:
                 group["lr"] = rate(step)
             sums: dict[str, list[float]] = {}  # loss name -> values this update
@@ -396,10 +435,13 @@ def main() -> None:
                 phases[args.phase] = phases.get(args.phase, 0) + 1
                 with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
                     parts = losses(model, head, item, number_ids, taps)
-                loss = (parts["answer"] + args.patch_weight * parts["patch"]
-                        + args.read_weight * parts["read"]
-                        + args.point_weight * parts["point"]
-                        + args.copy_weight * parts["copy"]) / args.batch  # fmt: skip
+                loss = (
+                    parts["answer"]
+                    + args.patch_weight * parts["patch"]
+                    + args.read_weight * parts["read"]
+                    + args.point_weight * parts["point"]
+                    + args.copy_weight * parts["copy"]
+                ) / args.batch
                 loss.backward()
                 # word screens have only a reading loss: logged apart ("read_words")
                 names: tuple[str, ...] = ("read_words",) if sample.kind == "read" else LOGGED
@@ -414,9 +456,14 @@ def main() -> None:
             seconds = base_seconds + time.perf_counter() - started
             window = (window + hits)[-400:]
             totals = {name: sum(values) / len(values) for name, values in sums.items()}
-            record = {"step": step, "samples": samples_seen, "seconds": round(seconds, 1),
-                      "lr": rate(step - 1), **{k: round(v, 4) for k, v in totals.items()},
-                      "coord_hit": round(sum(window) / max(len(window), 1), 3)}  # fmt: skip
+            record = {
+                "step": step,
+                "samples": samples_seen,
+                "seconds": round(seconds, 1),
+                "lr": rate(step - 1),
+                **{k: round(v, 4) for k, v in totals.items()},
+                "coord_hit": round(sum(window) / max(len(window), 1), 3),
+            }
             log.write(json.dumps(record) + "\n")
             log.flush()
             info = " ".join(f"{name} {value:.3f}" for name, value in totals.items())

@@ -179,23 +179,50 @@ class Actuator:
         error streak is used up."""
         if exhausted := self.tracker.exhausted(steps=False):
             decision = Decision(verdict=Verdict.DENY, reason=exhausted, rule="budget")
-            self._audit("decision", step, call=call.to_wire(), targets=(), verdict="deny",
-                        reason=exhausted, rule="budget")  # fmt: skip
-            return Acted(call=call, decision=decision, targets=(), executed=False,
-                         result=ToolResult(error=f"denied by policy: {exhausted}"))  # fmt: skip
+            self._audit(
+                "decision",
+                step,
+                call=call.to_wire(),
+                targets=(),
+                verdict="deny",
+                reason=exhausted,
+                rule="budget",
+            )
+            return Acted(
+                call=call,
+                decision=decision,
+                targets=(),
+                executed=False,
+                result=ToolResult(error=f"denied by policy: {exhausted}"),
+            )
         try:
             targets = resolve_targets(call, space, frame.monitor)
         except ActionFailed as exc:
             self.tracker.record(ok=False)
-            return Acted(call=call, decision=None, targets=(), result=ToolResult(error=str(exc)),
-                         executed=False)  # fmt: skip
+            return Acted(
+                call=call,
+                decision=None,
+                targets=(),
+                result=ToolResult(error=str(exc)),
+                executed=False,
+            )
         decided = self._decide(call, targets, frame, space, step)
         decision, call, targets = decided.decision, decided.call, decided.targets
-        self._audit("decision", step, call=call.to_wire(), targets=targets,
-                    verdict=decision.verdict.value, reason=decision.reason, rule=decision.rule)  # fmt: skip
+        self._audit(
+            "decision",
+            step,
+            call=call.to_wire(),
+            targets=targets,
+            verdict=decision.verdict.value,
+            reason=decision.reason,
+            rule=decision.rule,
+        )
         if decision.allowed and decided.asked and not self.approvals.consume(call, decided.frame):
-            decision = Decision(verdict=Verdict.DENY, rule="approval",
-                                reason="no valid approval for this exact action and screen")  # fmt: skip
+            decision = Decision(
+                verdict=Verdict.DENY,
+                rule="approval",
+                reason="no valid approval for this exact action and screen",
+            )
         if not decision.allowed:
             denied = ToolResult(error=f"denied by policy: {decision.reason}")
             return Acted(
@@ -209,8 +236,15 @@ class Actuator:
         self._executor.shell_deadline = self.tracker.deadline()  # a command ends with the budget
         result = self._executor.execute(call, targets)
         self.tracker.record(ok=result.ok)
-        self._audit("result", step, tool=call.name, ok=result.ok, error=result.error,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 3), data=result.data)  # fmt: skip
+        self._audit(
+            "result",
+            step,
+            tool=call.name,
+            ok=result.ok,
+            error=result.error,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            data=result.data,
+        )
         return Acted(call=call, decision=decision, targets=targets, result=result, executed=True)
 
     def _decide(
@@ -224,14 +258,22 @@ class Actuator:
         for _ in range(MAX_ASKS):
             if decision.verdict is not Verdict.ASK:
                 return _Decided(decision=decision, call=call, targets=targets, frame=frame)
-            self._audit("ask", step, call=call.to_wire(), reason=decision.reason,
-                        rule=decision.rule)  # fmt: skip
-            request = ApprovalRequest(step=step, call=call, decision=decision, frame=frame,
-                                      targets=targets, note=note)  # fmt: skip
+            self._audit(
+                "ask", step, call=call.to_wire(), reason=decision.reason, rule=decision.rule
+            )
+            request = ApprovalRequest(
+                step=step, call=call, decision=decision, frame=frame, targets=targets, note=note
+            )
             answer = self._ask(request)
             edited = answer.call.to_wire() if answer.call else None
-            self._audit("approval", step, approved=answer.approved, approver=answer.approver,
-                        reason=answer.reason, edited=edited)  # fmt: skip
+            self._audit(
+                "approval",
+                step,
+                approved=answer.approved,
+                approver=answer.approver,
+                reason=answer.reason,
+                edited=edited,
+            )
             if not answer.approved:
                 refused = Decision(verdict=Verdict.DENY, reason=answer.reason, rule=decision.rule)
                 return _Decided(decision=refused, call=call, targets=targets, frame=frame)
@@ -251,25 +293,35 @@ class Actuator:
             changed, now, now_context = self._changed(frame, targets, context)
             if changed is None:
                 self.approvals.grant(call, frame)
-                allowed = Decision(verdict=Verdict.ALLOW, rule=decision.rule,
-                                   reason=f"{answer.reason} (asked: {decision.reason})")  # fmt: skip
-                return _Decided(decision=allowed, call=call, targets=targets, frame=frame,
-                                asked=True)  # fmt: skip
+                allowed = Decision(
+                    verdict=Verdict.ALLOW,
+                    rule=decision.rule,
+                    reason=f"{answer.reason} (asked: {decision.reason})",
+                )
+                return _Decided(
+                    decision=allowed, call=call, targets=targets, frame=frame, asked=True
+                )
             self._audit("approval_stale", step, reason=changed)
             if not targets and now_context.focused != context.focused:
                 # keys go to the focused window: asking again would send them where the person
                 # typed the answer (a terminal, perhaps this one), not where they were approved
-                moved = Decision(verdict=Verdict.DENY, rule="approval",
-                                 reason=f"{changed} while the approval was asked: keys would go "
-                                        "to another window than the one approved")  # fmt: skip
+                moved = Decision(
+                    verdict=Verdict.DENY,
+                    rule="approval",
+                    reason=f"{changed} while the approval was asked: keys would go "
+                    "to another window than the one approved",
+                )
                 return _Decided(decision=moved, call=call, targets=targets, frame=now)
             note = f"{changed} while you were deciding: asked again on the screen as it is now"
             frame, context = now, now_context
             decision = self.gate.decide(call, context)
             if decision.verdict is Verdict.ALLOW:  # allowed without asking on the new screen
                 decision = Decision(verdict=Verdict.ASK, reason=decision.reason, rule=decision.rule)
-        stale = Decision(verdict=Verdict.DENY, rule="approval",
-                         reason=f"the screen kept changing while the approval was asked ({note})")  # fmt: skip
+        stale = Decision(
+            verdict=Verdict.DENY,
+            rule="approval",
+            reason=f"the screen kept changing while the approval was asked ({note})",
+        )
         return _Decided(decision=stale, call=call, targets=targets, frame=frame)
 
     def _ask(self, request: ApprovalRequest) -> ApprovalAnswer:

@@ -105,11 +105,21 @@ class Agent:
             frame = actuator.capture(settle=self.settle_timeout if settle else 0.0)
             clock.lap("capture")
             space = self.model.coordinate_space(frame)
-            rec = StepRecord(step=self._step, screenshot=self._save(frame), monitor=frame.monitor,
-                             coordinate_space=space.describe(), raw_output="")  # fmt: skip
+            rec = StepRecord(
+                step=self._step,
+                screenshot=self._save(frame),
+                monitor=frame.monitor,
+                coordinate_space=space.describe(),
+                raw_output="",
+            )
             clock.lap("save")
-            request = ModelRequest(task=task, frame=frame, history=tuple(history),
-                                   tool_schema=schema, tool_prompt=prompt)  # fmt: skip
+            request = ModelRequest(
+                task=task,
+                frame=frame,
+                history=tuple(history),
+                tool_schema=schema,
+                tool_prompt=prompt,
+            )
             try:
                 reply = self.model.next_action(request)
             except ModelError as exc:
@@ -145,9 +155,14 @@ class Agent:
                 return self._end(outcome, result.output or result.error, answer=result.output)
 
     def _note(
-        self, rec: StepRecord, clock: _Clock, history: list[HistoryEntry], call: str,
-        observation: str, lap: str,
-    ) -> None:  # fmt: skip
+        self,
+        rec: StepRecord,
+        clock: _Clock,
+        history: list[HistoryEntry],
+        call: str,
+        observation: str,
+        lap: str,
+    ) -> None:
         """Close a step: time it, record it, and add it to the model's history."""
         clock.lap(lap)
         self._record(rec, clock)
@@ -179,5 +194,9 @@ class Agent:
 
 
 def _result_json(result: ToolResult) -> dict[str, Any]:
-    return {"output": result.output, "error": result.error,
-            "targets": [list(t) for t in result.targets], **result.data}  # fmt: skip
+    return {
+        "output": result.output,
+        "error": result.error,
+        "targets": [list(t) for t in result.targets],
+        **result.data,
+    }

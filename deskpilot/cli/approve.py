@@ -134,8 +134,12 @@ class TerminalApprover:
                 edited = self.registry.parse(text)
             except ToolCallError as exc:
                 return _denied(f"the edited action is invalid: {exc}")
-            return ApprovalAnswer(approved=True, approver="terminal", call=edited,
-                                  reason="edited and approved by the user")  # fmt: skip
+            return ApprovalAnswer(
+                approved=True,
+                approver="terminal",
+                call=edited,
+                reason="edited and approved by the user",
+            )
         return _denied(
             "denied by the user" if not answer else "denied: the answer was not the code"
         )

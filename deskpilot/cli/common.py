@@ -73,16 +73,19 @@ def load_policy_spec(spec: str | None, presets: dict[str, str] | None = None) ->
     if looks_like_name and spec not in names and not Path(str(spec)).exists():
         close = difflib.get_close_matches(str(spec), names, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise UsageError(f"no policy preset or file named {spec!r}{hint}; the presets are "
-                         f"{', '.join(names)}; or give a policy file (.toml)")  # fmt: skip
+        raise UsageError(
+            f"no policy preset or file named {spec!r}{hint}; the presets are "
+            f"{', '.join(names)}; or give a policy file (.toml)"
+        )
     return load_policy(spec, presets)
 
 
 def summary(result: RunResult, run_dir: Path) -> None:
     """The outcome, the reason and where the trajectory is, on stderr."""
     color = "green" if result.outcome.value == "done" else "red"
-    err.print(f"[bold {color}]{result.outcome.value}[/] after {plural(result.steps, 'step')}: ",
-              end="")  # fmt: skip
+    err.print(
+        f"[bold {color}]{result.outcome.value}[/] after {plural(result.steps, 'step')}: ", end=""
+    )
     err.print(result.reason, markup=False, highlight=False)
     err.print(f"trajectory: {run_dir}", highlight=False)
 

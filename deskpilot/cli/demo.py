@@ -44,9 +44,11 @@ def _require_display() -> None:
 
     problem = display_problem()
     if problem:
-        fail_usage(f"no display: {problem}. Set DISPLAY to a running X display (e.g. "
-                   "DISPLAY=:0 on a desktop session), or drop --no-virtual to run the demo on a "
-                   "virtual display (needs Xvfb: apt-get install xvfb)")  # fmt: skip
+        fail_usage(
+            f"no display: {problem}. Set DISPLAY to a running X display (e.g. "
+            "DISPLAY=:0 on a desktop session), or drop --no-virtual to run the demo on a "
+            "virtual display (needs Xvfb: apt-get install xvfb)"
+        )
 
 
 def _center(rect: list[int]) -> tuple[int, int]:
@@ -101,13 +103,17 @@ def demo(
 
     if model is None and not scripted and not has_default_model():
         if importlib.util.find_spec("rapidocr") is not None:
-            err.print("this version ships no embedded default model: the demo runs the text-match "
-                      "baseline, which reads the screen's text (give --model FOLDER for a model)")  # fmt: skip
+            err.print(
+                "this version ships no embedded default model: the demo runs the text-match "
+                "baseline, which reads the screen's text (give --model FOLDER for a model)"
+            )
             model = "text-match"
         else:
-            err.print("this version ships no embedded default model and no OCR engine is installed "
-                      "(pip install 'deskpilot[ocr]'): the demo replays a plan made from the "
-                      "window's geometry (give --model FOLDER to let a model do it)")  # fmt: skip
+            err.print(
+                "this version ships no embedded default model and no OCR engine is installed "
+                "(pip install 'deskpilot[ocr]'): the demo replays a plan made from the "
+                "window's geometry (give --model FOLDER to let a model do it)"
+            )
             scripted = True
     use_virtual = not os.environ.get("DISPLAY") if virtual is None else virtual
     if not use_virtual:
@@ -140,8 +146,9 @@ def demo(
                 task_dir = run_dir / f"task{index}"
                 (task_dir / "steps.jsonl").unlink(missing_ok=True)
                 options = SessionOptions(run_dir=task_dir, driver=driver)
-                results.append(run_task(task, model=model, options=options,
-                                        max_steps=MODEL_MAX_STEPS))  # fmt: skip
+                results.append(
+                    run_task(task, model=model, options=options, max_steps=MODEL_MAX_STEPS)
+                )
                 reports.append(task_dir / "report.html")
                 if results[-1].outcome.value != "done":
                     break

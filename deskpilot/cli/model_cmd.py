@@ -30,9 +30,11 @@ def model_info(
     from deskpilot.runtime.loader import default_model_folder, has_default_model
 
     if path is None and not has_default_model():
-        fail_usage("this version ships no embedded default model, so there is nothing to describe "
-                   "without a folder: give one, `deskpilot model info PATH` (an onnxruntime-genai "
-                   "model folder, e.g. tests/models/gemma3-tiny in a source checkout)")  # fmt: skip
+        fail_usage(
+            "this version ships no embedded default model, so there is nothing to describe "
+            "without a folder: give one, `deskpilot model info PATH` (an onnxruntime-genai "
+            "model folder, e.g. tests/models/gemma3-tiny in a source checkout)"
+        )
     with usage_errors():
         info = ModelFolder.open(path or default_model_folder()).info()
     if as_json:
@@ -69,9 +71,12 @@ def model_bench(
         picture = Image.open(image) if image else synthetic_screen()
     registry = ToolRegistry()
     request = ModelRequest(
-        task="click the Save button", frame=Frame.from_image(picture), history=(),
-        tool_schema=registry.call_schema(), tool_prompt=tools_prompt(registry),
-    )  # fmt: skip
+        task="click the Save button",
+        frame=Frame.from_image(picture),
+        history=(),
+        tool_schema=registry.call_schema(),
+        tool_prompt=tools_prompt(registry),
+    )
     runs = []
     for _ in range(steps + 1):
         began = time.perf_counter()
@@ -200,16 +205,22 @@ def model_eval(
                 os.environ["DISPLAY"] = stack.enter_context(VirtualDisplay(1008, 624)).display
             stack.callback(os.environ.pop, "DISPLAY", None)  # not left naming a display now gone
         for spec in specs:
-            jobs = {name: progress.add_task(f"{name} {spec or '(embedded)'}", total=screens * 4)
-                    for name in chosen}  # fmt: skip
+            jobs = {
+                name: progress.add_task(f"{name} {spec or '(embedded)'}", total=screens * 4)
+                for name in chosen
+            }
 
             def tick(name: str, jobs: dict[str, Any] = jobs) -> None:
                 progress.advance(jobs[name])
 
             with usage_errors():
-                results = (suite_results(models[0], chosen, screens, tick, kept) if models
-                           else suite_results_apart(spec, chosen, screens, tick, kept, screen_text,
-                                               text_targets))  # fmt: skip
+                results = (
+                    suite_results(models[0], chosen, screens, tick, kept)
+                    if models
+                    else suite_results_apart(
+                        spec, chosen, screens, tick, kept, screen_text, text_targets
+                    )
+                )
             per_model.append([{"model": _short(spec), **result.row()} for result in results])
             examples += [(_short(spec), result.name, result.examples) for result in results]
             for job in jobs.values():

@@ -43,8 +43,13 @@ def _params(pairs: list[str]) -> dict[str, str]:
 def recipe_check(file: Annotated[Path, typer.Argument(help="A .toml or .py recipe.")]) -> None:
     """Validate a recipe: schema, tools, parameters, literal calls. A .py recipe is read, not run."""
     recipe, _ = _load(file, run=False)
-    params = ", ".join(f"{n}={p.default!r}" if p.default is not None else f"{n} (required)"
-                       for n, p in recipe.params.items()) or "none"  # fmt: skip
+    params = (
+        ", ".join(
+            f"{n}={p.default!r}" if p.default is not None else f"{n} (required)"
+            for n, p in recipe.params.items()
+        )
+        or "none"
+    )
     steps = "python function" if file.suffix == ".py" else plural(len(recipe.step), "step")
     typer.echo(f"{file}: ok ({steps}; params: {params})")
 
@@ -85,8 +90,9 @@ def recipe_run(
         return load_model(spec, model_name=model_name, coords=coords)
 
     directory = run_dir or default_run_dir(f"recipe {recipe.name or file.stem}")
-    options = SessionOptions(policy=policy, run_dir=directory, dry_run=dry_run, driver=driver,
-                             monitor=monitor, yes=yes)  # fmt: skip
+    options = SessionOptions(
+        policy=policy, run_dir=directory, dry_run=dry_run, driver=driver, monitor=monitor, yes=yes
+    )
     session = open_session(options)
     ctx = RecipeContext(
         actuator=session.actuator,
@@ -98,14 +104,20 @@ def recipe_run(
     if spec:
         with usage_errors():
             ctx.regrounder = ModelRegrounder(load(spec), session.registry)
-    session.trajectory.start(task=f"recipe {recipe.name or file.name}", recipe=str(file),
-                             params=values, policy=policy or "default", dry_run=dry_run)  # fmt: skip
+    session.trajectory.start(
+        task=f"recipe {recipe.name or file.name}",
+        recipe=str(file),
+        params=values,
+        policy=policy or "default",
+        dry_run=dry_run,
+    )
     err.print(f"[bold]deskpilot recipe[/] {file} {values}", highlight=False)
     try:
         result = run_python_recipe(func, values, ctx) if func else run_recipe(recipe, values, ctx)
     except BaseException as exc:
-        session.trajectory.finish(RunResult(outcome=Outcome.FAILED, reason=f"crashed: {exc!r}",
-                                            steps=ctx.steps))  # fmt: skip
+        session.trajectory.finish(
+            RunResult(outcome=Outcome.FAILED, reason=f"crashed: {exc!r}", steps=ctx.steps)
+        )
         session.close()
         raise
     session.trajectory.finish(result)

@@ -34,8 +34,13 @@ def record(
         if importlib.util.find_spec("rapidocr") is not None:  # the text under each target
             engine = default_engine()
             text_at = functools.partial(read_text_at, engine)
-        recorder = Recorder(lambda: MssScreen(monitor), out, stop_hotkey=stop_hotkey,
-                            title=lambda: active_window()[0], text_at=text_at).start()  # fmt: skip
+        recorder = Recorder(
+            lambda: MssScreen(monitor),
+            out,
+            stop_hotkey=stop_hotkey,
+            title=lambda: active_window()[0],
+            text_at=text_at,
+        ).start()
     err.print(f"recording; press {stop_hotkey} (or Ctrl-C here) to stop", highlight=False)
     with contextlib.suppress(KeyboardInterrupt):
         recorder.wait()

@@ -35,8 +35,9 @@ def run_task(
     if max_steps is not None and max_steps < 1:
         fail_usage("--max-steps must be at least 1")
     with usage_errors():
-        chosen_model = load_model(model, screen_text=screen_text, model_name=model_name,
-                                  coords=coords)  # fmt: skip
+        chosen_model = load_model(
+            model, screen_text=screen_text, model_name=model_name, coords=coords
+        )
     session = open_session(options)
     steps = effective_max_steps(session.policy, max_steps)
     agent = Agent(
@@ -54,8 +55,10 @@ def run_task(
         },
     )
     shown = session.redactor.redact(task)
-    err.print(f"[bold]deskpilot[/] {shown!r} with {chosen_model.name}, up to {plural(steps, 'step')}",
-              highlight=False)  # fmt: skip
+    err.print(
+        f"[bold]deskpilot[/] {shown!r} with {chosen_model.name}, up to {plural(steps, 'step')}",
+        highlight=False,
+    )
     try:
         result = agent.run(task)
     finally:
@@ -126,11 +129,24 @@ def run(
     Exit codes: 0 done, 1 failed, 2 usage error, 3 denied by policy, 4 stopped or out of budget.
     """
     options = SessionOptions(
-        policy=policy, run_dir=run_dir or default_run_dir(task), dry_run=dry_run, driver=driver,
-        monitor=monitor, audit=audit, yes=yes,
-    )  # fmt: skip
-    result = run_task(task, model=model, options=options, max_steps=max_steps, report=report,
-                      screen_text=screen_text, model_name=model_name, coords=coords)  # fmt: skip
+        policy=policy,
+        run_dir=run_dir or default_run_dir(task),
+        dry_run=dry_run,
+        driver=driver,
+        monitor=monitor,
+        audit=audit,
+        yes=yes,
+    )
+    result = run_task(
+        task,
+        model=model,
+        options=options,
+        max_steps=max_steps,
+        report=report,
+        screen_text=screen_text,
+        model_name=model_name,
+        coords=coords,
+    )
     if result.answer:
         typer.echo(result.answer)
     raise typer.Exit(result.outcome.exit_code)

@@ -71,8 +71,10 @@ class Session:
         ms = rec.timings_ms.get("total", 0.0)
         err.print(
             f"[bold]step {rec.step:>3}[/] {name:<13} [{_STYLE.get(verdict, 'red')}]{verdict:<7}[/] "
-            f"[dim]{ms:7.1f} ms[/] ", end="", highlight=False,
-        )  # fmt: skip
+            f"[dim]{ms:7.1f} ms[/] ",
+            end="",
+            highlight=False,
+        )
         err.print(self.redactor.redact(str(text))[:160], markup=False, highlight=False)
 
     def redact_result(self, result: RunResult) -> RunResult:

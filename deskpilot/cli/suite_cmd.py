@@ -36,8 +36,10 @@ def suite_check(suite: Annotated[str, typer.Argument(help=SUITE_HELP)]) -> None:
     tasks = loaded.suite.task
     recipes = sum(1 for t in tasks if t.recipe)
     references = sum(1 for t in tasks if t.reference)
-    typer.echo(f"{loaded.path}: ok ({plural(len(tasks), 'task')}: {recipes} recipe, "
-               f"{len(tasks) - recipes} for a model, {references} with a reference)")  # fmt: skip
+    typer.echo(
+        f"{loaded.path}: ok ({plural(len(tasks), 'task')}: {recipes} recipe, "
+        f"{len(tasks) - recipes} for a model, {references} with a reference)"
+    )
 
 
 @suite_app.command("list")
@@ -46,8 +48,11 @@ def suite_list(suite: Annotated[str, typer.Argument(help=SUITE_HELP)]) -> None:
     loaded = _load(suite)
     table = Table("task", "runs", "checks", "instruction")
     for task in loaded.suite.task:
-        runs = f"recipe {task.recipe}" if task.recipe else (
-            f"model (reference {task.reference})" if task.reference else "model")  # fmt: skip
+        runs = (
+            f"recipe {task.recipe}"
+            if task.recipe
+            else (f"model (reference {task.reference})" if task.reference else "model")
+        )
         checks = ", ".join(c.kind for c in task.check)
         table.add_row(task.id, escape(runs), checks, escape(task.instruction))
     out.print(table)
@@ -57,8 +62,11 @@ def _progress(event: dict[str, Any]) -> None:
     kind = event["kind"]
     if kind == "started":
         info = event.get("info", {})
-        err.print(f"[dim]start[/] {event['task']} [dim]on {info.get('display')} "
-                  f"(pid {info.get('pid')})[/]", highlight=False)  # fmt: skip
+        err.print(
+            f"[dim]start[/] {event['task']} [dim]on {info.get('display')} "
+            f"(pid {info.get('pid')})[/]",
+            highlight=False,
+        )
     elif kind == "retry":
         err.print(f"[yellow]retry[/] {event['task']}: its worker died", highlight=False)
     elif kind == "failed":
@@ -66,8 +74,11 @@ def _progress(event: dict[str, Any]) -> None:
     elif kind == "result":
         r = event["result"]
         mark = "[green]pass[/]" if r.passed else "[red]FAIL[/]"
-        err.print(f"{mark}  {r.task} [dim]{r.outcome}, {plural(r.steps, 'step')}, "
-                  f"{r.seconds:.1f} s[/] ", end="", highlight=False)  # fmt: skip
+        err.print(
+            f"{mark}  {r.task} [dim]{r.outcome}, {plural(r.steps, 'step')}, {r.seconds:.1f} s[/] ",
+            end="",
+            highlight=False,
+        )
         err.print(r.error or ("" if r.passed else r.check), markup=False, highlight=False)
 
 
@@ -77,14 +88,29 @@ def _table(results: list[Any]) -> Table:
     table = Table("task", "check", "outcome", "steps", "s", "ms/step", "invalid", "denied",
                   title="suite results")  # fmt: skip
     for r in results:
-        table.add_row(r.task, "[green]pass[/]" if r.passed else "[red]fail[/]", r.outcome,
-                      str(r.steps), f"{r.seconds:.1f}", f"{r.step_ms:.0f}", str(r.invalid),
-                      str(r.denials))  # fmt: skip
+        table.add_row(
+            r.task,
+            "[green]pass[/]" if r.passed else "[red]fail[/]",
+            r.outcome,
+            str(r.steps),
+            f"{r.seconds:.1f}",
+            f"{r.step_ms:.0f}",
+            str(r.invalid),
+            str(r.denials),
+        )
     t = totals(results)
     table.add_section()
-    table.add_row(f"{t.passed}/{t.tasks} ({t.success_rate:.0%})", "", "", str(t.steps),
-                  f"{t.seconds:.1f}", f"{t.step_ms:.0f}", str(t.invalid), str(t.denials),
-                  style="bold")  # fmt: skip
+    table.add_row(
+        f"{t.passed}/{t.tasks} ({t.success_rate:.0%})",
+        "",
+        "",
+        str(t.steps),
+        f"{t.seconds:.1f}",
+        f"{t.step_ms:.0f}",
+        str(t.invalid),
+        str(t.denials),
+        style="bold",
+    )
     return table
 
 
@@ -136,20 +162,37 @@ def suite_run(
             import_ray()
             options = RayOptions(address=ray)
     where = f"Ray ({ray})" if ray else "this machine"
-    err.print(f"[bold]deskpilot suite[/] {name}: {plural(len(task or loaded.suite.task), 'task')} with "
-              f"{model or 'no model'}, {plural(workers, 'worker')} on {where}; results in "
-              f"{folder}", highlight=False)  # fmt: skip
+    err.print(
+        f"[bold]deskpilot suite[/] {name}: {plural(len(task or loaded.suite.task), 'task')} with "
+        f"{model or 'no model'}, {plural(workers, 'worker')} on {where}; results in "
+        f"{folder}",
+        highlight=False,
+    )
     try:
         with usage_errors():
-            done = run_suite(loaded, model=model, out=folder, workers=workers, ray=options,
-                             only=task, driver=driver, yes=yes, on_event=_progress)  # fmt: skip
+            done = run_suite(
+                loaded,
+                model=model,
+                out=folder,
+                workers=workers,
+                ray=options,
+                only=task,
+                driver=driver,
+                yes=yes,
+                on_event=_progress,
+            )
     except KeyboardInterrupt:
-        err.print(f"interrupted: finished tasks are in {folder}/results.jsonl; run again with "
-                  f"--out {folder} to resume", highlight=False)  # fmt: skip
+        err.print(
+            f"interrupted: finished tasks are in {folder}/results.jsonl; run again with "
+            f"--out {folder} to resume",
+            highlight=False,
+        )
         raise typer.Exit(4) from None
     if done.resumed:
-        err.print(f"resumed: {plural(done.resumed, 'task')} finished earlier, not run again",
-                  highlight=False)  # fmt: skip
+        err.print(
+            f"resumed: {plural(done.resumed, 'task')} finished earlier, not run again",
+            highlight=False,
+        )
     out.print(_table(done.results))
     err.print(f"summary: {done.summary}", highlight=False)
     raise typer.Exit(0 if done.passed else 1)

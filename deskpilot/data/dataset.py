@@ -27,17 +27,24 @@ DESKTOP = (1280, 800)  # Xvfb's screen in the tests, the demo and the Tk suite: 
 # scales it down (to 1008x630 at 280 soft tokens), so its text reaches the model resampled
 
 
-def synthetic_samples(count: int, split: Split, seed: int, tasks_per_screen: int = 4,
-                      dark: bool | None = None,
-                      weights: dict[str, float] | None = None,
-                      pseudo: float = 0.34, forms: float = 0.0,
-                      widgets: int = 0,
-                      font_sizes: tuple[int, int] = (11, 16),
-                      words: int | None = None,
-                      grid_jitter: int | None = None,
-                      face: int | None = None,
-                      free_text: float = 0.0, quote: float = 0.0,
-                      desktop: float = 0.0) -> Iterator[Sample]:  # fmt: skip
+def synthetic_samples(
+    count: int,
+    split: Split,
+    seed: int,
+    tasks_per_screen: int = 4,
+    dark: bool | None = None,
+    weights: dict[str, float] | None = None,
+    pseudo: float = 0.34,
+    forms: float = 0.0,
+    widgets: int = 0,
+    font_sizes: tuple[int, int] = (11, 16),
+    words: int | None = None,
+    grid_jitter: int | None = None,
+    face: int | None = None,
+    free_text: float = 0.0,
+    quote: float = 0.0,
+    desktop: float = 0.0,
+) -> Iterator[Sample]:
     """``count`` screens' worth of samples; deterministic for (split, seed); ``weights`` sets how
     often each task kind is drawn, ``pseudo`` how often a label word is made up, ``forms`` how often
     a screen is a simple form dialog instead of a busy window; ``widgets`` > 0 makes every screen
@@ -89,9 +96,14 @@ def write_dataset(out: Path, samples: Iterator[Sample], total: int | None = None
             if key not in names:
                 names[key] = f"screen-{len(names):06d}.png"
                 sample.image.save(images / names[key], compress_level=1)
-            record = {"image": f"images/{names[key]}", "task": sample.task, "kind": sample.kind,
-                      "history": [asdict(h) for h in sample.history], "target": sample.target,
-                      "box": sample.box}  # fmt: skip
+            record = {
+                "image": f"images/{names[key]}",
+                "task": sample.task,
+                "kind": sample.kind,
+                "history": [asdict(h) for h in sample.history],
+                "target": sample.target,
+                "box": sample.box,
+            }
             file.write(json.dumps(record) + "\n")
             written += 1
             progress.advance(job)
@@ -107,9 +119,14 @@ def read_dataset(folder: Path) -> Iterator[Sample]:
         if name not in cache:
             cache.clear()
             cache[name] = Image.open(folder / name).convert("RGB")
-        yield Sample(image=cache[name], task=record["task"], kind=record["kind"],
-                     history=tuple(HistoryEntry(**h) for h in record["history"]),
-                     target=record["target"], box=tuple(record["box"]) if record["box"] else None)  # fmt: skip
+        yield Sample(
+            image=cache[name],
+            task=record["task"],
+            kind=record["kind"],
+            history=tuple(HistoryEntry(**h) for h in record["history"]),
+            target=record["target"],
+            box=tuple(record["box"]) if record["box"] else None,
+        )
 
 
 def main() -> None:

@@ -26,8 +26,9 @@ def desktop_colour(rng: random.Random, theme_desktop: Colour) -> Colour:
     return theme_desktop
 
 
-def draw_taskbar(draw: ImageDraw.ImageDraw, rng: random.Random, size: tuple[int, int], font: Font,
-                 task: str) -> Box:  # fmt: skip
+def draw_taskbar(
+    draw: ImageDraw.ImageDraw, rng: random.Random, size: tuple[int, int], font: Font, task: str
+) -> Box:
     """A panel along the bottom (mostly) or top edge: workspace numbers, a button for the window
     ``task`` and a clock. Returns the panel's box, which windows must keep clear of."""
     width, height = size
@@ -51,18 +52,25 @@ def draw_taskbar(draw: ImageDraw.ImageDraw, rng: random.Random, size: tuple[int,
         draw.line((x + w, top + 2, x + w, top + bar - 2), fill=(fill[0] + 40,) * 3)
         x += w + 1
     button = min(width // 3, int(draw.textlength(task, font=font)) + rng.randint(60, 240))
-    draw.rectangle((x + 4, top + 2, x + 4 + button, top + bar - 2), fill=(fill[0] + 30,) * 3,
-                   outline=(fill[0] + 60,) * 3)  # fmt: skip
+    draw.rectangle(
+        (x + 4, top + 2, x + 4 + button, top + bar - 2),
+        fill=(fill[0] + 30,) * 3,
+        outline=(fill[0] + 60,) * 3,
+    )
     draw.text((x + 10, top + bar // 2), task, font=font, fill=ink, anchor="lm")
     hour, minute = rng.randint(1, 12), rng.randint(0, 59)
-    clock = (f"{hour}:{minute:02d} {rng.choice(['AM', 'PM'])}" if rng.random() < 0.5
-             else f"{rng.randint(0, 23):02d}:{minute:02d}")  # fmt: skip
+    clock = (
+        f"{hour}:{minute:02d} {rng.choice(['AM', 'PM'])}"
+        if rng.random() < 0.5
+        else f"{rng.randint(0, 23):02d}:{minute:02d}"
+    )
     draw.text((width - 8, top + bar // 2), clock, font=font, fill=ink, anchor="rm")
     return (0, top, width, top + bar)
 
 
-def draw_frame(draw: ImageDraw.ImageDraw, rng: random.Random, box: Box, font: Font, title: str,
-               colour: Colour) -> int:  # fmt: skip
+def draw_frame(
+    draw: ImageDraw.ImageDraw, rng: random.Random, box: Box, font: Font, title: str, colour: Colour
+) -> int:
     """A window manager's frame around ``box`` (the client area): a border and a thick title bar
     above it with the title and three boxed buttons. Returns the title bar's height."""
     x0, y0, x1, y1 = box

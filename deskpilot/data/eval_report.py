@@ -65,18 +65,26 @@ class Example:
     verdict: str  # a key of VERDICTS
 
 
-def example(sample: Sample, call: dict[str, Any] | None, point: tuple[int, int] | None,
-            verdict: str) -> Example:  # fmt: skip
+def example(
+    sample: Sample, call: dict[str, Any] | None, point: tuple[int, int] | None, verdict: str
+) -> Example:
     """An `Example` of ``sample`` scored as ``verdict``."""
     image = sample.image.convert("RGB")
     if image.width > THUMB_WIDTH:
         image = image.resize((THUMB_WIDTH, round(image.height * THUMB_WIDTH / image.width)))
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=80)
-    return Example(task=sample.task, size=sample.image.size, jpeg=buffer.getvalue(),
-                   target=sample.box, elements=tuple(e.box for e in sample.elements),
-                   expected=str(sample.target["name"]), call=call, point=point,
-                   verdict=verdict)  # fmt: skip
+    return Example(
+        task=sample.task,
+        size=sample.image.size,
+        jpeg=buffer.getvalue(),
+        target=sample.box,
+        elements=tuple(e.box for e in sample.elements),
+        expected=str(sample.target["name"]),
+        call=call,
+        point=point,
+        verdict=verdict,
+    )
 
 
 def _marks(item: Example) -> str:
@@ -91,15 +99,18 @@ def _marks(item: Example) -> str:
     ]
     if item.target:
         x0, y0, x1, y1 = item.target
-        shapes.append(f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" '
-                      f'fill="#2fbf5b33" stroke="#1b9e45" stroke-width="{stroke}"/>')  # fmt: skip
+        shapes.append(
+            f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" '
+            f'fill="#2fbf5b33" stroke="#1b9e45" stroke-width="{stroke}"/>'
+        )
     if item.point:
         x, y, r = item.point[0], item.point[1], 6 * stroke
-        shapes.append(f'<circle cx="{x}" cy="{y}" r="{r}" fill="none" stroke="#e0002a" '
-                      f'stroke-width="{stroke}"/><path d="M{x - r} {y}h{2 * r}M{x} {y - r}'
-                      f'v{2 * r}" stroke="#e0002a" stroke-width="{stroke}"/>')  # fmt: skip
-    return (f'<svg viewBox="0 0 {width} {height}" preserveAspectRatio="none">'
-            f"{''.join(shapes)}</svg>")  # fmt: skip
+        shapes.append(
+            f'<circle cx="{x}" cy="{y}" r="{r}" fill="none" stroke="#e0002a" '
+            f'stroke-width="{stroke}"/><path d="M{x - r} {y}h{2 * r}M{x} {y - r}'
+            f'v{2 * r}" stroke="#e0002a" stroke-width="{stroke}"/>'
+        )
+    return f'<svg viewBox="0 0 {width} {height}" preserveAspectRatio="none">{"".join(shapes)}</svg>'
 
 
 def _card(item: Example) -> str:
@@ -126,14 +137,20 @@ def _table(rows: Sequence[dict[str, str]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def write_report(path: Path, title: str, rows: Sequence[dict[str, str]],
-                 examples: Sequence[tuple[str, str, Sequence[Example]]]) -> Path:  # fmt: skip
+def write_report(
+    path: Path,
+    title: str,
+    rows: Sequence[dict[str, str]],
+    examples: Sequence[tuple[str, str, Sequence[Example]]],
+) -> Path:
     """Write the eval's table and each (model, suite, examples) as pictures to ``path``."""
     sections = []
     for model, suite, items in examples:
         cards = "".join(_card(item) for item in items)
-        sections.append(f"<h3>{html.escape(model)}: {html.escape(suite)}</h3>"
-                        f'<div class="grid">{cards or "(no screens kept)"}</div>')  # fmt: skip
+        sections.append(
+            f"<h3>{html.escape(model)}: {html.escape(suite)}</h3>"
+            f'<div class="grid">{cards or "(no screens kept)"}</div>'
+        )
     page = (
         f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
         f"<style>{_CSS}</style></head><body><header><h1>{html.escape(title)}</h1>"

@@ -82,7 +82,9 @@ class SuiteResult:
 
         ordered = sorted(self.latencies_ms) or [0.0]
         return {
-            "suite": self.name, "samples": str(self.total), "valid calls": pct(self.valid, self.total),
+            "suite": self.name,
+            "samples": str(self.total),
+            "valid calls": pct(self.valid, self.total),
             "action type": pct(self.right_type, self.total),
             "click inside": pct(self.inside, self.pointer),
             "on another element": pct(self.elsewhere, self.pointer),
@@ -91,7 +93,7 @@ class SuiteResult:
             "p50 ms": f"{statistics.median(ordered):.0f}",
             "p95 ms": f"{ordered[max(0, int(len(ordered) * 0.95) - 1)]:.0f}",
             "peak RSS MB": f"{self.peak_rss_mb:.0f}",
-        }  # fmt: skip
+        }
 
 
 def suite_samples(name: str, screens: int) -> Iterator[Sample]:
@@ -119,8 +121,9 @@ def suite_samples(name: str, screens: int) -> Iterator[Sample]:
     elif name in CURRICULUM:
         knobs = dict(CURRICULUM[name])
         at_least = knobs.pop("at_least", 1)
-        drawn = synthetic_samples(10**6, "train", seed=EVAL_SEED, weights={"click": 4, "not_found": 1},
-                                  **knobs)  # fmt: skip
+        drawn = synthetic_samples(
+            10**6, "train", seed=EVAL_SEED, weights={"click": 4, "not_found": 1}, **knobs
+        )
         yield from itertools.islice((s for s in drawn if len(s.elements) >= at_least), 4 * screens)
     else:
         known = ", ".join((*SUITES, *ON_REQUEST, *CURRICULUM))
@@ -135,10 +138,21 @@ def _scaled(sample: Sample, factor: float) -> Sample:
         x0, y0, x1, y1 = (round(v * factor) for v in box)
         return (x0, y0, x1, y1)
 
-    elements = tuple(dataclasses.replace(e, box=scaled(e.box), text_box=e.text_box and scaled(e.text_box),
-                                         ink=e.ink and scaled(e.ink)) for e in sample.elements)  # fmt: skip
-    return dataclasses.replace(sample, image=sample.image.resize(size), elements=elements,
-                               box=sample.box and scaled(sample.box))  # fmt: skip
+    elements = tuple(
+        dataclasses.replace(
+            e,
+            box=scaled(e.box),
+            text_box=e.text_box and scaled(e.text_box),
+            ink=e.ink and scaled(e.ink),
+        )
+        for e in sample.elements
+    )
+    return dataclasses.replace(
+        sample,
+        image=sample.image.resize(size),
+        elements=elements,
+        box=sample.box and scaled(sample.box),
+    )
 
 
 def edge_samples(screens: int) -> Iterator[Sample]:
@@ -157,14 +171,20 @@ def edge_samples(screens: int) -> Iterator[Sample]:
         yield _scaled(click, 0.5)
         yield _scaled(click, 2.0)
         if index % 2:
-            yield dataclasses.replace(click, task="", kind="not_found", box=None,
-                                      target={"name": "fail", "arguments": {"reason": "no task"}})  # fmt: skip
+            yield dataclasses.replace(
+                click,
+                task="",
+                kind="not_found",
+                box=None,
+                target={"name": "fail", "arguments": {"reason": "no task"}},
+            )
         else:
             yield dataclasses.replace(click, task=f"{click.task} {LONG_TAIL}")
 
 
-def _landing(points: tuple[tuple[int, int], ...], model: Model,
-             frame: Frame) -> tuple[int, int] | None:  # fmt: skip
+def _landing(
+    points: tuple[tuple[int, int], ...], model: Model, frame: Frame
+) -> tuple[int, int] | None:
     """Where the call's first point lands on the screen (None: no point, or off the screen)."""
     if not points:
         return None
@@ -182,8 +202,9 @@ def _within(point: tuple[int, int] | None, box: tuple[int, int, int, int] | None
     )
 
 
-def _verdict(sample: Sample, call: ToolCall | None, inside: bool,
-             point: tuple[int, int] | None) -> str:  # fmt: skip
+def _verdict(
+    sample: Sample, call: ToolCall | None, inside: bool, point: tuple[int, int] | None
+) -> str:
     """What became of one sample, as a key of `deskpilot.data.eval_report.VERDICTS`."""
     if call is None:
         return "invalid"
@@ -203,16 +224,26 @@ def _verdict(sample: Sample, call: ToolCall | None, inside: bool,
     return "right_action"
 
 
-def evaluate(model: Model, name: str, samples: Iterable[Sample],
-             progress: Callable[[], None] | None = None, pictures: int = 0) -> SuiteResult:  # fmt: skip
+def evaluate(
+    model: Model,
+    name: str,
+    samples: Iterable[Sample],
+    progress: Callable[[], None] | None = None,
+    pictures: int = 0,
+) -> SuiteResult:
     """Score ``model`` on ``samples``; keep the first ``pictures`` of them as examples."""
     registry = ToolRegistry()
     schema, prompt = registry.call_schema(), tools_prompt(registry)
     result = SuiteResult(name=name)
     for sample in samples:
         frame = Frame.from_image(sample.image)
-        request = ModelRequest(task=sample.task, frame=frame, history=sample.history,
-                               tool_schema=schema, tool_prompt=prompt)  # fmt: skip
+        request = ModelRequest(
+            task=sample.task,
+            frame=frame,
+            history=sample.history,
+            tool_schema=schema,
+            tool_prompt=prompt,
+        )
         started = time.perf_counter()
         try:
             call = registry.parse(model.next_action(request).text)
@@ -228,8 +259,11 @@ def evaluate(model: Model, name: str, samples: Iterable[Sample],
             result.false_clicks += bool(call is not None and call.action.points())
         if expected == "type_text":
             result.typing += 1
-            result.typed_exactly += bool(call is not None and call.name == expected
-                                         and getattr(call.action, "text", None) == sample.target["arguments"]["text"])  # fmt: skip
+            result.typed_exactly += bool(
+                call is not None
+                and call.name == expected
+                and getattr(call.action, "text", None) == sample.target["arguments"]["text"]
+            )
         point = _landing(call.action.points(), model, frame) if call is not None else None
         inside = _within(point, sample.box)
         if call is not None:
@@ -276,8 +310,9 @@ class Requirement:
         suite, _, column = head.rpartition(":")
         column = column.strip()
         if column not in COLUMNS:
-            raise ValueError(f"requirement {text!r}: no column {column!r}; columns: "
-                             f"{', '.join(COLUMNS)}")  # fmt: skip
+            raise ValueError(
+                f"requirement {text!r}: no column {column!r}; columns: {', '.join(COLUMNS)}"
+            )
         try:
             bound = float(number.strip().rstrip("%"))
         except ValueError:

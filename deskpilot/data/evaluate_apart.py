@@ -19,16 +19,27 @@ from deskpilot.errors import ModelError, UsageError
 from deskpilot.runtime.base import Model
 
 
-def suite_results(model: Model, names: Sequence[str], screens: int,
-                  tick: Callable[[str], None], pictures: int = 0) -> list[SuiteResult]:  # fmt: skip
+def suite_results(
+    model: Model, names: Sequence[str], screens: int, tick: Callable[[str], None], pictures: int = 0
+) -> list[SuiteResult]:
     """``model`` on each named suite in turn, in this process; ``tick(name)`` after each sample;
     each suite keeps its first ``pictures`` samples as examples."""
-    return [evaluate(model, name, suite_samples(name, screens), functools.partial(tick, name),
-                     pictures) for name in names]  # fmt: skip
+    return [
+        evaluate(model, name, suite_samples(name, screens), functools.partial(tick, name), pictures)
+        for name in names
+    ]
 
 
-def _child(spec: str | None, names: list[str], screens: int, ticks: Any, results: Any,
-           pictures: int, screen_text: bool | None, text_targets: bool | None) -> None:  # fmt: skip
+def _child(
+    spec: str | None,
+    names: list[str],
+    screens: int,
+    ticks: Any,
+    results: Any,
+    pictures: int,
+    screen_text: bool | None,
+    text_targets: bool | None,
+) -> None:
     try:
         from deskpilot.runtime import load_model
 
@@ -40,18 +51,25 @@ def _child(spec: str | None, names: list[str], screens: int, ticks: Any, results
         results.put(("error", f"{type(error).__name__}: {error}"))
 
 
-def suite_results_apart(spec: str | None, names: Sequence[str], screens: int,
-                        tick: Callable[[str], None], pictures: int = 0,
-                        screen_text: bool | None = None,
-                        text_targets: bool | None = None) -> list[SuiteResult]:  # fmt: skip
+def suite_results_apart(
+    spec: str | None,
+    names: Sequence[str],
+    screens: int,
+    tick: Callable[[str], None],
+    pictures: int = 0,
+    screen_text: bool | None = None,
+    text_targets: bool | None = None,
+) -> list[SuiteResult]:
     """The same as :func:`suite_results` for the model ``spec`` names, loaded (with
     ``screen_text`` and ``text_targets`` as `load_model` takes them) and run in a child process, so that each model's
     peak RSS is its own."""
     context = multiprocessing.get_context("spawn")
     ticks, results = context.Queue(), context.Queue()
-    child = context.Process(target=_child, daemon=True,
-                            args=(spec, list(names), screens, ticks, results, pictures, screen_text,
-                                  text_targets))  # fmt: skip
+    child = context.Process(
+        target=_child,
+        daemon=True,
+        args=(spec, list(names), screens, ticks, results, pictures, screen_text, text_targets),
+    )
     child.start()
     outcome: tuple[str, Any] | None = None
     received = 0
@@ -66,8 +84,10 @@ def suite_results_apart(spec: str | None, names: Sequence[str], screens: int,
             with contextlib.suppress(queue.Empty):
                 outcome = results.get_nowait()
             if outcome is None and not child.is_alive() and results.empty() and ticks.empty():
-                raise ModelError(f"evaluating {spec or 'the embedded model'} ended without "
-                                 f"results (the child process exited with {child.exitcode})")  # fmt: skip
+                raise ModelError(
+                    f"evaluating {spec or 'the embedded model'} ended without "
+                    f"results (the child process exited with {child.exitcode})"
+                )
         if outcome[0] == "rows":  # the last ticks may arrive after the results: wait for them
             with contextlib.suppress(queue.Empty):
                 for _ in range(sum(result.total for result in outcome[1]) - received):

@@ -86,17 +86,40 @@ def make_theme(rng: random.Random, dark: bool) -> Theme:
     accent = (rng.randint(20, 200), rng.randint(60, 200), rng.randint(120, 240))
     if dark:
         base = rng.randint(28, 52)
-        return Theme((rng.randint(0, 40),) * 3, (base,) * 3, accent, (240, 240, 240), (225, 225, 225),
-                     (base + 25,) * 3, (base + 60,) * 3, (base - 12,) * 3, accent)  # fmt: skip
+        return Theme(
+            (rng.randint(0, 40),) * 3,
+            (base,) * 3,
+            accent,
+            (240, 240, 240),
+            (225, 225, 225),
+            (base + 25,) * 3,
+            (base + 60,) * 3,
+            (base - 12,) * 3,
+            accent,
+        )
     base = rng.randint(225, 245)
-    return Theme((rng.randint(40, 120), rng.randint(60, 140), rng.randint(90, 170)), (base,) * 3,
-                 accent, (255, 255, 255), (20, 20, 20), (base - 18,) * 3, (120, 120, 120),
-                 (255, 255, 255), accent)  # fmt: skip
+    return Theme(
+        (rng.randint(40, 120), rng.randint(60, 140), rng.randint(90, 170)),
+        (base,) * 3,
+        accent,
+        (255, 255, 255),
+        (20, 20, 20),
+        (base - 18,) * 3,
+        (120, 120, 120),
+        (255, 255, 255),
+        accent,
+    )
 
 
 class _Painter:
-    def __init__(self, image: Image.Image, theme: Theme, rng: random.Random, size: int,
-                 face: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        image: Image.Image,
+        theme: Theme,
+        rng: random.Random,
+        size: int,
+        face: int | None = None,
+    ) -> None:
         self.canvas = ImageDraw.Draw(image)
         self.scratch = ImageDraw.Draw(Image.new("RGB", (1, 1)))
         self.draw = self.canvas
@@ -115,17 +138,25 @@ class _Painter:
         self.draw.text(xy, text, font=self.font, fill=fill or self.theme.text)
         self.texts.append((xy, text))
 
-    def fits(self, kind: str, label: str, x: int, y: int, right: int,
-             free: Callable[[Box, int], bool] | None = None,
-             snap: Callable[[Box], tuple[int, int]] | None = None) -> tuple[Box, int] | None:  # fmt: skip
+    def fits(
+        self,
+        kind: str,
+        label: str,
+        x: int,
+        y: int,
+        right: int,
+        free: Callable[[Box, int], bool] | None = None,
+        snap: Callable[[Box], tuple[int, int]] | None = None,
+    ) -> tuple[Box, int] | None:
         """Draw the widget only if it fits left of ``right`` and ``free(box, width)`` agrees
         (measured first, with the same randomness); ``snap(label ink box)`` moves the widget by
         the (dx, dy) it returns before that check."""
         seed = self.rng.random()
         self.draw, self.rng, self.texts = self.scratch, random.Random(seed), []
         box, width = self.widget(kind, label, x, y)
-        ink = [self.draw.textbbox(at, text, font=self.font) for at, text in self.texts
-               if text == label]  # fmt: skip
+        ink = [
+            self.draw.textbbox(at, text, font=self.font) for at, text in self.texts if text == label
+        ]
         self.draw, outer = self.canvas, self.rng
         if snap is not None and ink:
             x0, y0, x1, y1 = (int(v) for v in ink[0])
@@ -136,8 +167,9 @@ class _Painter:
         self.rng, self.texts = random.Random(seed), []
         result = self.widget(kind, label, x, y)
         self.rng = random.Random(outer.random())
-        drawn = [self.draw.textbbox(at, text, font=self.font) for at, text in self.texts
-                 if text == label]  # fmt: skip
+        drawn = [
+            self.draw.textbbox(at, text, font=self.font) for at, text in self.texts if text == label
+        ]
         self.ink = tuple(int(v) for v in drawn[0]) if drawn else None  # type: ignore[assignment]
         return result if result[1] == width else None
 
@@ -152,8 +184,11 @@ class _Painter:
             self.draw.rounded_rectangle(
                 (x, y, x + w, y + h), radius=pad // 2, fill=fill, outline=t.border
             )
-            self.text((x + (w - tw) // 2, y + pad - 1), label,
-                      (255, 255, 255) if fill == t.accent else None)  # fmt: skip
+            self.text(
+                (x + (w - tw) // 2, y + pad - 1),
+                label,
+                (255, 255, 255) if fill == t.accent else None,
+            )
             return (x, y, x + w, y + h), w
         if kind == "field":
             self.text((x, y + pad - 1), label)
@@ -169,8 +204,9 @@ class _Painter:
                 self.draw.ellipse(box, fill=t.field, outline=t.border)
             if self.rng.random() < 0.4:
                 inset = s // 4
-                self.draw.rectangle((box[0] + inset, box[1] + inset, box[2] - inset, box[3] - inset),
-                                    fill=t.accent)  # fmt: skip
+                self.draw.rectangle(
+                    (box[0] + inset, box[1] + inset, box[2] - inset, box[3] - inset), fill=t.accent
+                )
             self.text((x + s + pad, y + pad - 1), label)
             return (x, y, x + s + pad + tw, y + h), s + pad + tw
         if kind == "icon":
@@ -215,9 +251,16 @@ def _window(screen: Screen, painter: _Painter, vocab: Vocabulary, box: Box, used
             if fitted is None:
                 break
             ebox, w = fitted
-            screen.elements.append(Element(kind=kind, label=label, box=ebox, window=title,
-                                           text_box=_text_box(kind, ebox, w),
-                                           ink=painter.ink))  # fmt: skip
+            screen.elements.append(
+                Element(
+                    kind=kind,
+                    label=label,
+                    box=ebox,
+                    window=title,
+                    text_box=_text_box(kind, ebox, w),
+                    ink=painter.ink,
+                )
+            )
             left, height = left + w + gap, max(height, ebox[3] - ebox[1])
         return height
 
@@ -259,9 +302,16 @@ def _window(screen: Screen, painter: _Painter, vocab: Vocabulary, box: Box, used
                 break
             continue
         ebox, w = fitted
-        screen.elements.append(Element(kind=kind, label=label, box=ebox, window=title,
-                                       text_box=_text_box(kind, ebox, w),
-                                       ink=painter.ink))  # fmt: skip
+        screen.elements.append(
+            Element(
+                kind=kind,
+                label=label,
+                box=ebox,
+                window=title,
+                text_box=_text_box(kind, ebox, w),
+                ink=painter.ink,
+            )
+        )
         x += w + rng.randint(12, 40)
         row_h = max(row_h, ebox[3] - ebox[1])
 
@@ -273,9 +323,12 @@ def _unique(vocab: Vocabulary, used: set[str], max_words: int = 2) -> str:
 
 
 def draw_screen(
-    rng: random.Random, vocab: Vocabulary, size: tuple[int, int] = (1008, 624),
-    dark: bool | None = None, face: int | None = None,
-) -> Screen:  # fmt: skip
+    rng: random.Random,
+    vocab: Vocabulary,
+    size: tuple[int, int] = (1008, 624),
+    dark: bool | None = None,
+    face: int | None = None,
+) -> Screen:
     """One random screen with its elements (``face``: one font face for all of its text, by
     index into the installed sans faces; None: a random one)."""
     dark = rng.random() < 0.3 if dark is None else dark
@@ -303,9 +356,13 @@ def draw_screen(
 
 
 def draw_form(
-    rng: random.Random, vocab: Vocabulary, size: tuple[int, int] = (1008, 624),
-    dark: bool | None = None, face: int | None = None, font_sizes: tuple[int, int] = (11, 16),
-) -> Screen:  # fmt: skip
+    rng: random.Random,
+    vocab: Vocabulary,
+    size: tuple[int, int] = (1008, 624),
+    dark: bool | None = None,
+    face: int | None = None,
+    font_sizes: tuple[int, int] = (11, 16),
+) -> Screen:
     """A simple dialog: a title bar (its own, or a window manager's frame), a line of text (maybe
     centred), one to three labelled fields stacked (some already holding text), one to three
     buttons in a row (from the left, the middle or ending at the right) and maybe a status line
@@ -361,9 +418,16 @@ def draw_form(
                 break
             assert fitted is not None
             box, advance = fitted
-            screen.elements.append(Element(kind=kind, label=label, box=box, window=title,
-                                           text_box=_text_box(kind, box, advance),
-                                           ink=painter.ink))  # fmt: skip
+            screen.elements.append(
+                Element(
+                    kind=kind,
+                    label=label,
+                    box=box,
+                    window=title,
+                    text_box=_text_box(kind, box, advance),
+                    ink=painter.ink,
+                )
+            )
             if kind == "field":
                 if rng.random() < 0.3:
                     _fill_field(painter, rng, vocab, box, used, screen.texts)
@@ -381,8 +445,14 @@ def draw_form(
     return screen
 
 
-def _fill_field(painter: _Painter, rng: random.Random, vocab: Vocabulary, box: Box,
-                used: set[str], texts: set[str]) -> None:  # fmt: skip
+def _fill_field(
+    painter: _Painter,
+    rng: random.Random,
+    vocab: Vocabulary,
+    box: Box,
+    used: set[str],
+    texts: set[str],
+) -> None:
     """Text already in a field (what was typed there), in words that name nothing on the screen,
     cut to fit."""
     words = [w for w in (vocab.word() for _ in range(rng.randint(1, 3))) if w.lower() not in used]
@@ -398,10 +468,15 @@ def _fill_field(painter: _Painter, rng: random.Random, vocab: Vocabulary, box: B
 
 
 def draw_widgets(
-    rng: random.Random, vocab: Vocabulary, size: tuple[int, int] = (1008, 624), count: int = 1,
-    dark: bool | None = None, font_sizes: tuple[int, int] = (11, 16),
-    grid_jitter: int | None = None, face: int | None = None,
-) -> Screen:  # fmt: skip
+    rng: random.Random,
+    vocab: Vocabulary,
+    size: tuple[int, int] = (1008, 624),
+    count: int = 1,
+    dark: bool | None = None,
+    font_sizes: tuple[int, int] = (11, 16),
+    grid_jitter: int | None = None,
+    face: int | None = None,
+) -> Screen:
     """``count`` widgets of any kind scattered over one window's client area that fills the
     screen (on the window's colour, as in a real dialog, never on the desktop's: labels keep their
     contrast): the easiest rung of the curriculum, where finding *where* the named thing is needs
@@ -414,8 +489,10 @@ def draw_widgets(
     def snap(ink: Box) -> tuple[int, int]:
         assert grid_jitter is not None
         column, row = round((ink[0] - 4) / PATCH_PX), round((ink[1] - 4) / PATCH_PX)
-        return (column * PATCH_PX + 4 + rng.randint(0, grid_jitter) - ink[0],
-                row * PATCH_PX + 4 + rng.randint(0, grid_jitter) - ink[1])  # fmt: skip
+        return (
+            column * PATCH_PX + 4 + rng.randint(0, grid_jitter) - ink[0],
+            row * PATCH_PX + 4 + rng.randint(0, grid_jitter) - ink[1],
+        )
 
     dark = rng.random() < 0.3 if dark is None else dark
     theme = make_theme(rng, dark)
@@ -439,18 +516,27 @@ def draw_widgets(
             inside = area[0] >= 0 and area[1] >= 0 and box[3] < height - 4
             return inside and not any(_overlaps(area, o, 12) for o in taken)
 
-        fitted = painter.fits(kind, label, x, y, width - 4, free,
-                              None if grid_jitter is None else snap)  # fmt: skip
+        fitted = painter.fits(
+            kind, label, x, y, width - 4, free, None if grid_jitter is None else snap
+        )
         if fitted is None:
             continue
         box, advance = fitted
         used.add(label.lower())
-        screen.elements.append(Element(kind=kind, label=label, box=box, window="desktop",
-                                       text_box=_text_box(kind, box, advance),
-                                       ink=painter.ink))  # fmt: skip
+        screen.elements.append(
+            Element(
+                kind=kind,
+                label=label,
+                box=box,
+                window="desktop",
+                text_box=_text_box(kind, box, advance),
+                ink=painter.ink,
+            )
+        )
     return screen
 
 
 def _overlaps(a: Box, b: Box, margin: int) -> bool:
-    return not (a[2] + margin < b[0] or b[2] + margin < a[0] or a[3] + margin < b[1]
-                or b[3] + margin < a[1])  # fmt: skip
+    return not (
+        a[2] + margin < b[0] or b[2] + margin < a[0] or a[3] + margin < b[1] or b[3] + margin < a[1]
+    )

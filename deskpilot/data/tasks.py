@@ -89,11 +89,19 @@ def samples_for(screen: Screen, rng: random.Random, vocab: Vocabulary, kind: str
         task = f"{verb} {element.label}"
         call = _pointer(tool, element, size)
         if kind != "done":
-            return [Sample(image=image, task=task, history=(), target=call, kind=kind,
-                           box=element.box)]  # fmt: skip
+            return [
+                Sample(image=image, task=task, history=(), target=call, kind=kind, box=element.box)
+            ]
         done_entry = _entry(1, call, OBSERVATIONS[tool])
-        return [Sample(image=image, task=task, history=(done_entry,), kind="done",
-                       target={"name": "done", "arguments": {"answer": f"{verb}ed {element.label}"}})]  # fmt: skip
+        return [
+            Sample(
+                image=image,
+                task=task,
+                history=(done_entry,),
+                kind="done",
+                target={"name": "done", "arguments": {"answer": f"{verb}ed {element.label}"}},
+            )
+        ]
     if kind == "type" and fields:
         element, text = rng.choice(fields), vocab.text()
         task = f"type {vocab.shown(text)} into {element.label}"
@@ -111,9 +119,16 @@ def samples_for(screen: Screen, rng: random.Random, vocab: Vocabulary, kind: str
         task, keys = rng.choice(sorted(KEY_TASKS.items()))
         call = {"name": "key", "arguments": {"keys": keys}}
         pressed = _entry(1, call, f"pressed {keys}")
-        return [Sample(image=image, task=task, history=(), target=call, kind="key"),
-                Sample(image=image, task=task, history=(pressed,), kind="done",
-                       target={"name": "done", "arguments": {"answer": f"pressed {keys}"}})]  # fmt: skip
+        return [
+            Sample(image=image, task=task, history=(), target=call, kind="key"),
+            Sample(
+                image=image,
+                task=task,
+                history=(pressed,),
+                kind="done",
+                target={"name": "done", "arguments": {"answer": f"pressed {keys}"}},
+            ),
+        ]
     if kind == "scroll" and screen.scrollables:
         area, down = rng.choice(screen.scrollables), rng.random() < 0.5
         x, y = normalized_center(area.box, size)
@@ -127,13 +142,21 @@ def samples_for(screen: Screen, rng: random.Random, vocab: Vocabulary, kind: str
         missing = vocab.label_not_in(present)
         verb = rng.choice(["click", "double-click", "right-click"])
         target = {"name": "fail", "arguments": {"reason": f"{missing} is not on the screen"}}
-        return [Sample(image=image, task=f"{verb} {missing}", history=(), target=target,
-                       kind="not_found")]  # fmt: skip
+        return [
+            Sample(
+                image=image, task=f"{verb} {missing}", history=(), target=target, kind="not_found"
+            )
+        ]
     return []
 
 
-def random_samples(screen: Screen, rng: random.Random, vocab: Vocabulary, count: int = 4,
-                   weights: dict[str, float] | None = None) -> list[Sample]:  # fmt: skip
+def random_samples(
+    screen: Screen,
+    rng: random.Random,
+    vocab: Vocabulary,
+    count: int = 4,
+    weights: dict[str, float] | None = None,
+) -> list[Sample]:
     """Several different tasks on one screen (screens are expensive to draw; tasks are cheap); fewer
     than ``count`` when the screen hosts fewer (a drawn task already taken is dropped)."""
     weights = weights or {"click": 4, "double_click": 1, "right_click": 1, "type": 2, "key": 1,
@@ -152,8 +175,12 @@ def random_samples(screen: Screen, rng: random.Random, vocab: Vocabulary, count:
     return [dataclasses.replace(s, elements=tuple(screen.elements)) for s in out[:count]]
 
 
-def typing_drill(rng: random.Random, vocab: Vocabulary, font_sizes: tuple[int, int] = (11, 16),
-                 face: int | None = None) -> list[Sample]:  # fmt: skip
+def typing_drill(
+    rng: random.Random,
+    vocab: Vocabulary,
+    font_sizes: tuple[int, int] = (11, 16),
+    face: int | None = None,
+) -> list[Sample]:
     """The steps of a typing task after its click (type the text, then ``done``) on a form dialog:
     samples that teach copying the task's text into the call, which takes many more examples than
     the typing tasks among all the others give."""

@@ -90,10 +90,16 @@ def _tab_elements(notebook: tk.Misc, x: int, y: int, title: str) -> list[Element
                 box = spans.setdefault(int(hit), [px, py, px, py])
                 box[0], box[1] = min(box[0], px), min(box[1], py)
                 box[2], box[3] = max(box[2], px), max(box[3], py)
-    names = [str(notebook.tk.call(str(notebook), "tab", t, "-text"))
-             for t in notebook.tk.splitlist(notebook.tk.call(str(notebook), "tabs"))]  # fmt: skip
-    return [Element(kind="tab", label=names[i], window=title,
-                    box=(x + b[0], y + b[1], x + b[2], y + b[3])) for i, b in sorted(spans.items())]  # fmt: skip
+    names = [
+        str(notebook.tk.call(str(notebook), "tab", t, "-text"))
+        for t in notebook.tk.splitlist(notebook.tk.call(str(notebook), "tabs"))
+    ]
+    return [
+        Element(
+            kind="tab", label=names[i], window=title, box=(x + b[0], y + b[1], x + b[2], y + b[3])
+        )
+        for i, b in sorted(spans.items())
+    ]
 
 
 def _elements(
@@ -113,15 +119,26 @@ def _elements(
                 bbox = listbox.bbox(index)
                 if bbox:
                     ix, iy, iw, ih = bbox
-                    elements.append(Element(kind="list_item", label=listbox.get(index), window=title,
-                                            box=(x + ix, y + iy, x + ix + iw - 1, y + iy + ih - 1)))  # fmt: skip
+                    elements.append(
+                        Element(
+                            kind="list_item",
+                            label=listbox.get(index),
+                            window=title,
+                            box=(x + ix, y + iy, x + ix + iw - 1, y + iy + ih - 1),
+                        )
+                    )
         else:
             elements.append(Element(kind=kind, label=label, box=box, window=title))
     return elements, scrollables
 
 
-def windows_captured(count: int, rng: random.Random, build: Callable[[tk.Tk], Finish],
-                     reach: tuple[int, int], fit: bool = False) -> Iterator[Screen]:  # fmt: skip
+def windows_captured(
+    count: int,
+    rng: random.Random,
+    build: Callable[[tk.Tk], Finish],
+    reach: tuple[int, int],
+    fit: bool = False,
+) -> Iterator[Screen]:
     """``count`` screens on the current DISPLAY, one window at a time: ``build`` lays out a new Tk
     root and returns what turns the capture into a ``Screen`` (the ground truth is read once the
     window is shown, at a random place up to ``reach`` from the top left; with ``fit``, moved

@@ -207,8 +207,10 @@ _CODAS = ["", "n", "r", "s", "t", "l", "m", "x", "nd", "rk", "st"]
 
 def pseudo_word(rng: random.Random) -> str:
     """A pronounceable made-up word of 2-3 syllables."""
-    return "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS)
-                   for _ in range(rng.choice([2, 2, 3])))  # fmt: skip
+    return "".join(
+        rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS)
+        for _ in range(rng.choice([2, 2, 3]))
+    )
 
 
 # English letter frequencies (per mille): names drawn from them split into every kind of token
@@ -235,8 +237,13 @@ def free_text(rng: random.Random) -> str:
         domain = rng.choice(["example.com", "mail.org", "work.net"])
         return f"{pseudo_word(rng)}{rng.choice(['', '.', '_'])}{pseudo_word(rng)}@{domain}"
     if kind == 2:  # a number, a date or a phone number
-        return rng.choice([str(rng.randint(0, 99999)), f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1990, 2030)}",
-                           f"+{rng.randint(1, 99)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"])  # fmt: skip
+        return rng.choice(
+            [
+                str(rng.randint(0, 99999)),
+                f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1990, 2030)}",
+                f"+{rng.randint(1, 99)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+            ]
+        )
     if kind == 3:  # a name of letters at random
         return " ".join(letter_word(rng).capitalize() for _ in range(rng.randint(1, 3)))
     if kind == 4:  # a code, a password, a file name

@@ -67,8 +67,9 @@ class ScreenReader:
         crop = pixels[region.y : region.bottom, region.x : region.right, 2::-1]  # BGRA -> RGB
         fresh = [ln.moved(region.x, region.y) for ln in self.engine.read(crop)]
         self._pixels, self._lines = pixels.copy(), kept + fresh
-        self.stats = ReadStats(region.w * region.h / (width * height),
-                               (time.perf_counter() - started) * 1000)  # fmt: skip
+        self.stats = ReadStats(
+            region.w * region.h / (width * height), (time.perf_counter() - started) * 1000
+        )
         return ScreenText.of(self._lines)
 
     def _grow(self, region: Box, width: int, height: int) -> Box:

@@ -80,9 +80,10 @@ def screen_moved(before: Frame, after: Frame, targets: Sequence[tuple[int, int]]
 def refuse_all(request: ApprovalRequest) -> ApprovalAnswer:
     """The approver when no one can be asked: every `ask` is a denial (fail closed)."""
     return ApprovalAnswer(
-        approved=False, approver="none",
+        approved=False,
+        approver="none",
         reason=f"needs approval ({request.decision.reason}) but no one can be asked",
-    )  # fmt: skip
+    )
 
 
 def approve_all(request: ApprovalRequest) -> ApprovalAnswer:

@@ -95,8 +95,17 @@ class AuditLog:
         self._seq, self._prev = tail.seq, tail.link
         if tail.needs_newline:
             self._file.write("\n")  # the header starts on a line of its own
-        self._write(OPEN, {"format": FORMAT, "segment": self.segment, "key_id": key_id(self._key),
-                           "pid": os.getpid(), "continues": tail.continues, "torn": tail.torn})  # fmt: skip
+        self._write(
+            OPEN,
+            {
+                "format": FORMAT,
+                "segment": self.segment,
+                "key_id": key_id(self._key),
+                "pid": os.getpid(),
+                "continues": tail.continues,
+                "torn": tail.torn,
+            },
+        )
 
     def record(self, event: str, **fields: Any) -> None:
         """Append one record and flush it to disk before returning.
@@ -120,8 +129,13 @@ class AuditLog:
 
     def _write(self, event: str, fields: dict[str, Any]) -> None:
         self._seq += 1
-        record = {"seq": self._seq, "time": round(time.time(), 6), "event": event, **fields,
-                  "prev": self._prev}  # fmt: skip
+        record = {
+            "seq": self._seq,
+            "time": round(time.time(), 6),
+            "event": event,
+            **fields,
+            "prev": self._prev,
+        }
         record["mac"] = mac(self._key, record)
         self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._file.flush()
@@ -141,11 +155,21 @@ def _scan_tail(file: BinaryIO) -> _Tail:
         return _Tail(torn={"line": 1, "offset": 0}, needs_newline=needs_newline)
     start, end, record = found
     line = _count_newlines(file, start) + 1
-    continues = {"seq": record["seq"], "mac": link_of(record), "line": line, "offset": end,
-                 "ended": "closed" if record["event"] == CLOSE else "open"}  # fmt: skip
+    continues = {
+        "seq": record["seq"],
+        "mac": link_of(record),
+        "line": line,
+        "offset": end,
+        "ended": "closed" if record["event"] == CLOSE else "open",
+    }
     torn = {"line": line + 1, "offset": end} if end < size else None
-    return _Tail(seq=record["seq"], link=link_of(record), continues=continues, torn=torn,
-                 needs_newline=needs_newline)  # fmt: skip
+    return _Tail(
+        seq=record["seq"],
+        link=link_of(record),
+        continues=continues,
+        torn=torn,
+        needs_newline=needs_newline,
+    )
 
 
 def _last_record(file: BinaryIO, size: int) -> tuple[int, int, dict[str, Any]] | None:

@@ -83,8 +83,12 @@ def check_audit(path: Path, *, key_file: Path | None = None) -> AuditReport:
         walk.line(number, raw, offset, offset + len(raw) + 1)
         offset += len(raw) + 1
     walk.finish(path)
-    return AuditReport(problems=tuple(problems), records=walk.records, segments=walk.segments,
-                       key_id=key_id(key) if key else None)  # fmt: skip
+    return AuditReport(
+        problems=tuple(problems),
+        records=walk.records,
+        segments=walk.segments,
+        key_id=key_id(key) if key else None,
+    )
 
 
 @dataclass
@@ -132,8 +136,10 @@ class _Walk:
         if segment and not segment.ended and not segment.appended:
             where = f"line {self.line_no}: "
             if _being_written(path):
-                self._add(f"{where}still being written (no end record after seq {self.seq} yet: "
-                          "a writer holds the file open)")  # fmt: skip
+                self._add(
+                    f"{where}still being written (no end record after seq {self.seq} yet: "
+                    "a writer holds the file open)"
+                )
             else:
                 self._add(
                     f"{where}truncated or its writer crashed (no end record after seq {self.seq})"
@@ -149,30 +155,38 @@ class _Walk:
     def _open(self, number: int, header: dict[str, Any]) -> None:
         previous = self.segment
         if previous and not previous.ended and not previous.appended:
-            self._add(f"line {self.line_no}: segment ends without an end record after seq "
-                      f"{self.seq} (its writer crashed, or its tail was cut)")  # fmt: skip
+            self._add(
+                f"line {self.line_no}: segment ends without an end record after seq "
+                f"{self.seq} (its writer crashed, or its tail was cut)"
+            )
         torn = header.get("torn")
         declared = (torn.get("line"), torn.get("offset")) if isinstance(torn, dict) else None
         self._flush_garbage(declared)
         continues = header.get("continues")
         if not self.line_no and isinstance(continues, dict):
-            self._add(f"line {number}: the header continues seq {continues.get('seq')}, but no "
-                      "record comes before it (the start of the log was removed)")  # fmt: skip
+            self._add(
+                f"line {number}: the header continues seq {continues.get('seq')}, but no "
+                "record comes before it (the start of the log was removed)"
+            )
         elif self.line_no and header["seq"] == self.seq + 1 and header.get("prev") == self.link:
             actual = {"seq": self.seq, "line": self.line_no, "offset": self.end}
             claimed = {k: continues.get(k) for k in actual} if isinstance(continues, dict) else {}
             if claimed != actual:
                 said = f"seq {claimed.get('seq')}, line {claimed.get('line')}, byte {claimed.get('offset')}"
-                self._add(f"line {number}: the header says the previous segment ends at {said}, but "
-                          f"it ends at seq {self.seq}, line {self.line_no}, byte {self.end} (the "
-                          "lines before it were edited, inserted or removed)")  # fmt: skip
+                self._add(
+                    f"line {number}: the header says the previous segment ends at {said}, but "
+                    f"it ends at seq {self.seq}, line {self.line_no}, byte {self.end} (the "
+                    "lines before it were edited, inserted or removed)"
+                )
         self.segment = _Segment(ident=header.get("segment"), checked=self.key is not None)
         self.segments += 1
         if header.get("format") != FORMAT:
             self._add(f"line {number}: unknown audit format {header.get('format')!r}")
         if self.key is not None and header.get("key_id") != key_id(self.key):
-            self._add(f"line {number}: signed with another key (key id {header.get('key_id')}; "
-                      f"the key at {self.key_path} has id {key_id(self.key)})")  # fmt: skip
+            self._add(
+                f"line {number}: signed with another key (key id {header.get('key_id')}; "
+                f"the key at {self.key_path} has id {key_id(self.key)})"
+            )
             self.segment.checked = False
 
     def _body(self, number: int, record: dict[str, Any]) -> None:
@@ -183,26 +197,34 @@ class _Walk:
             )
             self.segment = segment = _Segment(checked=self.key is not None)
         elif segment.ended and not segment.appended:
-            self._add(f"line {number}: record after the end record at line {segment.ended} "
-                      "without a new segment header (appended by someone else)")  # fmt: skip
+            self._add(
+                f"line {number}: record after the end record at line {segment.ended} "
+                "without a new segment header (appended by someone else)"
+            )
             segment.appended = True
         if record["event"] != CLOSE:
             segment.count += 1
 
     def _chain(self, number: int, record: dict[str, Any]) -> None:
         if record["seq"] != self.seq + 1:
-            self._add(f"line {number}: sequence gap: seq {record['seq']}, expected {self.seq + 1} "
-                      "(records removed or reordered)")  # fmt: skip
+            self._add(
+                f"line {number}: sequence gap: seq {record['seq']}, expected {self.seq + 1} "
+                "(records removed or reordered)"
+            )
         if record.get("prev") != self.link:
-            self._add(f"line {number}: chain break: does not link to the record before it "
-                      "(removed, reordered or inserted)")  # fmt: skip
+            self._add(
+                f"line {number}: chain break: does not link to the record before it "
+                "(removed, reordered or inserted)"
+            )
         segment = self.segment
         if self.key is None or segment is None or not segment.checked:
             return
         if "mac" not in record:
             if not segment.unkeyed:
-                self._add(f"line {number}: no mac (a format 1 record): the keyed chain cannot "
-                          "vouch for it")  # fmt: skip
+                self._add(
+                    f"line {number}: no mac (a format 1 record): the keyed chain cannot "
+                    "vouch for it"
+                )
                 segment.unkeyed = True
         elif not hmac.compare_digest(str(record["mac"]), mac(self.key, record)):
             self._add(f"line {number}: mac mismatch (edited, or written without the key)")
@@ -211,11 +233,15 @@ class _Walk:
         if segment.ended:
             return  # already reported as a record after the end record
         if end.get("records") != segment.count:
-            self._add(f"line {number}: the end record counts {end.get('records')} records, the "
-                      f"segment holds {segment.count} (records removed or inserted)")  # fmt: skip
+            self._add(
+                f"line {number}: the end record counts {end.get('records')} records, the "
+                f"segment holds {segment.count} (records removed or inserted)"
+            )
         if segment.ident is not None and end.get("segment") != segment.ident:
-            self._add(f"line {number}: the end record belongs to segment {end.get('segment')}, "
-                      f"not to {segment.ident} (segments spliced)")  # fmt: skip
+            self._add(
+                f"line {number}: the end record belongs to segment {end.get('segment')}, "
+                f"not to {segment.ident} (segments spliced)"
+            )
         segment.ended = number
 
     def _flush_garbage(self, declared: tuple[Any, Any] | None) -> None:

@@ -85,8 +85,10 @@ class ShellSandbox:
         self.work_dir = work_dir
         self.bwrap = shutil.which("bwrap")
         if settings.sandbox == "bwrap" and self.bwrap is None:
-            raise UsageError("the shell tool needs bubblewrap (apt-get install bubblewrap); "
-                             'without it, a policy must say sandbox = "none" explicitly')  # fmt: skip
+            raise UsageError(
+                "the shell tool needs bubblewrap (apt-get install bubblewrap); "
+                'without it, a policy must say sandbox = "none" explicitly'
+            )
         work_dir.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             self.work_dir = _reachable_by_nobody(work_dir)
@@ -112,9 +114,21 @@ class ShellSandbox:
                 options += ["--symlink", os.readlink(directory), directory]
             elif os.path.isdir(directory):
                 options += ["--ro-bind", directory, directory]
-        options += ["--proc", "/proc", "--dev", "/dev",
-                    "--size", str(self.settings.tmp_mb << 20), "--tmpfs", "/tmp",
-                    "--bind", str(self.work_dir), "/work", "--chdir", "/work"]  # fmt: skip
+        options += [
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            str(self.settings.tmp_mb << 20),
+            "--tmpfs",
+            "/tmp",
+            "--bind",
+            str(self.work_dir),
+            "/work",
+            "--chdir",
+            "/work",
+        ]
         for name, value in self.environment().items():
             options += ["--setenv", name, value]
         options += ["--remount-ro", "/"]
@@ -145,9 +159,11 @@ class ShellSandbox:
         cap = self.settings.max_output_kb << 10
         quota = self.settings.work_mb << 20
         if disk_usage(self.work_dir) > quota:
-            raise ActionFailed(f"the work dir holds {disk_usage(self.work_dir) >> 20} MB, over its "
-                               f"quota of {self.settings.work_mb} MB; nothing more runs until "
-                               "files are removed")  # fmt: skip
+            raise ActionFailed(
+                f"the work dir holds {disk_usage(self.work_dir) >> 20} MB, over its "
+                f"quota of {self.settings.work_mb} MB; nothing more runs until "
+                "files are removed"
+            )
         started = time.perf_counter()
         limit = time.monotonic() + self.settings.timeout_s
         if deadline is not None:
@@ -155,10 +171,15 @@ class ShellSandbox:
         with tempfile.TemporaryFile() as sink:
             try:
                 proc = subprocess.Popen(
-                    self.command(argv), stdin=subprocess.DEVNULL, stdout=sink,
-                    stderr=subprocess.STDOUT, env=self.environment(), cwd=self.work_dir,
-                    start_new_session=True, preexec_fn=self._limits,
-                )  # fmt: skip
+                    self.command(argv),
+                    stdin=subprocess.DEVNULL,
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                    env=self.environment(),
+                    cwd=self.work_dir,
+                    start_new_session=True,
+                    preexec_fn=self._limits,
+                )
             except OSError as exc:
                 raise ActionFailed(f"cannot start {argv[0]}: {exc}") from None
             timed_out = stopped = over_quota = False
@@ -185,10 +206,14 @@ class ShellSandbox:
             sink.seek(0)
             data = sink.read(cap + 1)
         return ShellResult(
-            exit_code=proc.returncode, output=data[:cap].decode("utf-8", "replace"),
-            timed_out=timed_out, truncated=len(data) > cap, stopped=stopped, over_quota=over_quota,
+            exit_code=proc.returncode,
+            output=data[:cap].decode("utf-8", "replace"),
+            timed_out=timed_out,
+            truncated=len(data) > cap,
+            stopped=stopped,
+            over_quota=over_quota,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
-        )  # fmt: skip
+        )
 
     def run_command(self, command: str, *, stop: StopFlag, deadline: float | None) -> ToolResult:
         """Parse ``command`` against the settings and run it (the executor's `ShellRunner`): what

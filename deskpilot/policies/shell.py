@@ -76,8 +76,9 @@ class ShellSettings(BaseModel):
     def _no_wrappers(cls, value: dict[str, ProgramRule]) -> dict[str, ProgramRule]:
         wrappers = sorted(set(value) & NEVER_ALLOWED)
         if wrappers:
-            raise ValueError(f"{wrappers} run arbitrary programs or reach the network and may not "
-                             "be allowlisted")  # fmt: skip
+            raise ValueError(
+                f"{wrappers} run arbitrary programs or reach the network and may not be allowlisted"
+            )
         bad = [p for p in value if "/" in p or not p]
         if bad:
             raise ValueError(f"programs are bare names, not paths: {bad}")

@@ -144,8 +144,13 @@ def parse_options(program: str, args: list[str], spec: ArgSpec) -> Parsed:
                 if i == len(args):
                     raise ValueError(f"{program} {label} needs a value")
                 value, i = args[i], i + 1
-            _accept(program, option, label, value if (eq or option.value == "required") else None,
-                    parsed)  # fmt: skip
+            _accept(
+                program,
+                option,
+                label,
+                value if (eq or option.value == "required") else None,
+                parsed,
+            )
         elif arg.startswith("-") and arg != "-" and not (spec.digits and arg[1:].isdigit()):
             for j, char in enumerate(arg[1:], start=1):
                 short = spec.short(char)

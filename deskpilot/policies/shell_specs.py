@@ -47,11 +47,13 @@ def _relative(program: str) -> Callable[[str], None]:
         if not path:
             raise ValueError(f"{program}: an empty path is not allowed")
         if path.startswith("/"):
-            raise ValueError(f"{program}: absolute path {path!r} is not allowed "
-                             "(it writes only in the work dir)")  # fmt: skip
+            raise ValueError(
+                f"{program}: absolute path {path!r} is not allowed (it writes only in the work dir)"
+            )
         if ".." in PurePosixPath(path).parts:
-            raise ValueError(f"{program}: '..' in {path!r} is not allowed "
-                             "(it writes only in the work dir)")  # fmt: skip
+            raise ValueError(
+                f"{program}: '..' in {path!r} is not allowed (it writes only in the work dir)"
+            )
         if path.startswith("-"):
             raise ValueError(f"{program}: paths may not start with '-' ({path!r})")
 
@@ -215,13 +217,25 @@ def _none(parsed: Parsed) -> None:
 
 # program -> (its option spec, a check of what was parsed); None: no options at all (echo, true)
 SPECS: dict[str, tuple[ArgSpec, Callable[[Parsed], None]] | None] = {
-    "ls": (LS, _none), "cat": (CAT, _none), "head": (HEAD, _none), "tail": (TAIL, _none),
-    "wc": (WC, _none), "pwd": (PWD, _none), "date": (DATE, _date), "grep": (GREP, _none),
-    "sort": (SORT, _none), "uniq": (UNIQ, _at_most_one("uniq")), "sed": (SED, _sed),
-    "rg": (RG, _none), "cp": (CP, _paths("cp")), "mv": (MV, _paths("mv")),
-    "touch": (TOUCH, _paths("touch")), "mkdir": (MKDIR, _paths("mkdir")),
-    "echo": None, "true": None,
-}  # fmt: skip
+    "ls": (LS, _none),
+    "cat": (CAT, _none),
+    "head": (HEAD, _none),
+    "tail": (TAIL, _none),
+    "wc": (WC, _none),
+    "pwd": (PWD, _none),
+    "date": (DATE, _date),
+    "grep": (GREP, _none),
+    "sort": (SORT, _none),
+    "uniq": (UNIQ, _at_most_one("uniq")),
+    "sed": (SED, _sed),
+    "rg": (RG, _none),
+    "cp": (CP, _paths("cp")),
+    "mv": (MV, _paths("mv")),
+    "touch": (TOUCH, _paths("touch")),
+    "mkdir": (MKDIR, _paths("mkdir")),
+    "echo": None,
+    "true": None,
+}
 OTHER_CHECKS: dict[str, Callable[[list[str]], None]] = {"find": check_find, "git": check_git}
 SPECIFIED = frozenset(SPECS) | frozenset(OTHER_CHECKS)
 

@@ -139,8 +139,10 @@ class RecipeContext:
         except TextNotFound as exc:
             record = self._record_start(frame, {"name": tool, "arguments": {"text": text}})
             if self.dry_run:  # the steps before it did not run: the text may come later
-                said = ToolResult(output=f"dry run: would {tool} where the screen says {text!r} "
-                                  f"(it does not now: {exc})")  # fmt: skip
+                said = ToolResult(
+                    output=f"dry run: would {tool} where the screen says {text!r} "
+                    f"(it does not now: {exc})"
+                )
                 self._record_end(record, result=said)
                 return said
             self._record_end(record, error=str(exc))
@@ -149,9 +151,14 @@ class RecipeContext:
         return self.call(tool, x=x, y=y)
 
     def grounded(
-        self, name: str, arguments: dict[str, Any], crop_file: str, description: str,
-        *, target_text: str | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
+        self,
+        name: str,
+        arguments: dict[str, Any],
+        crop_file: str,
+        description: str,
+        *,
+        target_text: str | None = None,
+    ) -> dict[str, Any]:
         """The arguments of a recorded pointer step, re-grounded if the screen changed there: by
         the recorded text under the target first (when it stands once on the screen), then by
         the regrounder (the model, or the recorded crop)."""
@@ -189,14 +196,24 @@ class RecipeContext:
 
     # -- waits and checks ---------------------------------------------------------------------
     def wait_for(
-        self, *, window_title: str | None = None, file: str | None = None,
-        screen: str | None = None, text: str | None = None, timeout: float = 10,
-    ) -> None:  # fmt: skip
+        self,
+        *,
+        window_title: str | None = None,
+        file: str | None = None,
+        screen: str | None = None,
+        text: str | None = None,
+        timeout: float = 10,
+    ) -> None:
         """Wait for a window title (regex), a file, the screen to settle / change, or the screen
         to say ``text``."""
         frame = self._observe()
-        what = {"window_title": window_title, "file": file, "screen": screen, "text": text,
-                "timeout": timeout}  # fmt: skip
+        what = {
+            "window_title": window_title,
+            "file": file,
+            "screen": screen,
+            "text": text,
+            "timeout": timeout,
+        }
         record = self._record_start(frame, {"name": "wait_for", "arguments": _given(what)})
         if self.dry_run:  # nothing ran, so nothing would come: say what it would wait for
             output = f"dry run: would wait up to {timeout:g} s for {_describe(what)}"
@@ -226,13 +243,21 @@ class RecipeContext:
         self._record_end(record, result=ToolResult(output="condition met"))
 
     def check(
-        self, *, window_title: str | None = None, file_exists: str | None = None,
-        file_contains: tuple[str, str] | list[str] | None = None, screen_text: str | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        *,
+        window_title: str | None = None,
+        file_exists: str | None = None,
+        file_contains: tuple[str, str] | list[str] | None = None,
+        screen_text: str | None = None,
+    ) -> None:
         """Assert something about the world; raise `StepFailed` if it does not hold."""
         frame = self._observe()
-        what = {"window_title": window_title, "file_exists": file_exists,
-                "file_contains": file_contains, "screen_text": screen_text}  # fmt: skip
+        what = {
+            "window_title": window_title,
+            "file_exists": file_exists,
+            "file_contains": file_contains,
+            "screen_text": screen_text,
+        }
         record = self._record_start(frame, {"name": "assert", "arguments": _given(what)})
         if self.dry_run:  # the steps before it did not run: it cannot hold or fail yet
             output = f"dry run: would check {_describe(what)}"
@@ -310,14 +335,25 @@ class RecipeContext:
         self.steps += 1
         shot = self.trajectory.save_frame(self.steps, frame) if self.trajectory else None
         space = CoordinateSpace.screen(frame.width, frame.height)
-        return StepRecord(step=self.steps, screenshot=shot, monitor=frame.monitor, call=call,
-                          coordinate_space=space.describe(), raw_output=json.dumps(call))  # fmt: skip
+        return StepRecord(
+            step=self.steps,
+            screenshot=shot,
+            monitor=frame.monitor,
+            call=call,
+            coordinate_space=space.describe(),
+            raw_output=json.dumps(call),
+        )
 
-    def _record_end(self, record: StepRecord, *, result: ToolResult | None = None,
-                    error: str = "") -> None:  # fmt: skip
+    def _record_end(
+        self, record: StepRecord, *, result: ToolResult | None = None, error: str = ""
+    ) -> None:
         if result is not None:
-            record.result = {"output": result.output, "error": result.error,
-                             "targets": [list(t) for t in result.targets], **result.data}  # fmt: skip
+            record.result = {
+                "output": result.output,
+                "error": result.error,
+                "targets": [list(t) for t in result.targets],
+                **result.data,
+            }
         else:
             record.error, record.result = error, {"error": error}
         if self.trajectory:

@@ -32,8 +32,12 @@ def gray(frame_or_image: Frame | Image.Image) -> np.ndarray[Any, np.dtype[np.flo
 
 def crop_around(frame: Frame, x: int, y: int, radius: int = CROP_RADIUS) -> Image.Image:
     """The square around capture pixel (x, y), clipped to the frame."""
-    box = (max(0, x - radius), max(0, y - radius), min(frame.width, x + radius),
-           min(frame.height, y + radius))  # fmt: skip
+    box = (
+        max(0, x - radius),
+        max(0, y - radius),
+        min(frame.width, x + radius),
+        min(frame.height, y + radius),
+    )
     return frame.to_image().crop(box)
 
 
@@ -68,8 +72,9 @@ class Regrounded:
 class Regrounder(Protocol):
     """Finds a recorded target on the current screen."""
 
-    def locate(self, frame: Frame, crop: Image.Image, description: str, hint: tuple[int, int]
-               ) -> Regrounded | None:  # fmt: skip
+    def locate(
+        self, frame: Frame, crop: Image.Image, description: str, hint: tuple[int, int]
+    ) -> Regrounded | None:
         """The target's capture-pixel position, or None if it is not on the screen."""
         ...
 
@@ -81,8 +86,9 @@ class TemplateRegrounder:
         self.threshold = threshold
         self.stride = stride
 
-    def locate(self, frame: Frame, crop: Image.Image, description: str, hint: tuple[int, int]
-               ) -> Regrounded | None:  # fmt: skip
+    def locate(
+        self, frame: Frame, crop: Image.Image, description: str, hint: tuple[int, int]
+    ) -> Regrounded | None:
         """Best match of the crop anywhere on the screen, if it is close enough."""
         screen, patch = gray(frame), _centered(gray(crop))
         ph, pw = patch.shape
@@ -110,11 +116,17 @@ class ModelRegrounder:
         self.registry = registry
         self.tool_prompt = tool_prompt
 
-    def locate(self, frame: Frame, crop: Image.Image, description: str, hint: tuple[int, int]
-               ) -> Regrounded | None:  # fmt: skip
+    def locate(
+        self, frame: Frame, crop: Image.Image, description: str, hint: tuple[int, int]
+    ) -> Regrounded | None:
         """The model's click for ``description``, mapped to capture pixels."""
-        request = ModelRequest(task=f"click {description}", frame=frame, history=(),
-                               tool_schema=self.registry.call_schema(), tool_prompt=self.tool_prompt)  # fmt: skip
+        request = ModelRequest(
+            task=f"click {description}",
+            frame=frame,
+            history=(),
+            tool_schema=self.registry.call_schema(),
+            tool_prompt=self.tool_prompt,
+        )
         reply = self.model.next_action(request)
         try:
             call = self.registry.parse(reply.text)

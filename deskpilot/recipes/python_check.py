@@ -62,8 +62,14 @@ def check_python_recipe(path: Path) -> Recipe:
     arguments = [*func.args.posonlyargs, *func.args.args][1:]  # the first one is the context
     defaults: list[ast.expr | None] = [None] * (len(arguments) - len(func.args.defaults))
     defaults += list(func.args.defaults)
-    pairs = [*zip(arguments, defaults, strict=True),
-             *zip(func.args.kwonlyargs, func.args.kw_defaults, strict=True)]  # fmt: skip
+    pairs = [
+        *zip(arguments, defaults, strict=True),
+        *zip(func.args.kwonlyargs, func.args.kw_defaults, strict=True),
+    ]
     params = {arg.arg: Param(default=_default(node, arg.arg, path)) for arg, node in pairs}
-    return Recipe(name=func.name, description=ast.get_docstring(func) or "", params=params,
-                  step=[Step(agent="(python recipe)")])  # fmt: skip
+    return Recipe(
+        name=func.name,
+        description=ast.get_docstring(func) or "",
+        params=params,
+        step=[Step(agent="(python recipe)")],
+    )

@@ -21,8 +21,9 @@ def _run_step(ctx: RecipeContext, step: Step, params: dict[str, Any]) -> None:
     if step.tool is not None:
         args = substitute(step.args, params, tool=step.tool)
         if step.expect_crop is not None and {"x", "y"} <= set(args):
-            args = ctx.grounded(step.tool, args, step.expect_crop, step.description,
-                                target_text=step.target_text)  # fmt: skip
+            args = ctx.grounded(
+                step.tool, args, step.expect_crop, step.description, target_text=step.target_text
+            )
         ctx.call(step.tool, **args)
     elif (target := step.text_target) is not None:
         ctx.click_text(substitute(target[1], params), tool=target[0])
@@ -92,8 +93,12 @@ def load_python_recipe(path: Path) -> tuple[Callable[..., Any], Recipe]:
         default = None if param.default is param.empty else param.default
         params[param.name] = Param(default=default)
     description = inspect.getdoc(func) or ""
-    return func, Recipe(name=func.__name__, description=description, params=params,
-                        step=[Step(agent="(python recipe)")])  # fmt: skip
+    return func, Recipe(
+        name=func.__name__,
+        description=description,
+        params=params,
+        step=[Step(agent="(python recipe)")],
+    )
 
 
 def run_python_recipe(

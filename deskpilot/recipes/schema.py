@@ -202,8 +202,10 @@ def _shell_command(template: str, params: dict[str, Scalar]) -> str:
     for name in PLACEHOLDER.findall(template):
         text = str(params[name])
         if SHELL_SYNTAX.search(shlex.quote(text)):
-            raise UsageError(f"parameter {name!r}: {text!r} has characters that may not be in a "
-                             "shell command ($, `, ;, &, |, <, >)")  # fmt: skip
+            raise UsageError(
+                f"parameter {name!r}: {text!r} has characters that may not be in a "
+                "shell command ($, `, ;, &, |, <, >)"
+            )
     if not PLACEHOLDER.search(template):
         return template
     try:

@@ -142,8 +142,11 @@ class GenaiModel:
                 if not self.guidance:
                     raise ModelError(f"cannot start the generator: {exc}") from None
                 self.guidance = False
-                log.warning("constrained decoding is off for this model (%s); falling back to "
-                            "validated free text", exc)  # fmt: skip
+                log.warning(
+                    "constrained decoding is off for this model (%s); falling back to "
+                    "validated free text",
+                    exc,
+                )
                 continue
             generator.set_inputs(inputs)
             return generator

@@ -157,16 +157,18 @@ class HttpClient:
             except urllib.error.URLError as exc:
                 if isinstance(exc.reason, TimeoutError):
                     raise self._slow(url, exc.reason) from None
-                raise ModelError(self.scrub(f"cannot reach {url}: {exc.reason}; is the server "
-                                            "running?")) from None  # fmt: skip
+                raise ModelError(
+                    self.scrub(f"cannot reach {url}: {exc.reason}; is the server running?")
+                ) from None
             except (http.client.HTTPException, OSError) as exc:
                 raise ModelError(self.scrub(f"{url}: the connection failed: {exc!r}")) from None
         try:
             return json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError):
             start = self.scrub(body[:120].decode("utf-8", "replace"))
-            raise ModelError(f"{url} answered with something that is not JSON ({kind}): "
-                             f"{start!r}") from None  # fmt: skip
+            raise ModelError(
+                f"{url} answered with something that is not JSON ({kind}): {start!r}"
+            ) from None
 
     def _wait(self, status: int, headers: Message | None, attempt: int) -> float | None:
         """How long to wait before retrying, or None for no retry."""
@@ -178,9 +180,11 @@ class HttpClient:
         return asked if asked is not None else self.backoff_s * 2**attempt
 
     def _slow(self, url: str, exc: BaseException) -> ModelError:
-        return ModelError(f"{url} did not answer in time (connect timeout "
-                          f"{self.connect_timeout_s:g} s, read timeout {self.read_timeout_s:g} s): "
-                          f"{exc}")  # fmt: skip
+        return ModelError(
+            f"{url} did not answer in time (connect timeout "
+            f"{self.connect_timeout_s:g} s, read timeout {self.read_timeout_s:g} s): "
+            f"{exc}"
+        )
 
 
 def _read(error: urllib.error.HTTPError) -> str:

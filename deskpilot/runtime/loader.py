@@ -76,8 +76,9 @@ def load_model(
         return OpenAIModel(spec, model_name=model_name, coords=coords)
     for option, value in (("--model-name", model_name), ("--coords", coords)):
         if value is not None:
-            raise UsageError(f"{option} applies to a model behind a server "
-                             "(--model http://HOST:PORT/v1) only")  # fmt: skip
+            raise UsageError(
+                f"{option} applies to a model behind a server (--model http://HOST:PORT/v1) only"
+            )
     if spec is not None and spec.startswith(SCRIPT_PREFIX):
         return ScriptedModel.from_file(spec[len(SCRIPT_PREFIX) :])
     if spec == TEXT_MATCH:

@@ -68,8 +68,10 @@ def base_url(spec: str) -> str:
     if parts.username is not None or parts.password is not None:
         raise UsageError("--model: put no credentials in the URL; set DESKPILOT_API_KEY instead")
     if parts.query or parts.fragment:
-        raise UsageError(f"--model {spec!r}: give the API base (e.g. http://HOST:PORT/v1), "
-                         "without a query or fragment")  # fmt: skip
+        raise UsageError(
+            f"--model {spec!r}: give the API base (e.g. http://HOST:PORT/v1), "
+            "without a query or fragment"
+        )
     path = parts.path.rstrip("/").removesuffix("/chat/completions")
     return urllib.parse.urlunsplit((parts.scheme.lower(), parts.netloc, path, "", ""))
 
@@ -119,9 +121,12 @@ class OpenAIModel:
             raise UsageError(f"--coords {coords!r}: choose {', '.join(COORDS)}")
         self.base = base_url(url)
         self._http = HttpClient(
-            api_key(), connect_timeout_s=connect_timeout_s, read_timeout_s=read_timeout_s,
-            retries=retries, backoff_s=backoff_s,
-        )  # fmt: skip
+            api_key(),
+            connect_timeout_s=connect_timeout_s,
+            read_timeout_s=read_timeout_s,
+            retries=retries,
+            backoff_s=backoff_s,
+        )
         self.model_name = model_name or self._first_model()
         implied, self.smart_resize = default_coords(self.model_name)
         self.coords: Coords = implied if coords is None else cast(Coords, coords)
@@ -149,11 +154,15 @@ class OpenAIModel:
         try:
             models = self.list_models()
         except ModelError as exc:
-            raise UsageError(f"{exc} (to skip asking the server which model it serves, name it: "
-                             "--model-name NAME)") from None  # fmt: skip
+            raise UsageError(
+                f"{exc} (to skip asking the server which model it serves, name it: "
+                "--model-name NAME)"
+            ) from None
         if not models:
-            raise UsageError(f"{self.base}/models lists no model; load one into the server, or "
-                             "name it: --model-name NAME")  # fmt: skip
+            raise UsageError(
+                f"{self.base}/models lists no model; load one into the server, or "
+                "name it: --model-name NAME"
+            )
         return models[0]
 
     def image_size(self, frame: Frame) -> tuple[int, int]:
@@ -189,8 +198,10 @@ class OpenAIModel:
             {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{image}"}},
             {"type": "text", "text": after},
         ]
-        return [{"role": "system", "content": system_text(request, space)},
-                {"role": "user", "content": content}]  # fmt: skip
+        return [
+            {"role": "system", "content": system_text(request, space)},
+            {"role": "user", "content": content},
+        ]
 
     def body(self, request: ModelRequest) -> dict[str, Any]:
         """The JSON body of one chat-completions request."""
@@ -218,12 +229,19 @@ class OpenAIModel:
         try:
             answer = self._post("/chat/completions", self.body(request))
         except HttpFailure as failure:
-            if not (self.structured and failure.status in (400, 422) and
-                    any(w in failure.text.lower() for w in _FORMAT_WORDS)):  # fmt: skip
+            if not (
+                self.structured
+                and failure.status in (400, 422)
+                and any(w in failure.text.lower() for w in _FORMAT_WORDS)
+            ):
                 raise self._error(failure) from None
             self.structured = False
-            log.warning("%s rejected response_format (structured output): %s; falling back to "
-                        "validated free text", self.base, failure.text[:200])  # fmt: skip
+            log.warning(
+                "%s rejected response_format (structured output): %s; falling back to "
+                "validated free text",
+                self.base,
+                failure.text[:200],
+            )
             try:
                 answer = self._post("/chat/completions", self.body(request))
             except HttpFailure as second:
@@ -255,11 +273,14 @@ class OpenAIModel:
         if failure.retries:
             where += f" (after {failure.retries} retries)"
         if failure.status in (401, 403):
-            return ModelError(f"{where}: the API key was refused or is missing (set "
-                              "DESKPILOT_API_KEY)")  # fmt: skip
+            return ModelError(
+                f"{where}: the API key was refused or is missing (set DESKPILOT_API_KEY)"
+            )
         if failure.status == 404:
-            return ModelError(f"{where}: no such endpoint or model {self.model_name!r} (is the "
-                              f"base URL the API's, usually ending in /v1?): {failure.text[:200]}")  # fmt: skip
+            return ModelError(
+                f"{where}: no such endpoint or model {self.model_name!r} (is the "
+                f"base URL the API's, usually ending in /v1?): {failure.text[:200]}"
+            )
         return ModelError(f"{where}: {failure.text[:300]}")
 
     def close(self) -> None:
@@ -271,8 +292,10 @@ def _content(answer: Any, base: str) -> str:
     answer is not one."""
     if not isinstance(answer, dict) or "choices" not in answer:
         found = sorted(answer)[:8] if isinstance(answer, dict) else type(answer).__name__
-        raise ModelError(f"{base}/chat/completions answered with something that is not a chat "
-                         f"completion (no 'choices'; got {found})")  # fmt: skip
+        raise ModelError(
+            f"{base}/chat/completions answered with something that is not a chat "
+            f"completion (no 'choices'; got {found})"
+        )
     choices = answer["choices"]
     if not isinstance(choices, list) or not choices:
         raise ModelError(f"{base}/chat/completions answered a completion with no choices")

@@ -34,8 +34,13 @@ def compact_system_text(space: CoordinateSpace) -> str:
     return f"Answer with one JSON tool call. Coordinates are {space.describe()}."
 
 
-def render_prompt(family: Family, request: ModelRequest, space: CoordinateSpace,
-                  style: str = "full", screen_text: str = "") -> str:  # fmt: skip
+def render_prompt(
+    family: Family,
+    request: ModelRequest,
+    space: CoordinateSpace,
+    style: str = "full",
+    screen_text: str = "",
+) -> str:
     """The whole prompt of one step for ``family``, in a folder's prompt ``style``; with
     ``screen_text`` (the screen's text lines, see `screen_text_block`) beside the image."""
     system = compact_system_text(space) if style == "compact" else system_text(request, space)

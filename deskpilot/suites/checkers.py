@@ -70,8 +70,12 @@ def window_titles(display: str) -> list[str]:
 def clipboard_text(display: str, timeout: float = 5) -> str | None:
     """The CLIPBOARD selection's text on ``display`` (``xclip``), or None when it holds none."""
     try:
-        done = subprocess.run(["xclip", "-selection", "clipboard", "-o"], capture_output=True,
-                              timeout=timeout, env={**os.environ, "DISPLAY": display})  # fmt: skip
+        done = subprocess.run(
+            ["xclip", "-selection", "clipboard", "-o"],
+            capture_output=True,
+            timeout=timeout,
+            env={**os.environ, "DISPLAY": display},
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
@@ -113,8 +117,9 @@ def _screen_says(text: str, display: str) -> CheckResult:
             os.environ["DISPLAY"] = previous
     if said.matches(text):
         return CheckResult(passed=True, detail=f"the screen says {text!r}")
-    return CheckResult(passed=False, detail=f"the screen does not say {text!r}; it says: "
-                       f"{said.summary()}")  # fmt: skip
+    return CheckResult(
+        passed=False, detail=f"the screen does not say {text!r}; it says: {said.summary()}"
+    )
 
 
 def python_check(spec: str) -> Callable[[CheckContext], bool | str | CheckResult]:
@@ -157,31 +162,45 @@ def run_check(check: Check, ctx: CheckContext) -> CheckResult:
         content = _read(path)
         ok = content is not None and text in content
         said = "is missing" if content is None else f"holds {content[:200]!r}"
-        return CheckResult(passed=ok, detail=f"{path} contains {text!r}" if ok else
-                           f"{path} does not contain {text!r}: it {said}")  # fmt: skip
+        return CheckResult(
+            passed=ok,
+            detail=f"{path} contains {text!r}"
+            if ok
+            else f"{path} does not contain {text!r}: it {said}",
+        )
     if c.file_equals is not None:
         path, text = c.file_equals
         content = _read(path)
         ok = content is not None and content.rstrip("\n") == text.rstrip("\n")
         said = "is missing" if content is None else f"holds {content[:200]!r}"
-        return CheckResult(passed=ok, detail=f"{path} holds {text!r}" if ok else
-                           f"{path} does not hold {text!r}: it {said}")  # fmt: skip
+        return CheckResult(
+            passed=ok,
+            detail=f"{path} holds {text!r}" if ok else f"{path} does not hold {text!r}: it {said}",
+        )
     if c.window_title is not None:
         titles = window_titles(ctx.display)
         ok = any(re.search(c.window_title, t) for t in titles)
-        return CheckResult(passed=ok, detail=f"window titles {titles}: "
-                           f"{'one matches' if ok else 'none matches'} /{c.window_title}/")  # fmt: skip
+        return CheckResult(
+            passed=ok,
+            detail=f"window titles {titles}: "
+            f"{'one matches' if ok else 'none matches'} /{c.window_title}/",
+        )
     if c.clipboard is not None:
         held = clipboard_text(ctx.display)
         ok = held is not None and held.rstrip("\n") == c.clipboard.rstrip("\n")
-        return CheckResult(passed=ok, detail=f"the clipboard holds {held!r}"
-                           + ("" if ok else f", not {c.clipboard!r}"))  # fmt: skip
+        return CheckResult(
+            passed=ok,
+            detail=f"the clipboard holds {held!r}" + ("" if ok else f", not {c.clipboard!r}"),
+        )
     if c.app_state is not None:
         state = c.app_state
         found, value = _app_value(state.file, state.key)
         ok = found and value == state.equals
-        return CheckResult(passed=ok, detail=f"{state.key} = {value!r} in {state.file}"
-                           + ("" if ok else f", not {state.equals!r}"))  # fmt: skip
+        return CheckResult(
+            passed=ok,
+            detail=f"{state.key} = {value!r} in {state.file}"
+            + ("" if ok else f", not {state.equals!r}"),
+        )
     if c.screen_text is not None:
         return _screen_says(c.screen_text, ctx.display)
     assert c.python is not None

@@ -78,8 +78,12 @@ def run_local(
     def spawn() -> None:
         nonlocal spawned
         inbox: Any = context.Queue()
-        process = context.Process(target=_worker_main, args=(config, inbox, outbox, spawned),
-                                  name=f"deskpilot-suite-worker-{spawned}", daemon=True)  # fmt: skip
+        process = context.Process(
+            target=_worker_main,
+            args=(config, inbox, outbox, spawned),
+            name=f"deskpilot-suite-worker-{spawned}",
+            daemon=True,
+        )
         process.start()
         slots[spawned] = _Slot(process=process, inbox=inbox)
         spawned += 1
@@ -157,5 +161,12 @@ def _gone(slot: _Slot, outbox: Any) -> bool:
 
 def _died(task: SuiteTask, times: int, why: str = "") -> TaskResult:
     reason = why or f"its worker died {times} time{'s' if times != 1 else ''}"
-    return TaskResult(task=task.id, passed=False, check="not checked", outcome="error",
-                      reason=reason, mode="", error=reason)  # fmt: skip
+    return TaskResult(
+        task=task.id,
+        passed=False,
+        check="not checked",
+        outcome="error",
+        reason=reason,
+        mode="",
+        error=reason,
+    )

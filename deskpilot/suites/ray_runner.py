@@ -109,9 +109,13 @@ def _connect(ray: Any, options: RayOptions, workers: int) -> bool:
     if ray.is_initialized():
         return False
     if options.address == LOCAL:
-        ray.init(num_cpus=max(2, int(workers * options.num_cpus)), include_dashboard=False,
-                 resources={"desktop": workers * options.desktops},
-                 object_store_memory=200 * 1024 * 1024, log_to_driver=False)  # fmt: skip
+        ray.init(
+            num_cpus=max(2, int(workers * options.num_cpus)),
+            include_dashboard=False,
+            resources={"desktop": workers * options.desktops},
+            object_store_memory=200 * 1024 * 1024,
+            log_to_driver=False,
+        )
         return True
     try:
         ray.init(address=options.address, log_to_driver=False)
@@ -145,10 +149,12 @@ def run_ray(
     emit = on_event or (lambda _event: None)
     owned = _connect(ray, options, workers)
     actor_class = ray.remote(RayWorker).options(
-        num_cpus=options.num_cpus, memory=options.memory,
-        resources={"desktop": options.desktops}, max_restarts=options.max_restarts,
+        num_cpus=options.num_cpus,
+        memory=options.memory,
+        resources={"desktop": options.desktops},
+        max_restarts=options.max_restarts,
         max_task_retries=options.max_task_retries,
-    )  # fmt: skip
+    )
     actors = [actor_class.remote(config) for _ in range(min(workers, len(tasks)))]
     try:
         infos = _started(ray, actors, options)
@@ -198,18 +204,29 @@ def _started(ray: Any, actors: list[Any], options: RayOptions) -> dict[int, dict
         except ray.exceptions.RayError as exc:
             problems.append(str(exc).splitlines()[0])
     if not infos:
-        why = problems[0] if problems else (
-            f"none was placed within {options.start_timeout:g} s: each needs {options.num_cpus:g} "
-            f"CPU, {options.memory // 2**20} MiB and {options.desktops:g} 'desktop' (start the "
-            "nodes with ray start --resources '{\"desktop\": 4}')"
-        )  # fmt: skip
+        why = (
+            problems[0]
+            if problems
+            else (
+                f"none was placed within {options.start_timeout:g} s: each needs {options.num_cpus:g} "
+                f"CPU, {options.memory // 2**20} MiB and {options.desktops:g} 'desktop' (start the "
+                "nodes with ray start --resources '{\"desktop\": 4}')"
+            )
+        )
         raise UsageError(f"no suite worker started on the Ray cluster: {why}")
     return infos
 
 
 def _failed(task: SuiteTask, reason: str) -> TaskResult:
-    return TaskResult(task=task.id, passed=False, check="not checked", outcome="error",
-                      reason=reason, mode="", error=reason)  # fmt: skip
+    return TaskResult(
+        task=task.id,
+        passed=False,
+        check="not checked",
+        outcome="error",
+        reason=reason,
+        mode="",
+        error=reason,
+    )
 
 
 def _finish(record: Callable[[TaskResult], None], emit: OnEvent, result: TaskResult) -> None:

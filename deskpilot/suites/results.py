@@ -146,10 +146,14 @@ def totals(results: list[TaskResult]) -> Totals:
     steps = sum(r.steps for r in results)
     step_time = sum(r.step_ms * r.steps for r in results)
     return Totals(
-        tasks=len(results), passed=sum(r.passed for r in results), steps=steps,
-        invalid=sum(r.invalid for r in results), denials=sum(r.denials for r in results),
-        seconds=sum(r.seconds for r in results), step_ms=step_time / steps if steps else 0.0,
-    )  # fmt: skip
+        tasks=len(results),
+        passed=sum(r.passed for r in results),
+        steps=steps,
+        invalid=sum(r.invalid for r in results),
+        denials=sum(r.denials for r in results),
+        seconds=sum(r.seconds for r in results),
+        step_ms=step_time / steps if steps else 0.0,
+    )
 
 
 _CSS = (
@@ -166,8 +170,11 @@ def write_summary(root: Path, results: list[TaskResult], meta: dict[str, Any]) -
     rows = []
     for r in sorted(results, key=lambda r: r.task):
         report = Path(r.run_dir) / "report.html"
-        link = (f"<a href='{esc(report.as_posix())}'>{esc(r.task)}</a>"
-                if (root / report).is_file() else esc(r.task))  # fmt: skip
+        link = (
+            f"<a href='{esc(report.as_posix())}'>{esc(r.task)}</a>"
+            if (root / report).is_file()
+            else esc(r.task)
+        )
         verdict = "<span class='pass'>pass</span>" if r.passed else "<span class='fail'>fail</span>"
         rows.append(
             f"<tr><td>{link}</td><td>{verdict}</td><td>{esc(r.outcome)}</td><td>{esc(r.mode)}</td>"

@@ -52,9 +52,11 @@ def check_model(model: str | None, tasks: list[SuiteTask]) -> None:
     """
     agents = [t.id for t in tasks if t.recipe is None]
     if model is None and agents:
-        raise UsageError(f"{len(agents)} task(s) are instructions for a model ({agents[0]}, ...): "
-                         "give --model SPEC (text-match, script:PLAN.jsonl or script:DIR, a model "
-                         f"folder, a URL) or --model {REFERENCE} (their reference recipes)")  # fmt: skip
+        raise UsageError(
+            f"{len(agents)} task(s) are instructions for a model ({agents[0]}, ...): "
+            "give --model SPEC (text-match, script:PLAN.jsonl or script:DIR, a model "
+            f"folder, a URL) or --model {REFERENCE} (their reference recipes)"
+        )
     if model is not None and model.startswith("script:"):
         plan = Path(model.removeprefix("script:"))
         if not plan.exists():
@@ -84,8 +86,11 @@ def run_suite(
         raise UsageError("--workers must be at least 1")
     tasks = selected_tasks(loaded, only)
     folder = ResultsFolder(out)
-    meta = {"suite": str(loaded.path), "name": loaded.suite.name or loaded.path.stem,
-            "model": model}  # fmt: skip
+    meta = {
+        "suite": str(loaded.path),
+        "name": loaded.suite.name or loaded.path.stem,
+        "model": model,
+    }
     folder.begin(meta)
     earlier = folder.finished()
     todo = [t for t in tasks if t.id not in earlier]
@@ -97,14 +102,28 @@ def run_suite(
         collected[result.task] = result
 
     if todo:
-        config = WorkerConfig(suite=loaded, files=suite_files(loaded), model=model, driver=driver,
-                              yes=yes)  # fmt: skip
+        config = WorkerConfig(
+            suite=loaded, files=suite_files(loaded), model=model, driver=driver, yes=yes
+        )
         if ray is None:
-            run_local(config, todo, workers=workers, task_dir=folder.task_dir, record=record,
-                      on_event=on_event)  # fmt: skip
+            run_local(
+                config,
+                todo,
+                workers=workers,
+                task_dir=folder.task_dir,
+                record=record,
+                on_event=on_event,
+            )
         else:
-            run_ray(config, todo, workers=workers, options=ray, task_dir=folder.task_dir,
-                    record=record, on_event=on_event)  # fmt: skip
+            run_ray(
+                config,
+                todo,
+                workers=workers,
+                options=ray,
+                task_dir=folder.task_dir,
+                record=record,
+                on_event=on_event,
+            )
     results = [collected[t.id] for t in tasks if t.id in collected]
     summary = write_summary(out, results, meta)
     return SuiteRun(results=results, resumed=len(tasks) - len(todo), folder=out, summary=summary)

@@ -223,8 +223,12 @@ def load_suite(spec: str, registry: ToolRegistry | None = None) -> LoadedSuite:
     try:
         suite = Suite.model_validate(data)
     except ValidationError as exc:
-        found = [lines.problem(tuple(e["loc"][1:]), e["msg"]) if _in_task(e["loc"])
-                 else problem(text, tuple(e["loc"]), e["msg"]) for e in exc.errors()]  # fmt: skip
+        found = [
+            lines.problem(tuple(e["loc"][1:]), e["msg"])
+            if _in_task(e["loc"])
+            else problem(text, tuple(e["loc"]), e["msg"])
+            for e in exc.errors()
+        ]
         raise UsageError(f"suite {path} is invalid:\n" + "\n".join(found)) from None
     problems = _problems(suite, lines, path.parent, registry or ToolRegistry())
     if problems:
@@ -249,8 +253,13 @@ def _problems(suite: Suite, lines: _TaskLines, root: Path, registry: ToolRegistr
         unknown = placeholders(outside) - set(TASK_PLACEHOLDERS)
         unknown |= placeholders(task.params) - set(TASK_PLACEHOLDERS)
         if unknown:
-            problems.append(lines.problem((index,), f"unknown placeholder(s) {sorted(unknown)}; "
-                                          f"a task knows {', '.join(TASK_PLACEHOLDERS)}"))  # fmt: skip
+            problems.append(
+                lines.problem(
+                    (index,),
+                    f"unknown placeholder(s) {sorted(unknown)}; "
+                    f"a task knows {', '.join(TASK_PLACEHOLDERS)}",
+                )
+            )
         for field in ("recipe", "reference"):
             name = getattr(task, field)
             if name is not None:

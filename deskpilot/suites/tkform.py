@@ -46,8 +46,12 @@ class SettingsForm:
         )
         buttons = tk.Frame(root)
         buttons.grid(row=5, column=0, columnspan=3, pady=(16, 0))
-        for text, command in (("Rename", self.rename), ("Reset", self.reset),
-                              ("Apply", self.apply), ("OK", self.ok)):  # fmt: skip
+        for text, command in (
+            ("Rename", self.rename),
+            ("Reset", self.reset),
+            ("Apply", self.apply),
+            ("OK", self.ok),
+        ):
             tk.Button(buttons, text=text, width=8, command=command).pack(side="left", padx=6)
         self.status = tk.Label(root, text="Not applied yet", fg="#555")
         self.status.grid(row=6, column=0, columnspan=3, pady=(12, 0))
@@ -64,8 +68,12 @@ class SettingsForm:
 
     def values(self) -> dict[str, Any]:
         """What the widgets hold now."""
-        return {"profile": self.profile.get(), "email": self.email.get(),
-                "dark": self.dark.get(), "notifications": self.notifications.get()}  # fmt: skip
+        return {
+            "profile": self.profile.get(),
+            "email": self.email.get(),
+            "dark": self.dark.get(),
+            "notifications": self.notifications.get(),
+        }
 
     def rename(self) -> None:
         """Put the profile name in the window's title."""
@@ -96,8 +104,7 @@ class SettingsForm:
     def write_state(self) -> None:
         """Write the state file atomically."""
         mapped = bool(self.root.winfo_exists() and self.root.winfo_ismapped())
-        state = {**self.values(), "applied": self.applied, "closed": self.closed,
-                 "mapped": mapped}  # fmt: skip
+        state = {**self.values(), "applied": self.applied, "closed": self.closed, "mapped": mapped}
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(state), encoding="utf-8")
         os.replace(tmp, self.state_file)

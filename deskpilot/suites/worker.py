@@ -88,8 +88,12 @@ class SuiteWorker:
 
     def info(self) -> dict[str, Any]:
         """Which worker this is: process, host, display (and its Xvfb and window manager)."""
-        return {"pid": os.getpid(), "host": socket.gethostname(), "display": self.display.display,
-                "desktop_pids": self.display.pids}  # fmt: skip
+        return {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "display": self.display.display,
+            "desktop_pids": self.display.pids,
+        }
 
     def close(self) -> None:
         """Release the model and stop the desktop."""
@@ -126,8 +130,14 @@ class SuiteWorker:
             except SetupFailed as exc:
                 for proc in procs:
                     stop_process(proc)
-                return TaskResult(**base, passed=False, check="not checked", outcome="setup",
-                                  reason=str(exc), error=f"set-up failed: {exc}")  # fmt: skip
+                return TaskResult(
+                    **base,
+                    passed=False,
+                    check="not checked",
+                    outcome="setup",
+                    reason=str(exc),
+                    error=f"set-up failed: {exc}",
+                )
             run_started = time.monotonic()
             try:
                 with contextlib.redirect_stderr(log), contextlib.chdir(workdir):
@@ -149,16 +159,26 @@ class SuiteWorker:
         stats = run_stats(out_dir / "run")
         base["run_dir"] = f"tasks/{task.id}/run"
         return TaskResult(
-            **base, passed=verdict.passed, check=verdict.detail, outcome=result.outcome.value,
-            reason=result.reason, steps=stats.steps, invalid=stats.invalid, denials=stats.denials,
+            **base,
+            passed=verdict.passed,
+            check=verdict.detail,
+            outcome=result.outcome.value,
+            reason=result.reason,
+            steps=stats.steps,
+            invalid=stats.invalid,
+            denials=stats.denials,
             seconds=round(time.monotonic() - started, 3),
             step_ms=round(1000 * run_seconds / stats.steps, 1) if stats.steps else 0.0,
-        )  # fmt: skip
+        )
 
     def _setup(
-        self, task: SuiteTask, values: dict[str, Scalar], workdir: Path, log: Any,
+        self,
+        task: SuiteTask,
+        values: dict[str, Scalar],
+        workdir: Path,
+        log: Any,
         procs: list[subprocess.Popen[bytes]],
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Put the files in place, start the programs (into ``procs``), wait for the window."""
         setup = task.setup
         for name, text in setup.files.items():
@@ -168,8 +188,16 @@ class SuiteWorker:
         for command in setup.start:
             argv = shlex.split(fill(command, values))
             try:
-                procs.append(subprocess.Popen(argv, env=self.display.env(), cwd=workdir,
-                                              stdout=log, stderr=log, preexec_fn=die_with_parent))  # fmt: skip
+                procs.append(
+                    subprocess.Popen(
+                        argv,
+                        env=self.display.env(),
+                        cwd=workdir,
+                        stdout=log,
+                        stderr=log,
+                        preexec_fn=die_with_parent,
+                    )
+                )
             except OSError as exc:
                 raise SetupFailed(f"cannot start {argv[0]!r}: {exc}") from None
         if setup.wait_window is not None:
@@ -178,8 +206,9 @@ class SuiteWorker:
             while not any(re.search(pattern, t) for t in window_titles(self.display.display)):
                 if time.monotonic() > deadline:
                     seen = window_titles(self.display.display)
-                    raise SetupFailed(f"no window titled /{pattern}/ after {setup.timeout:g} s "
-                                      f"(windows: {seen})")  # fmt: skip
+                    raise SetupFailed(
+                        f"no window titled /{pattern}/ after {setup.timeout:g} s (windows: {seen})"
+                    )
                 time.sleep(0.1)
             time.sleep(0.5)  # the window manager's placement and focus
 
@@ -192,16 +221,23 @@ class SuiteWorker:
 
         suite = self.config.suite.suite
         if mode == "reference" and task.reference is None:
-            return RunResult(outcome=Outcome.FAILED, reason="the task has no reference recipe",
-                             steps=0)  # fmt: skip
+            return RunResult(
+                outcome=Outcome.FAILED, reason="the task has no reference recipe", steps=0
+            )
         model = None if mode == "reference" else self._model_for(task, needed=mode == "agent")
         if mode == "agent" and model is None:
-            return RunResult(outcome=Outcome.FAILED, reason="an instruction needs a model: "
-                             "--model SPEC (or --model reference)", steps=0)  # fmt: skip
+            return RunResult(
+                outcome=Outcome.FAILED,
+                reason="an instruction needs a model: --model SPEC (or --model reference)",
+                steps=0,
+            )
         options = SessionOptions(
-            policy=task.policy or suite.policy, run_dir=run_dir, driver=self.config.driver,
-            yes=self.config.yes, approver=approve_all if self.config.yes else refuse_all,
-        )  # fmt: skip
+            policy=task.policy or suite.policy,
+            run_dir=run_dir,
+            driver=self.config.driver,
+            yes=self.config.yes,
+            approver=approve_all if self.config.yes else refuse_all,
+        )
         session = open_session(options)
         timeout = task.timeout or suite.timeout
         timer = threading.Timer(
@@ -280,9 +316,12 @@ class SuiteWorker:
             recipe_file=path,
             on_step=session.print_step,
         )
-        session.trajectory.start(task=f"{task.id}: recipe {recipe.name or path.name}",
-                                 recipe=task.recipe_file, params=params,
-                                 policy=session.options.policy)  # fmt: skip
+        session.trajectory.start(
+            task=f"{task.id}: recipe {recipe.name or path.name}",
+            recipe=task.recipe_file,
+            params=params,
+            policy=session.options.policy,
+        )
         try:
             result = (
                 run_python_recipe(func, params, ctx) if func else run_recipe(recipe, params, ctx)

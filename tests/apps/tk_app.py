@@ -30,10 +30,18 @@ class App:
     def __init__(self, root: tk.Tk, path: Path) -> None:
         self.root, self.path, self.seq = root, path, 0
         self.state: dict[str, Any] = {
-            "clicks": 0, "saved": None, "saves": 0, "combo": 0, "double": 0, "right": 0,
-            "drags": [], "motion": 0, "wheel": {"up": 0, "down": 0, "left": 0, "right": 0},
-            "buttons": [], "keys": [],
-        }  # fmt: skip
+            "clicks": 0,
+            "saved": None,
+            "saves": 0,
+            "combo": 0,
+            "double": 0,
+            "right": 0,
+            "drags": [],
+            "motion": 0,
+            "wheel": {"up": 0, "down": 0, "left": 0, "right": 0},
+            "buttons": [],
+            "keys": [],
+        }
         self.pressed_at: list[int] | None = None
         root.title("deskpilot integration app")
         root.geometry("+220+140")
@@ -95,17 +103,30 @@ class App:
 
     @staticmethod
     def rect(widget: tk.Misc) -> list[int]:
-        return [widget.winfo_rootx(), widget.winfo_rooty(), widget.winfo_width(),
-                widget.winfo_height()]  # fmt: skip
+        return [
+            widget.winfo_rootx(),
+            widget.winfo_rooty(),
+            widget.winfo_width(),
+            widget.winfo_height(),
+        ]
 
     def write(self) -> None:
         self.root.update_idletasks()
         self.seq += 1
-        widgets = {"button": self.button, "entry": self.entry, "label": self.label,
-                   "canvas": self.canvas, "window": self.root}  # fmt: skip
-        state = {**self.state, "text": self.entry.get(), "seq": self.seq,
-                 "mapped": bool(self.root.winfo_ismapped()),
-                 "widgets": {name: self.rect(w) for name, w in widgets.items()}}  # fmt: skip
+        widgets = {
+            "button": self.button,
+            "entry": self.entry,
+            "label": self.label,
+            "canvas": self.canvas,
+            "window": self.root,
+        }
+        state = {
+            **self.state,
+            "text": self.entry.get(),
+            "seq": self.seq,
+            "mapped": bool(self.root.winfo_ismapped()),
+            "widgets": {name: self.rect(w) for name, w in widgets.items()},
+        }
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(state))
         os.replace(tmp, self.path)

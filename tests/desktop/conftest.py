@@ -47,8 +47,9 @@ def launch(display: VirtualDisplay) -> Iterator[Callable[..., subprocess.Popen[b
     started: list[subprocess.Popen[bytes]] = []
 
     def start(*argv: str) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(list(argv), env=display.env(), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.Popen(
+            list(argv), env=display.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         started.append(proc)
         return proc
 

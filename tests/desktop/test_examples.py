@@ -26,15 +26,30 @@ def test_the_example_plugin_through_a_cli_run(display: object, tmp_path: Path) -
     from tests.integration.conftest import cli
 
     plan = tmp_path / "plan.jsonl"
-    plan.write_text("\n".join(json.dumps(c) for c in [
-        {"name": "write_note", "arguments": {"text": "from a plugin"}},
-        {"name": "type_text", "arguments": {"text": "TOP SECRET"}},
-    ]) + "\n")  # fmt: skip
+    plan.write_text(
+        "\n".join(
+            json.dumps(c)
+            for c in [
+                {"name": "write_note", "arguments": {"text": "from a plugin"}},
+                {"name": "type_text", "arguments": {"text": "TOP SECRET"}},
+            ]
+        )
+        + "\n"
+    )
     env = {**os.environ, "DESKPILOT_PLUGINS": "notes", "DESKPILOT_NOTES_DIR": str(tmp_path / "n")}
     listed = cli("plugins", "list", env=env)
     assert "notes" in listed.stdout and "write_note" in listed.stdout
-    result = cli("run", "take a note", "--model", f"script:{plan}", "--policy", "notes",
-                 "--run-dir", str(tmp_path / "run"), env=env)  # fmt: skip
+    result = cli(
+        "run",
+        "take a note",
+        "--model",
+        f"script:{plan}",
+        "--policy",
+        "notes",
+        "--run-dir",
+        str(tmp_path / "run"),
+        env=env,
+    )
     assert result.returncode == 3, result.stderr  # the veto denies the second call
     assert "the notes plugin refuses TOP SECRET text" in result.stderr
     assert (tmp_path / "n" / "notes.txt").read_text() == "from a plugin\n"

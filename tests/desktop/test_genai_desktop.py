@@ -61,8 +61,16 @@ def test_a_genai_model_drives_a_real_window(
     policy = tmp_path / "policy.toml"
     policy.write_text(POLICY)
     run_dir = tmp_path / "run"
-    result = deskpilot("run", "click Save", "--model", str(MODELS / f"{family}-tiny"), "--policy", str(policy),
-                       "--run-dir", str(run_dir))  # fmt: skip
+    result = deskpilot(
+        "run",
+        "click Save",
+        "--model",
+        str(MODELS / f"{family}-tiny"),
+        "--policy",
+        str(policy),
+        "--run-dir",
+        str(run_dir),
+    )
     assert result.returncode == 4 and "step budget of 3 is used up" in result.stderr, result.stderr
     records = [json.loads(line) for line in (run_dir / "steps.jsonl").open()]
     steps = [r for r in records if r["type"] == "step"]
@@ -76,10 +84,12 @@ def test_a_genai_model_drives_a_real_window(
     expected = sum(
         presses_per_tool[s["call"]["name"]]
         for s in steps
-        if s["call"]["name"] in presses_per_tool and s["result"] and not s["result"]["error"]
+        if s["call"]["name"] in presses_per_tool
+        and s["result"]
+        and not s["result"]["error"]
         and x0 <= s["result"]["targets"][0][0] < x0 + width
         and y0 <= s["result"]["targets"][0][1] < y0 + height
-    )  # fmt: skip
+    )
     print(
         f"{len(steps)} steps: {[s['call']['name'] for s in steps]}; presses on the board: {expected}"
     )

@@ -20,8 +20,11 @@ from tests.desktop.conftest import center, wait_until
 async def session_calls(
     run_dir: Path, calls: list[tuple[str, dict[str, Any]]]
 ) -> tuple[list[str], list[Any]]:
-    params = StdioServerParameters(command=sys.executable, env=dict(os.environ),
-                                   args=["-m", "deskpilot", "mcp", "--run-dir", str(run_dir)])  # fmt: skip
+    params = StdioServerParameters(
+        command=sys.executable,
+        env=dict(os.environ),
+        args=["-m", "deskpilot", "mcp", "--run-dir", str(run_dir)],
+    )
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
         tools = [t.name for t in (await session.list_tools()).tools]
@@ -81,10 +84,19 @@ def test_mcp_calls_pass_the_same_gate_and_budget_as_a_run(display: object, tmp_p
         # --dry-run: a real click at (5, 5) would open the window manager's menu, which then
         # takes the keys of every later test on this display
         params = StdioServerParameters(
-            command=sys.executable, env=dict(os.environ),
-            args=["-m", "deskpilot", "mcp", "--dry-run", "--run-dir", str(tmp_path / "run"),
-                  "--policy", str(policy)],
-        )  # fmt: skip
+            command=sys.executable,
+            env=dict(os.environ),
+            args=[
+                "-m",
+                "deskpilot",
+                "mcp",
+                "--dry-run",
+                "--run-dir",
+                str(tmp_path / "run"),
+                "--policy",
+                str(policy),
+            ],
+        )
         async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             return [
@@ -117,9 +129,18 @@ def test_mcp_arguments_get_the_strict_parsing_of_model_output(
     policy = tmp_path / "policy.toml"
     policy.write_text('[[rule]]\ntools = ["*"]\ndecision = "allow"\nreason = "all"\n')
     lines = [
-        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": LATEST_PROTOCOL_VERSION, "capabilities": {},
-            "clientInfo": {"name": "raw", "version": "1"}}}),
+        json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": LATEST_PROTOCOL_VERSION,
+                    "capabilities": {},
+                    "clientInfo": {"name": "raw", "version": "1"},
+                },
+            }
+        ),
         json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
         '{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "type_text",'
         ' "arguments": {"text": "hello", "text": "rm -rf ~\\n"}}}',
@@ -127,13 +148,25 @@ def test_mcp_arguments_get_the_strict_parsing_of_model_output(
         ' "arguments": {"seconds": NaN}}}',
         '{"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "type_text",'
         ' "arguments": {"text": "ok"}}}',
-    ]  # fmt: skip
+    ]
     audit = tmp_path / "run" / "audit.jsonl"
     server = subprocess.Popen(
-        [sys.executable, "-m", "deskpilot", "mcp", "--dry-run", "--policy", str(policy),
-         "--run-dir", str(tmp_path / "run")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "deskpilot",
+            "mcp",
+            "--dry-run",
+            "--policy",
+            str(policy),
+            "--run-dir",
+            str(tmp_path / "run"),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     assert server.stdin is not None and server.stdout is not None
     server.stdin.write("\n".join(lines) + "\n")
     server.stdin.flush()

@@ -70,8 +70,9 @@ def test_with_a_window_manager_the_timeout_names_the_active_window(
 def test_a_demo_that_saved_nothing_says_so(tmp_path: Path) -> None:
     plan = tmp_path / "plan.jsonl"
     plan.write_text('{"name": "done", "arguments": {"answer": "nothing to do"}}\n')
-    result = deskpilot("demo", "--virtual", "--model", f"script:{plan}",
-                       "--run-dir", str(tmp_path / "demo"))  # fmt: skip
+    result = deskpilot(
+        "demo", "--virtual", "--model", f"script:{plan}", "--run-dir", str(tmp_path / "demo")
+    )
     assert result.returncode == 1, result.stderr
     assert "the window saved nothing; report:" in result.stderr
     assert "None" not in result.stderr
@@ -82,8 +83,9 @@ def test_a_malformed_plan_line_is_an_invalid_output_as_the_readme_says(
 ) -> None:
     plan = tmp_path / "plan.jsonl"
     plan.write_text('{"name": "click", "arguments": {"x": 1\n' * 4)
-    result = deskpilot("run", "t", "--model", f"script:{plan}", "--dry-run",
-                       "--run-dir", str(tmp_path / "run"))  # fmt: skip
+    result = deskpilot(
+        "run", "t", "--model", f"script:{plan}", "--dry-run", "--run-dir", str(tmp_path / "run")
+    )
     assert result.returncode == 1, result.stderr
     assert "4 invalid tool calls in a row" in result.stderr
     readme = (REPO / "README.md").read_text()
@@ -98,8 +100,9 @@ def test_a_malformed_plan_line_is_an_invalid_output_as_the_readme_says(
 
 
 def test_the_toolkit_step_benchmark_runs(display: VirtualDisplay) -> None:
-    spec = importlib.util.spec_from_file_location("bench_toolkit",
-                                                  REPO / "benchmarks" / "bench_toolkit.py")  # fmt: skip
+    spec = importlib.util.spec_from_file_location(
+        "bench_toolkit", REPO / "benchmarks" / "bench_toolkit.py"
+    )
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     sys.modules["bench_toolkit"] = bench

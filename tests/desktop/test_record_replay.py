@@ -31,8 +31,12 @@ def record_demo(display: VirtualDisplay, read: Callable[[], dict[str, Any]], out
     Each input waits for the form to have taken in the one before (keyboard focus, the text), so a
     loaded machine or a slow window manager cannot send keys to a window that has no focus yet."""
     state = read()
-    recorder = subprocess.Popen([sys.executable, "-m", "deskpilot", "record", str(out)],
-                                env=display.env(), stderr=subprocess.PIPE, text=True)  # fmt: skip
+    recorder = subprocess.Popen(
+        [sys.executable, "-m", "deskpilot", "record", str(out)],
+        env=display.env(),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert recorder.stderr is not None
         ready = recorder.stderr.readline()  # printed once the listeners are running

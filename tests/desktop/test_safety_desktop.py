@@ -31,13 +31,27 @@ def test_a_popup_telling_the_agent_to_open_a_terminal_changes_no_rule(
     xdotool("search", "--sync", "--name", "URGENT security notice")
     # a model that obeys the pop-up: first the shell, then the terminal hotkey, then typing
     plan = tmp_path / "plan.jsonl"
-    plan.write_text("\n".join(json.dumps(c) for c in [
-        {"name": "shell", "arguments": {"command": "rm -rf ~"}},
-        {"name": "key", "arguments": {"keys": "ctrl+alt+t"}},
-    ]) + "\n")  # fmt: skip
+    plan.write_text(
+        "\n".join(
+            json.dumps(c)
+            for c in [
+                {"name": "shell", "arguments": {"command": "rm -rf ~"}},
+                {"name": "key", "arguments": {"keys": "ctrl+alt+t"}},
+            ]
+        )
+        + "\n"
+    )
     marker = tmp_path / "audit.jsonl"
-    result = deskpilot("run", "fill in the form", "--model", f"script:{plan}", "--run-dir",
-                       str(tmp_path / "run"), "--audit", str(marker))  # fmt: skip
+    result = deskpilot(
+        "run",
+        "fill in the form",
+        "--model",
+        f"script:{plan}",
+        "--run-dir",
+        str(tmp_path / "run"),
+        "--audit",
+        str(marker),
+    )
     assert result.returncode == 3, result.stderr
     assert "shell is disabled" in result.stderr
     records = [json.loads(line) for line in marker.open()]
@@ -84,8 +98,18 @@ def test_a_click_aimed_at_a_denied_window_is_denied_while_another_has_the_focus(
         plan = tmp_path / f"{name}.jsonl"
         plan.write_text(json.dumps({"name": name, "arguments": arguments}) + "\n")
         audit = tmp_path / f"{name}-audit.jsonl"
-        result = deskpilot("run", "t", "--model", f"script:{plan}", "--policy", str(policy),
-                           "--run-dir", str(tmp_path / name), "--audit", str(audit))  # fmt: skip
+        result = deskpilot(
+            "run",
+            "t",
+            "--model",
+            f"script:{plan}",
+            "--policy",
+            str(policy),
+            "--run-dir",
+            str(tmp_path / name),
+            "--audit",
+            str(audit),
+        )
         assert result.returncode == 3, (name, result.stderr)
         assert "never touch a terminal" in result.stderr
         events = [json.loads(line)["event"] for line in audit.open()]
@@ -116,8 +140,12 @@ def _run_on_a_terminal(tmp_path: Path, typed_ahead: str, answer: Callable[[str],
     import time
 
     plan, policy = tmp_path / "plan.jsonl", tmp_path / "ask.toml"
-    plan.write_text(json.dumps({"name": "click", "arguments": {"x": 10, "y": 10}}) + "\n"
-                    + json.dumps({"name": "done", "arguments": {}}) + "\n")  # fmt: skip
+    plan.write_text(
+        json.dumps({"name": "click", "arguments": {"x": 10, "y": 10}})
+        + "\n"
+        + json.dumps({"name": "done", "arguments": {}})
+        + "\n"
+    )
     policy.write_text(ASK_POLICY)
     master, slave = os.openpty()
 
@@ -126,10 +154,25 @@ def _run_on_a_terminal(tmp_path: Path, typed_ahead: str, answer: Callable[[str],
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "deskpilot", "run", "t", "--model", f"script:{plan}", "--policy",
-         str(policy), "--dry-run", "--run-dir", str(tmp_path / "run")],
-        stdin=slave, stdout=slave, stderr=slave, preexec_fn=controlling_terminal,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "deskpilot",
+            "run",
+            "t",
+            "--model",
+            f"script:{plan}",
+            "--policy",
+            str(policy),
+            "--dry-run",
+            "--run-dir",
+            str(tmp_path / "run"),
+        ],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        preexec_fn=controlling_terminal,
+    )
     os.close(slave)
     os.write(master, typed_ahead.encode())  # typed long before the prompt (Python is starting)
     shown, deadline = b"", time.monotonic() + 60

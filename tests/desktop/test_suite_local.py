@@ -53,9 +53,15 @@ wait_for = { file = "r.txt", timeout = 10 }
 
 def cli(*args: str, **popen: object) -> subprocess.Popen[str]:
     env = {**os.environ, "COLUMNS": "250"}
-    return subprocess.Popen([sys.executable, "-m", "deskpilot", *args], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            **popen)  # type: ignore[call-overload]  # fmt: skip
+    return subprocess.Popen(  # type: ignore[call-overload]
+        [sys.executable, "-m", "deskpilot", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
 
 
 def alive(pid: int) -> bool:
@@ -84,8 +90,13 @@ def test_two_workers_on_private_desktops_and_the_checker_decides(tmp_path: Path)
     seen: list[dict[str, object]] = []
     before = os.environ.get("DISPLAY")
     started = time.monotonic()
-    run = run_suite(load_suite(str(tmp_path / "suite.toml")), model=f"script:{plans}",
-                    out=tmp_path / "out", workers=2, on_event=seen.append)  # fmt: skip
+    run = run_suite(
+        load_suite(str(tmp_path / "suite.toml")),
+        model=f"script:{plans}",
+        out=tmp_path / "out",
+        workers=2,
+        on_event=seen.append,
+    )
     took = time.monotonic() - started
     assert os.environ.get("DISPLAY") == before  # the workers' displays are theirs alone
     by = {r.task: r for r in run.results}
@@ -121,8 +132,11 @@ def test_builtin_tasks_through_the_cli_then_an_interrupted_run_resumes(tmp_path:
     args += [a for t in tasks for a in ("--task", t)]
     first = cli(*args, start_new_session=True)
     results = out / "results.jsonl"
-    wait_until(lambda: results.is_file() and results.read_text().count("\n") >= 1, timeout=90,
-               message="the first finished task")  # fmt: skip
+    wait_until(
+        lambda: results.is_file() and results.read_text().count("\n") >= 1,
+        timeout=90,
+        message="the first finished task",
+    )
     os.killpg(first.pid, signal.SIGINT)  # Ctrl-C: the whole process group, as a terminal does
     stdout, stderr = first.communicate(timeout=60)
     assert first.returncode == 4, stderr
@@ -175,8 +189,13 @@ def test_a_killed_worker_process_is_replaced_and_its_task_given_out_again(tmp_pa
             killed.update(info)
             threading.Timer(2.5, os.kill, (int(info["pid"]), signal.SIGKILL)).start()
 
-    run = run_suite(load_suite(str(tmp_path / "suite.toml")), model=None, out=tmp_path / "out",
-                    workers=1, on_event=on_event)  # fmt: skip
+    run = run_suite(
+        load_suite(str(tmp_path / "suite.toml")),
+        model=None,
+        out=tmp_path / "out",
+        workers=1,
+        on_event=on_event,
+    )
     [result] = run.results
     assert result.passed, result.check + result.error
     assert result.worker["pid"] != killed["pid"]  # run again by the worker started in its place

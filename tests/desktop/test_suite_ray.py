@@ -70,8 +70,14 @@ def local_ray(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     127.0.0.1 (Ray's single-machine mode, in this process and the servers it starts)."""
     monkeypatch.setenv(LOOPBACK_ONLY, "0")
     monkeypatch.setattr(ray._private.ray_constants, "ENABLE_RAY_CLUSTER", False)
-    ray.init(address="local", num_cpus=2, resources={"desktop": 2}, include_dashboard=False,
-             object_store_memory=100 * 1024 * 1024, log_to_driver=False)  # fmt: skip
+    ray.init(
+        address="local",
+        num_cpus=2,
+        resources={"desktop": 2},
+        include_dashboard=False,
+        object_store_memory=100 * 1024 * 1024,
+        log_to_driver=False,
+    )
     assert ray.nodes()[0]["NodeManagerAddress"] == "127.0.0.1"
     try:
         yield
@@ -99,8 +105,14 @@ def test_a_killed_worker_actor_is_replaced_and_its_task_retried(
 
     options = RayOptions(address="auto", memory=256 * 1024 * 1024, start_timeout=120)
     started = time.monotonic()
-    run = run_suite(load_suite(str(tmp_path / "suite.toml")), model=None, out=tmp_path / "out",
-                    workers=2, ray=options, on_event=on_event)  # fmt: skip
+    run = run_suite(
+        load_suite(str(tmp_path / "suite.toml")),
+        model=None,
+        out=tmp_path / "out",
+        workers=2,
+        ray=options,
+        on_event=on_event,
+    )
     took = time.monotonic() - started
     assert "at" in killed, "the slow task ended before the kill"
     by = {r.task: r for r in run.results}
@@ -109,8 +121,10 @@ def test_a_killed_worker_actor_is_replaced_and_its_task_retried(
     assert slow.worker["pid"] != killed["pid"]  # retried on the actor Ray started in its place
     assert len(killed["desktop_pids"]) == 2  # Xvfb and the window manager
     assert not any(alive(pid) for pid in killed["desktop_pids"])  # its desktop went with it
-    recorded = [json.loads(line)["task"] for line in (tmp_path / "out" / "results.jsonl")
-                .read_text().splitlines()]  # fmt: skip
+    recorded = [
+        json.loads(line)["task"]
+        for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()
+    ]
     assert sorted(recorded) == ["quick-a", "quick-b", "slow"]  # each exactly once
     for r in run.results:  # the actors' folders came back to this machine
         assert (tmp_path / "out" / r.run_dir / "report.html").is_file()

@@ -13,8 +13,14 @@ from tests.desktop.conftest import deskpilot
 def test_the_form_task_by_its_labels(
     demo_app: Callable[[], dict[str, Any]], tmp_path: Path
 ) -> None:
-    result = deskpilot("run", 'type "Grace Hopper" into Name, then click Save', "--model",
-                       "text-match", "--run-dir", str(tmp_path / "run"))  # fmt: skip
+    result = deskpilot(
+        "run",
+        'type "Grace Hopper" into Name, then click Save',
+        "--model",
+        "text-match",
+        "--run-dir",
+        str(tmp_path / "run"),
+    )
     assert result.returncode == 0, result.stderr
     state = demo_app()
     assert state["saved"] == "Grace Hopper"
@@ -30,8 +36,16 @@ def test_a_label_that_is_not_there_fails_and_says_what_is(
     demo_app: Callable[[], dict[str, Any]], tmp_path: Path
 ) -> None:
     audit = tmp_path / "audit.jsonl"
-    result = deskpilot("run", "click Delete", "--model", "text-match", "--run-dir",
-                       str(tmp_path / "run"), "--audit", str(audit))  # fmt: skip
+    result = deskpilot(
+        "run",
+        "click Delete",
+        "--model",
+        "text-match",
+        "--run-dir",
+        str(tmp_path / "run"),
+        "--audit",
+        str(audit),
+    )
     assert result.returncode == 1, result.stderr
     assert "'Delete' is not on the screen" in result.stderr and "'Save'" in result.stderr
     records = [json.loads(line) for line in audit.open()]

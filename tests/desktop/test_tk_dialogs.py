@@ -65,8 +65,17 @@ def test_the_dialogs_suite_runs_a_real_model_on_real_dialogs(
     display: VirtualDisplay, tmp_path: Path
 ) -> None:
     rows_file = tmp_path / "rows.json"
-    argv = ["model", "eval", str(TRAINED), "--suite", "dialogs", "--screens", "2",
-            "--json", str(rows_file)]  # fmt: skip
+    argv = [
+        "model",
+        "eval",
+        str(TRAINED),
+        "--suite",
+        "dialogs",
+        "--screens",
+        "2",
+        "--json",
+        str(rows_file),
+    ]
     result = CliRunner().invoke(app, argv)
     assert result.exit_code == 0, result.output
     (row,) = json.loads(rows_file.read_text())

@@ -102,21 +102,44 @@ def launch(
         log.close()
 
 
-def cli(*args: str, env: dict[str, str] | None = None, timeout: float = CLI_TIMEOUT
-        ) -> subprocess.CompletedProcess[str]:  # fmt: skip
+def cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = CLI_TIMEOUT
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m deskpilot ARGS`` as a user would (on the test display unless ``env`` says
     otherwise). Rich wraps stderr at the terminal width: COLUMNS keeps messages on one line."""
     environment = dict(os.environ) if env is None else dict(env)
     environment.setdefault("COLUMNS", "250")
-    return subprocess.run([sys.executable, "-m", "deskpilot", *args], capture_output=True,
-                          text=True, timeout=timeout, env=environment, cwd=REPO)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "deskpilot", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment,
+        cwd=REPO,
+    )
 
 
-def run_cli(task: str, plan: Path, run_dir: Path, driver: str = "pyautogui", *extra: str,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+def run_cli(
+    task: str,
+    plan: Path,
+    run_dir: Path,
+    driver: str = "pyautogui",
+    *extra: str,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """``deskpilot run TASK --model script:PLAN --run-dir DIR --driver D [EXTRA]``."""
-    return cli("run", task, "--model", f"script:{plan}", "--run-dir", str(run_dir),
-               "--driver", driver, *extra, env=env)  # fmt: skip
+    return cli(
+        "run",
+        task,
+        "--model",
+        f"script:{plan}",
+        "--run-dir",
+        str(run_dir),
+        "--driver",
+        driver,
+        *extra,
+        env=env,
+    )
 
 
 def flat(text: str) -> str:
@@ -159,8 +182,9 @@ def center(rect: list[int] | Rect) -> tuple[int, int]:
 
 def xdotool(*args: str, timeout: float = 10) -> str:
     """Run xdotool on the test display; its output."""
-    return subprocess.run(["xdotool", *args], check=True, capture_output=True, text=True,
-                          timeout=timeout).stdout  # fmt: skip
+    return subprocess.run(
+        ["xdotool", *args], check=True, capture_output=True, text=True, timeout=timeout
+    ).stdout
 
 
 def pointer() -> tuple[int, int]:
@@ -249,8 +273,9 @@ class TkApp:
         """The centre of a widget, in screen pixels."""
         return center(self.widgets[widget])
 
-    def wait_for(self, predicate: Callable[[dict[str, Any]], Any], message: str,
-                 timeout: float = 10) -> dict[str, Any]:  # fmt: skip
+    def wait_for(
+        self, predicate: Callable[[dict[str, Any]], Any], message: str, timeout: float = 10
+    ) -> dict[str, Any]:
         """Poll the state file until ``predicate(state)`` holds; the state then."""
 
         last: list[dict[str, Any]] = []

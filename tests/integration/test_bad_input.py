@@ -57,14 +57,16 @@ BAD_LINES: dict[str, tuple[Callable[[int, int], str], str]] = {
 
 
 @pytest.mark.parametrize("case", BAD_LINES)
-def test_invalid_tool_calls_fail_the_run_after_the_retries(tk_app: TkApp, tmp_path: Path,
-                                                            case: str) -> None:  # fmt: skip
+def test_invalid_tool_calls_fail_the_run_after_the_retries(
+    tk_app: TkApp, tmp_path: Path, case: str
+) -> None:
     bad, message = BAD_LINES[case]
     bx, by = tk_app.center("button")
     # max_invalid = 3 in the default policy: the 4th invalid line in a row ends the run, so the
     # valid click after it must never run either.
-    plan = write_plan(tmp_path / "plan.jsonl", *[bad(bx, by)] * 4, call("click", x=bx, y=by),
-                      call("done"))  # fmt: skip
+    plan = write_plan(
+        tmp_path / "plan.jsonl", *[bad(bx, by)] * 4, call("click", x=bx, y=by), call("done")
+    )
     run_dir = tmp_path / "run"
     result = run_cli("bad model output", plan, run_dir)
 
@@ -94,8 +96,9 @@ def test_the_run_goes_on_after_invalid_lines(tk_app: TkApp, tmp_path: Path) -> N
     assert tk_app.barrier()["buttons"] == [1, 1]
 
 
-def test_off_screen_coordinates_are_refused_before_the_pointer_moves(tk_app: TkApp,
-                                                                     tmp_path: Path) -> None:  # fmt: skip
+def test_off_screen_coordinates_are_refused_before_the_pointer_moves(
+    tk_app: TkApp, tmp_path: Path
+) -> None:
     bx, by = tk_app.center("button")
     plan = write_plan(
         tmp_path / "plan.jsonl",
@@ -127,8 +130,12 @@ def test_off_screen_coordinates_are_refused_before_the_pointer_moves(tk_app: TkA
 def test_a_denied_tool_stops_the_run_with_exit_code_3(tk_app: TkApp, tmp_path: Path) -> None:
     marker = tmp_path / "shell-ran"
     bx, by = tk_app.center("button")
-    plan = write_plan(tmp_path / "plan.jsonl", call("shell", command=f"touch {marker}"),
-                      call("click", x=bx, y=by), call("done"))  # fmt: skip
+    plan = write_plan(
+        tmp_path / "plan.jsonl",
+        call("shell", command=f"touch {marker}"),
+        call("click", x=bx, y=by),
+        call("done"),
+    )
     run_dir = tmp_path / "run"
     result = run_cli("run a command", plan, run_dir)
 
@@ -180,8 +187,11 @@ def _no_display(tmp_path: Path) -> dict[str, Any]:
 
 
 def _dead_display(tmp_path: Path) -> dict[str, Any]:
-    number = next(n for n in range(4242, 4400) if not Path(f"/tmp/.X11-unix/X{n}").exists()
-                  and not Path(f"/tmp/.X{n}-lock").exists())  # fmt: skip
+    number = next(
+        n
+        for n in range(4242, 4400)
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists()
+    )
     return {"env": {**os.environ, "DISPLAY": f":{number}"}}
 
 
@@ -227,15 +237,22 @@ USAGE_ERRORS: dict[str, tuple[Callable[[Path], dict[str, Any]], str]] = {
 
 
 @pytest.mark.parametrize("case", USAGE_ERRORS)
-def test_usage_errors_exit_2_before_anything_happens(tk_app: TkApp, tmp_path: Path,
-                                                     case: str) -> None:  # fmt: skip
+def test_usage_errors_exit_2_before_anything_happens(
+    tk_app: TkApp, tmp_path: Path, case: str
+) -> None:
     change, message = USAGE_ERRORS[case]
     options = change(tmp_path)
     bx, by = tk_app.center("button")
     plan = write_plan(tmp_path / "plan.jsonl", call("click", x=bx, y=by), call("done"))
     run_dir = tmp_path / "run"
-    result = run_cli("t", plan, run_dir, options.get("driver", "pyautogui"),
-                     *options.get("extra", []), env=options.get("env"))  # fmt: skip
+    result = run_cli(
+        "t",
+        plan,
+        run_dir,
+        options.get("driver", "pyautogui"),
+        *options.get("extra", []),
+        env=options.get("env"),
+    )
 
     assert result.returncode == 2, result.stderr
     stderr = flat(result.stderr)
@@ -246,7 +263,13 @@ def test_usage_errors_exit_2_before_anything_happens(tk_app: TkApp, tmp_path: Pa
 
 
 def test_a_plan_that_cannot_be_read(tmp_path: Path) -> None:
-    result = cli("run", "t", "--model", f"script:{tmp_path / 'missing.jsonl'}",
-                 "--run-dir", str(tmp_path / "run"))  # fmt: skip
+    result = cli(
+        "run",
+        "t",
+        "--model",
+        f"script:{tmp_path / 'missing.jsonl'}",
+        "--run-dir",
+        str(tmp_path / "run"),
+    )
     assert result.returncode == 2
     assert f"cannot read plan {tmp_path / 'missing.jsonl'}" in flat(result.stderr)

@@ -20,8 +20,12 @@ def test_scripted_demo_on_its_own_virtual_display(tmp_path: Path) -> None:
     started = re.search(r"started a virtual display (:\d+)", result.stderr)
     assert started and started.group(1) != os.environ["DISPLAY"], result.stderr
     assert json.loads((run_dir / "demo-state.json").read_text())["saved"] == "Ada Lovelace"
-    assert [s["call"]["name"] for s in only_steps(run_dir)] == ["click", "type_text", "click",
-                                                                 "done"]  # fmt: skip
+    assert [s["call"]["name"] for s in only_steps(run_dir)] == [
+        "click",
+        "type_text",
+        "click",
+        "done",
+    ]
     assert (run_dir / "report.html").is_file()
     # It drove its own display, not the one DISPLAY named: this pointer never moved.
     assert pointer() == (640, 400)

@@ -59,7 +59,8 @@ def test_xcalc_adds_12_and_30(launch: Launch, tmp_path: Path, driver: str) -> No
     assert result.stdout.strip() == "42"
 
     def primary() -> str:
-        return subprocess.run(["xclip", "-o", "-selection", "primary"], capture_output=True,
-                              text=True, timeout=5).stdout.strip()  # fmt: skip
+        return subprocess.run(
+            ["xclip", "-o", "-selection", "primary"], capture_output=True, text=True, timeout=5
+        ).stdout.strip()
 
     assert wait_until(primary, message="xcalc's PRIMARY selection") == "42"

@@ -66,11 +66,21 @@ reason = "never press the Count button"
 
 def test_the_kill_switch_hotkey_stops_a_run(tk_app: TkApp, tmp_path: Path) -> None:
     bx, by = tk_app.center("button")
-    plan = write_plan(tmp_path / "plan.jsonl", call("wait", seconds=30),
-                      call("click", x=bx, y=by), call("done"))  # fmt: skip
+    plan = write_plan(
+        tmp_path / "plan.jsonl", call("wait", seconds=30), call("click", x=bx, y=by), call("done")
+    )
     run_dir = tmp_path / "run"
-    command = [sys.executable, "-m", "deskpilot", "run", "a long wait", "--model",
-               f"script:{plan}", "--run-dir", str(run_dir)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "deskpilot",
+        "run",
+        "a long wait",
+        "--model",
+        f"script:{plan}",
+        "--run-dir",
+        str(run_dir),
+    ]
     env = {**os.environ, "COLUMNS": "250"}
     with subprocess.Popen(command, cwd=REPO, env=env, stderr=subprocess.PIPE, text=True) as proc:
         try:
@@ -97,8 +107,9 @@ def test_the_kill_switch_hotkey_stops_a_run(tk_app: TkApp, tmp_path: Path) -> No
 
 def test_the_pyautogui_fail_safe_corner_stops_a_run(tk_app: TkApp, tmp_path: Path) -> None:
     bx, by = tk_app.center("button")
-    plan = write_plan(tmp_path / "plan.jsonl", call("move", x=0, y=0), call("click", x=bx, y=by),
-                      call("done"))  # fmt: skip
+    plan = write_plan(
+        tmp_path / "plan.jsonl", call("move", x=0, y=0), call("click", x=bx, y=by), call("done")
+    )
     run_dir = tmp_path / "run"
     try:
         result = run_cli("into the corner", plan, run_dir, "pyautogui")
@@ -121,11 +132,16 @@ def _redacting_policy(tmp_path: Path) -> Path:
 
 def test_secrets_reach_the_app_but_not_the_records(tk_app: TkApp, tmp_path: Path) -> None:
     ex, ey = tk_app.center("entry")
-    plan = write_plan(tmp_path / "plan.jsonl", call("click", x=ex, y=ey),
-                      call("type_text", text="s3cr3t-abc"), call("done"))  # fmt: skip
+    plan = write_plan(
+        tmp_path / "plan.jsonl",
+        call("click", x=ex, y=ey),
+        call("type_text", text="s3cr3t-abc"),
+        call("done"),
+    )
     run_dir = tmp_path / "run"
-    result = run_cli("type a secret", plan, run_dir, "pyautogui", "--policy",
-                     str(_redacting_policy(tmp_path)))  # fmt: skip
+    result = run_cli(
+        "type a secret", plan, run_dir, "pyautogui", "--policy", str(_redacting_policy(tmp_path))
+    )
 
     assert result.returncode == 0, result.stderr
     tk_app.wait_for(lambda s: s["text"] == "s3cr3t-abc", "the secret in the entry")
@@ -138,8 +154,14 @@ def test_secrets_reach_the_app_but_not_the_records(tk_app: TkApp, tmp_path: Path
 def test_the_end_of_run_line_is_redacted_too(tmp_path: Path) -> None:
     """The step line masks the answer; the "done after N steps: ..." line after it must too."""
     plan = write_plan(tmp_path / "plan.jsonl", call("done", answer="the key is s3cr3t-abc"))
-    result = run_cli("say a secret", plan, tmp_path / "run", "pyautogui", "--policy",
-                     str(_redacting_policy(tmp_path)))  # fmt: skip
+    result = run_cli(
+        "say a secret",
+        plan,
+        tmp_path / "run",
+        "pyautogui",
+        "--policy",
+        str(_redacting_policy(tmp_path)),
+    )
 
     assert result.returncode == 0, result.stderr
     assert "the key is [REDACTED]" in result.stderr  # the step line

@@ -53,8 +53,9 @@ def test_click_type_and_key_combinations(tk_app: TkApp, tmp_path: Path, driver: 
         call("done", answer="counted, typed and saved"),
     ]
     run_dir = tmp_path / "run"
-    result = run_cli("fill in the test app", write_plan(tmp_path / "plan.jsonl", *plan), run_dir,
-                     driver)  # fmt: skip
+    result = run_cli(
+        "fill in the test app", write_plan(tmp_path / "plan.jsonl", *plan), run_dir, driver
+    )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "counted, typed and saved"
@@ -108,8 +109,7 @@ def test_double_click_right_click_drag_and_scroll(
         call("done"),
     ]
     run_dir = tmp_path / "run"
-    result = run_cli("pointer actions", write_plan(tmp_path / "plan.jsonl", *plan), run_dir,
-                     driver)  # fmt: skip
+    result = run_cli("pointer actions", write_plan(tmp_path / "plan.jsonl", *plan), run_dir, driver)
 
     assert result.returncode == 0, result.stderr
     state = tk_app.wait_for(lambda s: s["wheel"]["left"], "the last wheel click")
@@ -141,8 +141,9 @@ def test_text_beyond_ascii(tk_app: TkApp, tmp_path: Path) -> None:
     for driver in DRIVERS:
         plan = [call("click", x=ex, y=ey), call("type_text", text=text), call("done")]
         run_dir = tmp_path / driver
-        result = run_cli("type accents", write_plan(tmp_path / f"{driver}.jsonl", *plan), run_dir,
-                         driver)  # fmt: skip
+        result = run_cli(
+            "type accents", write_plan(tmp_path / f"{driver}.jsonl", *plan), run_dir, driver
+        )
         assert result.returncode == 0, result.stderr
         error = only_steps(run_dir)[1]["result"]["error"]
         if driver == "pyautogui":

@@ -71,8 +71,13 @@ def eval_dialogs(folder: Path, json_out: Path, *extra: str) -> tuple[int, str, d
     for bar in DIALOG_BARS:
         args += ["--require", bar]
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
-    result = subprocess.run([sys.executable, "-m", "deskpilot", *args], env=env,
-                            capture_output=True, text=True, timeout=600)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "deskpilot", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     (row,) = json.loads(json_out.read_text())
     return result.returncode, result.stdout + result.stderr, row
 

@@ -20,9 +20,25 @@ TRAINED, TINY = MODELS / "deskpilot-curriculum-int4", MODELS / "gemma4_unified-t
 
 def test_the_second_model_does_not_carry_the_first_ones_memory(tmp_path: Path) -> None:
     rows_file, report = tmp_path / "rows.json", tmp_path / "eval.html"
-    result = CliRunner().invoke(app, ["model", "eval", str(TRAINED), str(TINY), "--suite",
-                                      "96-words", "--screens", "2", "--json", str(rows_file),
-                                      "--report", str(report), "--pictures", "3"])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        [
+            "model",
+            "eval",
+            str(TRAINED),
+            str(TINY),
+            "--suite",
+            "96-words",
+            "--screens",
+            "2",
+            "--json",
+            str(rows_file),
+            "--report",
+            str(report),
+            "--pictures",
+            "3",
+        ],
+    )
     assert result.exit_code == 0, result.output
     # the screens come back from both children: three per model, each with its verdict
     assert report.read_text().count('<div class="card">') == 6

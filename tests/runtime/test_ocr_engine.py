@@ -59,8 +59,12 @@ def test_a_changed_label_is_read_again_and_the_rest_kept(reader: ScreenReader) -
     changed = image.copy()
     draw = ImageDraw.Draw(changed)
     draw.rectangle((600, 40, 890, 70), fill=(236, 236, 236))
-    draw.text((620, 40), "Saved!", font=ImageFont.truetype(str(FONTS / "DejaVuSans.ttf"), 13),
-              fill=(20, 20, 20))  # fmt: skip
+    draw.text(
+        (620, 40),
+        "Saved!",
+        font=ImageFont.truetype(str(FONTS / "DejaVuSans.ttf"), 13),
+        fill=(20, 20, 20),
+    )
     text = local.read(Frame.from_image(changed))
     assert local.stats.area_read < 0.1
     assert text.find("Saved").box.x >= 600

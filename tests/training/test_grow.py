@@ -13,8 +13,14 @@ from training.tinymodels.deepen import deepen_state, deepened, new_index
 from training.tinymodels.gemma4_unified import Geometry, hf_model
 from training.tinymodels.widen import widen_head, widen_state
 
-SMALL = Geometry(hidden_size=128, intermediate_size=256, head_dim=32, global_head_dim=64,
-                 layer_types=("sliding_attention", "full_attention"), mm_embed_dim=64)  # fmt: skip
+SMALL = Geometry(
+    hidden_size=128,
+    intermediate_size=256,
+    head_dim=32,
+    global_head_dim=64,
+    layer_types=("sliding_attention", "full_attention"),
+    mm_embed_dim=64,
+)
 
 
 def trained_like(geometry: Geometry, seed: int) -> Any:
@@ -54,8 +60,9 @@ def ids(narrow: Any) -> Any:
 
 
 def test_a_widened_model_computes_what_the_narrow_one_did(narrow: Any, ids: Any) -> None:
-    wide = dataclasses.replace(SMALL, hidden_size=192, intermediate_size=512,
-                               num_attention_heads=6, num_key_value_heads=3)  # fmt: skip
+    wide = dataclasses.replace(
+        SMALL, hidden_size=192, intermediate_size=512, num_attention_heads=6, num_key_value_heads=3
+    )
     _, grown = hf_model(7, geometry=wide)
     grown.load_state_dict(widen_state(narrow.state_dict(), SMALL, wide, seed=3))
     before, after = logits(narrow, ids, eps=0.0), logits(grown, ids, eps=0.0)

@@ -25,8 +25,13 @@ RUN = ["--widgets", "1", "--batch", "1", "--checkpoint-every", "1", "--minutes",
 
 def train(out: Path, *args: str) -> str:
     """Run the trainer; its stderr."""
-    done = subprocess.run([sys.executable, *TRAINER, "--out", str(out), *RUN, *args],
-                          capture_output=True, text=True, timeout=600, cwd=ROOT)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, *TRAINER, "--out", str(out), *RUN, *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stderr
 
@@ -75,16 +80,32 @@ def test_a_resumed_run_continues_its_counts_its_clock_and_its_lineage(runs: Path
 
 def test_the_export_runs_through_the_runtime_with_its_card(runs: Path, tmp_path: Path) -> None:
     folder = tmp_path / "int4"
-    done = subprocess.run([sys.executable, *TRAINER, "--out", str(runs / "a"),
-                           "--export", str(folder)], capture_output=True, text=True, timeout=600, cwd=ROOT)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, *TRAINER, "--out", str(runs / "a"), "--export", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     card = json.loads((folder / "deskpilot.json").read_text())
     assert card["updates"] == 3 and card["precision"] == "int4"
     assert card["data"] == DATA_VERSION and card["lineage"][0]["updates"] == 3
     assert card["geometry"]["hidden_size"] > 0
     rows = tmp_path / "rows.json"
-    args = ["model", "eval", str(folder), "--suite", "96-words", "--screens", "2",
-            "--json", str(rows), "--require", "valid calls>=100"]  # fmt: skip
+    args = [
+        "model",
+        "eval",
+        str(folder),
+        "--suite",
+        "96-words",
+        "--screens",
+        "2",
+        "--json",
+        str(rows),
+        "--require",
+        "valid calls>=100",
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     (row,) = json.loads(rows.read_text())
@@ -99,8 +120,13 @@ def test_an_image_token_budget_is_trained_with_and_exported(tmp_path: Path) -> N
     assert torch.load(out / "checkpoint.pt", weights_only=False)["soft_tokens"] == 448
     encoder = json.loads((out / "encoder-folder-448" / "image_processor.json").read_text())
     assert '"max_soft_tokens": 448' in json.dumps(encoder)
-    done = subprocess.run([sys.executable, *TRAINER, "--out", str(out), "--export", str(folder)],
-                          capture_output=True, text=True, timeout=600, cwd=ROOT)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, *TRAINER, "--out", str(out), "--export", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads((folder / "deskpilot.json").read_text())["soft_tokens"] == 448
     assert ModelFolder.open(folder).image_token_budget() == 448
@@ -172,8 +198,13 @@ def test_a_run_with_screen_text_trains_on_the_ocr_lines_and_exports_a_folder_tha
     assert torch.load(out / "checkpoint.pt", weights_only=False)["screen_text"] is True
     train(out, "--steps", "2", "--resume")  # a resumed run goes on with it
     assert torch.load(out / "checkpoint.pt", weights_only=False)["screen_text"] is True
-    done = subprocess.run([sys.executable, *TRAINER, "--out", str(out), "--export", str(folder)],
-                          capture_output=True, text=True, timeout=600, cwd=ROOT)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, *TRAINER, "--out", str(out), "--export", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads((folder / "deskpilot.json").read_text())["screen_text"] is True
     from deskpilot.runtime.genai import GenaiModel
@@ -190,8 +221,14 @@ def test_the_encoder_puts_the_screens_text_into_the_training_prompt(runs: Path) 
     image = Image.new("RGB", (1280, 800), (236, 236, 236))
     face = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 14)
     ImageDraw.Draw(image).text((640, 400), "Save", font=face, fill=(0, 0, 0))
-    sample = Sample(image=image, task="click Save", history=(), kind="click",
-                    target={"name": "click", "arguments": {"x": 505, "y": 505}}, box=(640, 400, 680, 416))  # fmt: skip
+    sample = Sample(
+        image=image,
+        task="click Save",
+        history=(),
+        kind="click",
+        target={"name": "click", "arguments": {"x": 505, "y": 505}},
+        box=(640, 400, 680, 416),
+    )
     folder = tokenizer_folder(runs / "a", 20261128)  # the trainer's own encoding folder
     plain, reading = Encoder(folder), Encoder(folder, screen_text=True)
     plain_ids, text_ids = plain.encode(sample)["ids"][0], reading.encode(sample)["ids"][0]

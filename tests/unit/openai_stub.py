@@ -37,8 +37,9 @@ class StubServer:
     plan: list[str] = field(default_factory=list)
     reject_format: bool = False  # answer 400 to a request with response_format, as some do
     slow_s: float = 2.0
-    usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 321,
-                                                           "completion_tokens": 12})  # fmt: skip
+    usage: dict[str, int] = field(
+        default_factory=lambda: {"prompt_tokens": 321, "completion_tokens": 12}
+    )
     received: list[Received] = field(default_factory=list)
     _answered: int = 0
     _release: threading.Event = field(default_factory=threading.Event)
@@ -84,8 +85,11 @@ class StubServer:
     def handle(self, handler: BaseHTTPRequestHandler, body: Any) -> None:
         """Record the request and answer it."""
         path = handler.path
-        self.received.append(Received(method=handler.command, path=path,
-                                      headers=dict(handler.headers.items()), body=body))  # fmt: skip
+        self.received.append(
+            Received(
+                method=handler.command, path=path, headers=dict(handler.headers.items()), body=body
+            )
+        )
         try:
             if handler.command == "GET" and path == "/v1/models":
                 data = [{"id": m, "object": "model", "owned_by": "stub"} for m in self.models]
@@ -123,22 +127,41 @@ class StubServer:
                 self._release.wait(self.slow_s)
             content = self.contents[min(self._answered, len(self.contents) - 1)]
             self._answered += 1
-            self._json(handler, 200, {
-                "id": f"chatcmpl-{self._answered}", "object": "chat.completion",
-                "model": body.get("model"),
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": content}}],
-                "usage": {**self.usage,
-                          "total_tokens": sum(self.usage.values())},
-            })  # fmt: skip
+            self._json(
+                handler,
+                200,
+                {
+                    "id": f"chatcmpl-{self._answered}",
+                    "object": "chat.completion",
+                    "model": body.get("model"),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": content},
+                        }
+                    ],
+                    "usage": {**self.usage, "total_tokens": sum(self.usage.values())},
+                },
+            )
 
-    def _json(self, handler: BaseHTTPRequestHandler, status: int, value: Any,
-              headers: dict[str, str] | None = None) -> None:  # fmt: skip
+    def _json(
+        self,
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        value: Any,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self._send(handler, status, json.dumps(value).encode(), "application/json", headers)
 
     @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, status: int, data: bytes, kind: str,
-              headers: dict[str, str] | None = None) -> None:  # fmt: skip
+    def _send(
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        data: bytes,
+        kind: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         handler.send_response(status)
         handler.send_header("Content-Type", kind)
         handler.send_header("Content-Length", str(len(data)))

@@ -19,9 +19,11 @@ from deskpilot.windows import Window
 from tests.unit.conftest import AgentFactory, call, make_frame
 
 REGISTRY = ToolRegistry()
-ASK_GUI = ('[[rule]]\ntools = ["click", "type_text"]\ndecision = "ask"\nreason = "gui asks"\n'
-           '[[rule]]\ntools = ["done"]\ndecision = "allow"\nreason = "ok"\n'
-           '[[rule]]\ntools = ["key"]\ndecision = "deny"\nreason = "no keys"\n')  # fmt: skip
+ASK_GUI = (
+    '[[rule]]\ntools = ["click", "type_text"]\ndecision = "ask"\nreason = "gui asks"\n'
+    '[[rule]]\ntools = ["done"]\ndecision = "allow"\nreason = "ok"\n'
+    '[[rule]]\ntools = ["key"]\ndecision = "deny"\nreason = "no keys"\n'
+)
 
 
 def answer_with(answer: ApprovalAnswer) -> object:
@@ -71,9 +73,13 @@ def test_an_approval_is_bound_to_the_action_and_the_screen_and_used_once() -> No
 
 def test_the_preview_marks_the_target(tmp_path: Path) -> None:
     frame = make_frame(200, 100)
-    request = ApprovalRequest(step=1, call=REGISTRY.parse(call("click", x=150, y=50)), frame=frame,
-                              decision=Decision(verdict=Verdict.ASK, reason="r", rule="rule 1"),
-                              targets=((150, 50),))  # fmt: skip
+    request = ApprovalRequest(
+        step=1,
+        call=REGISTRY.parse(call("click", x=150, y=50)),
+        frame=frame,
+        decision=Decision(verdict=Verdict.ASK, reason="r", rule="rule 1"),
+        targets=((150, 50),),
+    )
     image = Image.open(save_preview(request, tmp_path / "p.png")).convert("RGB")
     assert image.getpixel((150, 50)) == (255, 0, 0)
     assert image.getpixel((10, 90)) == (255, 255, 255)

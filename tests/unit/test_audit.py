@@ -99,10 +99,12 @@ def test_a_reopened_log_starts_a_linked_segment(tmp_path: Path) -> None:
     assert first["segment"] != second["segment"]
     assert second["prev"] == records[2]["mac"]
     assert second["continues"] == {
-        "seq": 3, "mac": records[2]["mac"], "line": 3,
+        "seq": 3,
+        "mac": records[2]["mac"],
+        "line": 3,
         "offset": len("".join(line + "\n" for line in path.read_text().splitlines()[:3])),
         "ended": "closed",
-    }  # fmt: skip
+    }
     assert verify_audit(path) == []
 
 
@@ -112,8 +114,9 @@ def test_redactor_masks_env_secrets_and_patterns() -> None:
         "use [REDACTED] and [REDACTED] at /root"
     )
     assert redactor.redact_value({"a": [CANARY, 1], CANARY: None}) == {
-        "a": ["[REDACTED]", 1], "[REDACTED]": None,
-    }  # fmt: skip
+        "a": ["[REDACTED]", 1],
+        "[REDACTED]": None,
+    }
 
 
 def test_a_canary_secret_never_reaches_log_trajectory_report_or_prompt(

@@ -140,10 +140,13 @@ def test_two_reordered_lines_are_reported(tmp_path: Path) -> None:
     gap = "sequence gap: seq {}, expected {} (records removed or reordered)"
     chain = "chain break: does not link to the record before it (removed, reordered or inserted)"
     assert verify_audit(path) == [
-        f"line 3: {gap.format(4, 3)}", f"line 3: {chain}",
-        f"line 4: {gap.format(3, 5)}", f"line 4: {chain}",
-        f"line 5: {gap.format(5, 4)}", f"line 5: {chain}",
-    ]  # fmt: skip
+        f"line 3: {gap.format(4, 3)}",
+        f"line 3: {chain}",
+        f"line 4: {gap.format(3, 5)}",
+        f"line 4: {chain}",
+        f"line 5: {gap.format(5, 4)}",
+        f"line 5: {chain}",
+    ]
 
 
 def test_a_removed_header_is_reported(tmp_path: Path) -> None:
@@ -316,8 +319,10 @@ def test_a_first_header_cut_short_then_a_new_run(tmp_path: Path) -> None:
 
 def test_a_format_1_log_is_continued_and_reported_unkeyed(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
-    old = rechain([json.dumps({"seq": 1, "time": 1.0, "event": "run", "prev": "0" * 64,
-                               "hash": ""})], key=None)  # fmt: skip
+    old = rechain(
+        [json.dumps({"seq": 1, "time": 1.0, "event": "run", "prev": "0" * 64, "hash": ""})],
+        key=None,
+    )
     rewrite(path, old)
     AuditLog(path).close()
     assert verify_audit(path) == [

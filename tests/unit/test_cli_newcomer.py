@@ -89,8 +89,11 @@ def test_every_help_reads_cleanly() -> None:
 
 
 def test_counts_are_singular_or_plural(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert (plural(1, "step"), plural(2, "step"), plural(0, "step")) == ("1 step", "2 steps",
-                                                                        "0 steps")  # fmt: skip
+    assert (plural(1, "step"), plural(2, "step"), plural(0, "step")) == (
+        "1 step",
+        "2 steps",
+        "0 steps",
+    )
     summary(RunResult(outcome=Outcome.DONE, reason="ok", steps=1), tmp_path)
     assert "done after 1 step: ok" in capsys.readouterr().err
     recipe = tmp_path / "one.toml"

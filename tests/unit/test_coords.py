@@ -70,8 +70,9 @@ def test_screen_to_model_to_screen_stays_within_one_model_unit(
 def test_screen_space_at_scale_one_round_trips_exactly(
     monitor: MonitorGeometry, data: st.DataObject
 ) -> None:
-    monitor = MonitorGeometry(left=monitor.left, top=monitor.top, width=monitor.width,
-                              height=monitor.height)  # fmt: skip
+    monitor = MonitorGeometry(
+        left=monitor.left, top=monitor.top, width=monitor.width, height=monitor.height
+    )
     space = CoordinateSpace.screen(monitor.width, monitor.height)
     x = data.draw(st.integers(0, monitor.width - 1))
     y = data.draw(st.integers(0, monitor.height - 1))

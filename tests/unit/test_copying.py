@@ -21,8 +21,12 @@ def test_copy_pairs_point_each_copied_token_at_its_source() -> None:
     answer = ['{"', "text", '":"', "A", "d", "a", " L", "ove", '"}}']
     pairs = copy_pairs('type "Ada Love" into Name', {"text": "Ada Love"}, PROMPT, answer)
     assert [(answer[a], PROMPT[s]) for a, s in pairs] == [
-        ("A", "A"), ("d", "d"), ("a", "a"), (" L", " L"), ("ove", "ove")
-    ]  # fmt: skip
+        ("A", "A"),
+        ("d", "d"),
+        ("a", "a"),
+        (" L", " L"),
+        ("ove", "ove"),
+    ]
 
 
 def test_copy_pairs_find_nothing_without_the_task_or_a_copy() -> None:

@@ -166,8 +166,19 @@ def test_some_form_fields_already_hold_text_and_buttons_never_overlap() -> None:
 
 def test_a_widget_rung_with_a_forms_share_draws_forms_at_the_rung_label_sizes() -> None:
     def forms_at(size: int) -> list[Sample]:
-        return list(synthetic_samples(8, "train", seed=3, forms=1.0, widgets=3, words=12,
-                                      font_sizes=(size, size), grid_jitter=48, face=1))  # fmt: skip
+        return list(
+            synthetic_samples(
+                8,
+                "train",
+                seed=3,
+                forms=1.0,
+                widgets=3,
+                words=12,
+                font_sizes=(size, size),
+                grid_jitter=48,
+                face=1,
+            )
+        )
 
     small, large = forms_at(12), forms_at(24)
     words = {w.capitalize() for w in Vocabulary("train", random.Random(0), 0.0, 12).words}
@@ -215,8 +226,9 @@ def test_scattered_widgets_do_not_overlap_and_their_boxes_hold_ink(count: int) -
 def test_a_widgets_setting_makes_every_screen_a_bare_desktop_with_few_widgets() -> None:
     samples = list(synthetic_samples(10, "train", seed=3, widgets=2))
     assert samples
-    assert all(1 <= len(s.elements) <= 2 and {e.window for e in s.elements} == {"desktop"}
-               for s in samples)  # fmt: skip
+    assert all(
+        1 <= len(s.elements) <= 2 and {e.window for e in s.elements} == {"desktop"} for s in samples
+    )
 
 
 def test_large_font_sizes_draw_taller_labels_and_the_default_stream_is_unchanged() -> None:
@@ -266,24 +278,37 @@ def test_a_desktop_share_draws_rung_screens_at_the_real_screen_size_and_leaves_o
     None
 ):
     def rung(desktop: float, forms: float) -> list[Sample]:
-        return list(synthetic_samples(12, "train", seed=4, forms=forms, widgets=3, words=12,
-                                      grid_jitter=48, face=1, desktop=desktop,
-                                      tasks_per_screen=1))  # fmt: skip
+        return list(
+            synthetic_samples(
+                12,
+                "train",
+                seed=4,
+                forms=forms,
+                widgets=3,
+                words=12,
+                grid_jitter=48,
+                face=1,
+                desktop=desktop,
+                tasks_per_screen=1,
+            )
+        )
 
     for forms in (0.0, 1.0):
         assert {s.image.size for s in rung(1.0, forms)} == {DESKTOP}
         half = {s.image.size for s in rung(0.5, forms)}
         assert half == {DESKTOP, (1008, 624)}
         for sample in rung(1.0, forms):  # every target is on the bigger screen
-            assert all(0 <= e.box[2] < DESKTOP[0] and 0 <= e.box[3] < DESKTOP[1]
-                       for e in sample.elements)  # fmt: skip
+            assert all(
+                0 <= e.box[2] < DESKTOP[0] and 0 <= e.box[3] < DESKTOP[1] for e in sample.elements
+            )
 
 
 @pytest.mark.parametrize("jitter", [0, 12])
 def test_grid_jitter_puts_label_ink_near_a_patch_corner(jitter: int) -> None:
     offsets = []
-    for sample in synthetic_samples(40, "train", seed=6, widgets=3, grid_jitter=jitter,
-                                    tasks_per_screen=1):  # fmt: skip
+    for sample in synthetic_samples(
+        40, "train", seed=6, widgets=3, grid_jitter=jitter, tasks_per_screen=1
+    ):
         assert sample.image.size == (1008, 624)  # the processor leaves this size alone
         pixels = np.asarray(sample.image.convert("L"), dtype=np.int16)
         for element in sample.elements:
@@ -295,8 +320,9 @@ def test_grid_jitter_puts_label_ink_near_a_patch_corner(jitter: int) -> None:
             offsets.append(((x0 + xs.min() - 4) % 48, (y0 + ys.min() - 4) % 48))
     assert len(offsets) >= 5
     tolerance = 6  # the ink's faint anti-aliased edge (thin faces) against Pillow's text box
-    wrapped = [((x + tolerance) % 48 - tolerance, (y + tolerance) % 48 - tolerance)
-               for x, y in offsets]  # fmt: skip
+    wrapped = [
+        ((x + tolerance) % 48 - tolerance, (y + tolerance) % 48 - tolerance) for x, y in offsets
+    ]
     assert all(-tolerance <= v <= jitter + tolerance for pair in wrapped for v in pair), wrapped
 
 
@@ -306,8 +332,9 @@ def test_a_small_vocabulary_fills_a_busy_widget_screen_without_failing() -> None
     rng = random.Random(8)
     for count, limit in [(8, 12), (8, 3)]:
         for _ in range(10):
-            screen = draw_widgets(rng, Vocabulary("train", rng, limit=limit), (1008, 624), count,
-                                  font_sizes=(28, 28))  # fmt: skip
+            screen = draw_widgets(
+                rng, Vocabulary("train", rng, limit=limit), (1008, 624), count, font_sizes=(28, 28)
+            )
             labels = [e.label.lower() for e in screen.elements]
             assert 1 <= len(labels) <= min(count, limit) and len(set(labels)) == len(labels)
 
@@ -328,8 +355,9 @@ def test_one_face_draws_every_label_in_that_face(face: int) -> None:
         return ink_width(np.asarray(image, dtype=np.int16))
 
     measured = 0
-    for sample in synthetic_samples(12, "train", seed=9, widgets=3, font_sizes=(20, 20),
-                                    face=face, tasks_per_screen=1):  # fmt: skip
+    for sample in synthetic_samples(
+        12, "train", seed=9, widgets=3, font_sizes=(20, 20), face=face, tasks_per_screen=1
+    ):
         pixels = np.asarray(sample.image.convert("L"), dtype=np.int16)
         for element in sample.elements:
             if element.kind not in ("menu", "list_item") or len(element.label) < 6:
@@ -394,15 +422,21 @@ def test_free_text_to_type_goes_beyond_the_label_words() -> None:
 
 
 def test_quoted_typing_tasks_show_the_text_in_quotes_and_type_it_without() -> None:
-    samples = list(synthetic_samples(20, "train", seed=2, free_text=1.0, quote=1.0,
-                                     weights={"type": 1.0}, tasks_per_screen=3))  # fmt: skip
+    samples = list(
+        synthetic_samples(
+            20, "train", seed=2, free_text=1.0, quote=1.0, weights={"type": 1.0}, tasks_per_screen=3
+        )
+    )
     typed = [s for s in samples if s.target["name"] == "type_text"]
     assert typed
     for sample in typed:
         text = sample.target["arguments"]["text"]
         assert '"' not in text and sample.task.startswith(f'type "{text}" into ')
-    unquoted = list(synthetic_samples(20, "train", seed=2, free_text=1.0,
-                                      weights={"type": 1.0}, tasks_per_screen=3))  # fmt: skip
+    unquoted = list(
+        synthetic_samples(
+            20, "train", seed=2, free_text=1.0, weights={"type": 1.0}, tasks_per_screen=3
+        )
+    )
     assert not any('"' in s.task for s in unquoted)
 
 
@@ -470,6 +504,12 @@ def test_free_text_reaches_letters_and_codes_beyond_syllables() -> None:
     # and the UI words never give
     assert sum(bool(re.search("[bcdfghjklmnpqrstvwxz]{5}", t.lower())) for t in texts) >= 5
     # codes: letters and digits in one word, not an address (the other kinds never mix them)
-    codes = [t for t in texts if " " not in t and "@" not in t
-             and any(c.isdigit() for c in t) and any(c.isalpha() for c in t)]  # fmt: skip
+    codes = [
+        t
+        for t in texts
+        if " " not in t
+        and "@" not in t
+        and any(c.isdigit() for c in t)
+        and any(c.isalpha() for c in t)
+    ]
     assert len(codes) >= 30

@@ -33,8 +33,11 @@ def test_an_oracle_scores_full_marks() -> None:
 
 
 def test_typed_text_counts_only_when_it_is_the_task_text_exactly() -> None:
-    typing = [s for s in synthetic_samples(40, "train", seed=4, free_text=1.0)
-              if s.target["name"] == "type_text"]  # fmt: skip
+    typing = [
+        s
+        for s in synthetic_samples(40, "train", seed=4, free_text=1.0)
+        if s.target["name"] == "type_text"
+    ]
     assert len(typing) >= 3
     answers = {s.task: s.target for s in typing}
     exact = evaluate(FunctionModel(lambda r: json.dumps(answers[r.task])), "u", typing)
@@ -67,8 +70,10 @@ def test_random_clicks_score_low_and_garbage_is_invalid() -> None:
 
 def test_a_right_type_in_the_wrong_place_is_not_inside() -> None:
     sample: Sample = next(s for s in SAMPLES if s.box is not None and s.target["name"] == "click")
-    model = FunctionModel(lambda r: json.dumps({"name": "click", "arguments": {"x": 0, "y": 0}}),
-                          space=CoordinateSpace.normalized())  # fmt: skip
+    model = FunctionModel(
+        lambda r: json.dumps({"name": "click", "arguments": {"x": 0, "y": 0}}),
+        space=CoordinateSpace.normalized(),
+    )
     result = evaluate(model, "u", [sample])
     assert (result.right_type, result.inside, result.pointer) == (1, 0, 1)
 
@@ -98,8 +103,9 @@ def test_the_edge_suite_counts_an_empty_task_click_as_a_false_click() -> None:
     def clicks_anyway(request: ModelRequest) -> str:
         return '{"name": "click", "arguments": {"x": 500, "y": 500}}'
 
-    result = evaluate(FunctionModel(clicks_anyway, space=CoordinateSpace.normalized()), "edge",
-                      edge_samples(2))  # fmt: skip
+    result = evaluate(
+        FunctionModel(clicks_anyway, space=CoordinateSpace.normalized()), "edge", edge_samples(2)
+    )
     assert (result.not_found, result.false_clicks) == (1, 1)
 
 
@@ -179,8 +185,18 @@ def test_the_cli_refuses_a_bar_for_a_suite_it_does_not_run() -> None:
     from deskpilot.cli import app
 
     models = Path(__file__).parents[1] / "models"
-    result = CliRunner().invoke(app, ["model", "eval", str(models / "gemma4_unified-tiny"),
-                                      "--suite", "edge", "--require", "tk:click inside>=80"])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        [
+            "model",
+            "eval",
+            str(models / "gemma4_unified-tiny"),
+            "--suite",
+            "edge",
+            "--require",
+            "tk:click inside>=80",
+        ],
+    )
     words = " ".join(result.output.replace("│", " ").split())  # the error box wraps lines
     assert result.exit_code == 2 and "'tk'] that this run does not evaluate" in words
     result = CliRunner().invoke(app, ["model", "eval", "--require", "clicks>=3"])
@@ -228,8 +244,9 @@ def test_the_first_screens_are_kept_with_what_became_of_them_and_drawn_in_a_repo
     from deskpilot.data.eval_report import VERDICTS, write_report
     from deskpilot.data.evaluate import suite_samples
 
-    kept = evaluate(FunctionModel(oracle, space=CoordinateSpace.normalized()), "unseen", SAMPLES,
-                    pictures=5)  # fmt: skip
+    kept = evaluate(
+        FunctionModel(oracle, space=CoordinateSpace.normalized()), "unseen", SAMPLES, pictures=5
+    )
     assert [e.task for e in kept.examples] == [s.task for s in SAMPLES[:5]]
     assert all(VERDICTS[e.verdict][1] == "good" for e in kept.examples)
     clicks = [e for e in kept.examples if e.expected == "click"]
@@ -237,15 +254,18 @@ def test_the_first_screens_are_kept_with_what_became_of_them_and_drawn_in_a_repo
     assert all(e.jpeg.startswith(b"\xff\xd8") for e in kept.examples)  # JPEG thumbnails
 
     samples = list(suite_samples("edge", 2))  # a dark, a tiny, a huge screen; an empty task
-    corner = FunctionModel(lambda r: json.dumps({"name": "click", "arguments": {"x": 0, "y": 0}}),
-                           space=CoordinateSpace.normalized())  # fmt: skip
+    corner = FunctionModel(
+        lambda r: json.dumps({"name": "click", "arguments": {"x": 0, "y": 0}}),
+        space=CoordinateSpace.normalized(),
+    )
     wrong = evaluate(corner, "edge", samples, pictures=len(samples))
     verdicts = {e.verdict for e in wrong.examples}
     assert "false_click" in verdicts and verdicts <= {"missed", "elsewhere", "false_click"}
     assert evaluate(corner, "edge", samples).examples == []  # none kept unless asked
 
-    page = write_report(tmp_path / "r" / "eval.html", "eval <1>", [wrong.row()],
-                        [("tiny", "edge", wrong.examples)])  # fmt: skip
+    page = write_report(
+        tmp_path / "r" / "eval.html", "eval <1>", [wrong.row()], [("tiny", "edge", wrong.examples)]
+    )
     text = page.read_text()
     assert text.count('<img alt="screen"') == len(samples) and text.count("<circle") == len(samples)
     assert "eval &lt;1&gt;" in text and "(empty task)" in text and "false click" in text

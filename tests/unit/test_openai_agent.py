@@ -23,8 +23,15 @@ MONITOR = MonitorGeometry(left=100, top=0, width=640, height=400, scale=2.0)
 
 @pytest.fixture
 def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[StubServer]:
-    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy",
-                 "ALL_PROXY", "OPENAI_API_KEY"):  # fmt: skip
+    for name in (
+        "http_proxy",
+        "https_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "OPENAI_API_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DESKPILOT_API_KEY", KEY)
     server = StubServer().start()
@@ -40,9 +47,12 @@ def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[StubServer]:
     ],
 )
 def test_a_served_click_reaches_the_driver_in_screen_pixels(
-    stub: StubServer, make_agent: AgentFactory, tmp_path: Path, served: str,
+    stub: StubServer,
+    make_agent: AgentFactory,
+    tmp_path: Path,
+    served: str,
     point: tuple[int, int],
-) -> None:  # fmt: skip
+) -> None:
     stub.models = [served]
     stub.contents = [call("click", x=point[0], y=point[1]), call("done", answer="clicked")]
     model = OpenAIModel(stub.url)

@@ -30,8 +30,16 @@ KEY = "sk-test-0123456789abcdef"
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No key and no proxy from the environment: every request goes straight to 127.0.0.1."""
-    for name in ("DESKPILOT_API_KEY", "OPENAI_API_KEY", "http_proxy", "https_proxy",
-                 "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):  # fmt: skip
+    for name in (
+        "DESKPILOT_API_KEY",
+        "OPENAI_API_KEY",
+        "http_proxy",
+        "https_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -45,10 +53,12 @@ def stub() -> Iterator[StubServer]:
 def request(width: int = 320, height: int = 200, task: str = "click OK") -> ModelRequest:
     registry = ToolRegistry()
     return ModelRequest(
-        task=task, frame=make_frame(width, height),
+        task=task,
+        frame=make_frame(width, height),
         history=(HistoryEntry(step=1, call=call("wait", seconds=1), observation="ok"),),
-        tool_schema=registry.call_schema(), tool_prompt=tools_prompt(registry),
-    )  # fmt: skip
+        tool_schema=registry.call_schema(),
+        tool_prompt=tools_prompt(registry),
+    )
 
 
 def sent_png(body: dict[str, object]) -> Image.Image:

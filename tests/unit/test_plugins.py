@@ -48,8 +48,11 @@ class VetoPlugin:
 def test_tool_schema_comes_from_type_hints_and_docstring() -> None:
     schema = remember.model_json_schema()
     assert schema["description"] == "Remember a fact."
-    assert schema["properties"]["fact"] == {"description": "What to remember.", "title": "Fact",
-                                            "type": "string"}  # fmt: skip
+    assert schema["properties"]["fact"] == {
+        "description": "What to remember.",
+        "title": "Fact",
+        "type": "string",
+    }
     assert schema["properties"]["times"]["default"] == 1
     assert schema["required"] == ["fact"] and schema["additionalProperties"] is False
     jsonschema.Draft202012Validator.check_schema(schema)
@@ -175,12 +178,16 @@ def test_the_installed_example_plugin_writes_a_note(
     """examples/notes-plugin is installed by `make install`: loaded through its entry point."""
     monkeypatch.setenv("DESKPILOT_PLUGINS", "notes")
     monkeypatch.setenv("DESKPILOT_NOTES_DIR", str(tmp_path / "notes"))
-    agent, _ = make_agent([call("write_note", text="buy milk"), call("type_text", text="TOP SECRET"),
-                           call("done")])  # fmt: skip
+    agent, _ = make_agent(
+        [call("write_note", text="buy milk"), call("type_text", text="TOP SECRET"), call("done")]
+    )
     manager, report = load_plugins(agent.actuator.registry)
     assert report.tools == {"notes": ["write_note"]}, report
-    agent.actuator.gate = PolicyGate(parse_policy(report.policies["notes"]), agent.actuator.registry,
-                            veto=manager.hook.veto_action)  # fmt: skip
+    agent.actuator.gate = PolicyGate(
+        parse_policy(report.policies["notes"]),
+        agent.actuator.registry,
+        veto=manager.hook.veto_action,
+    )
     result = agent.run("t")
     assert (tmp_path / "notes" / "notes.txt").read_text() == "buy milk\n"
     assert result.outcome is Outcome.DENIED and "TOP SECRET" in result.reason

@@ -193,9 +193,16 @@ def test_approver_that_raises_means_deny(make_agent: AgentFactory) -> None:
 
 @pytest.mark.parametrize(
     ("rule_keys", "pressed"),
-    [("ctrl+shift+j", "ctrl+J"), ("ctrl+shift+j", "shift+ctrl+J"), ("ctrl+shift+j", "Ctrl+Shift+J"),
-     ("shift+=", "plus"), ("ctrl+plus", "ctrl+shift+="), ("shift+a", "A"), ("ctrl+alt+T", "alt+ctrl+shift+t")],
-)  # fmt: skip
+    [
+        ("ctrl+shift+j", "ctrl+J"),
+        ("ctrl+shift+j", "shift+ctrl+J"),
+        ("ctrl+shift+j", "Ctrl+Shift+J"),
+        ("shift+=", "plus"),
+        ("ctrl+plus", "ctrl+shift+="),
+        ("shift+a", "A"),
+        ("ctrl+alt+T", "alt+ctrl+shift+t"),
+    ],
+)
 def test_a_key_rule_matches_every_spelling_of_the_keys_it_names(
     rule_keys: str, pressed: str
 ) -> None:

@@ -22,22 +22,61 @@ def genai_qwen25_processor(max_pixels: int = 12845056, patch_size: int = 14) -> 
         "processor": {
             "name": "qwen2_5_image_processor",
             "transforms": [
-                {"operation": {"name": "decode_image", "type": "DecodeImage",
-                               "attrs": {"color_space": "RGB"}}},
+                {
+                    "operation": {
+                        "name": "decode_image",
+                        "type": "DecodeImage",
+                        "attrs": {"color_space": "RGB"},
+                    }
+                },
                 {"operation": {"name": "convert_to_rgb", "type": "ConvertRGB"}},
-                {"operation": {"name": "resize", "type": "Resize", "attrs": {
-                    "width": 540, "height": 360, "smart_resize": 1, "min_pixels": 3136,
-                    "max_pixels": max_pixels, "patch_size": patch_size, "merge_size": 2}}},
-                {"operation": {"name": "rescale", "type": "Rescale",
-                               "attrs": {"rescale_factor": 0.00392156862745098}}},
-                {"operation": {"name": "normalize", "type": "Normalize", "attrs": {
-                    "mean": [0.48145466, 0.4578275, 0.40821073],
-                    "std": [0.26862954, 0.26130258, 0.27577711], "qwen2_5_vl": 1}}},
-                {"operation": {"name": "patch_image", "type": "PatchImage", "attrs": {
-                    "patch_size": patch_size, "temporal_patch_size": 2, "merge_size": 2}}},
+                {
+                    "operation": {
+                        "name": "resize",
+                        "type": "Resize",
+                        "attrs": {
+                            "width": 540,
+                            "height": 360,
+                            "smart_resize": 1,
+                            "min_pixels": 3136,
+                            "max_pixels": max_pixels,
+                            "patch_size": patch_size,
+                            "merge_size": 2,
+                        },
+                    }
+                },
+                {
+                    "operation": {
+                        "name": "rescale",
+                        "type": "Rescale",
+                        "attrs": {"rescale_factor": 0.00392156862745098},
+                    }
+                },
+                {
+                    "operation": {
+                        "name": "normalize",
+                        "type": "Normalize",
+                        "attrs": {
+                            "mean": [0.48145466, 0.4578275, 0.40821073],
+                            "std": [0.26862954, 0.26130258, 0.27577711],
+                            "qwen2_5_vl": 1,
+                        },
+                    }
+                },
+                {
+                    "operation": {
+                        "name": "patch_image",
+                        "type": "PatchImage",
+                        "attrs": {
+                            "patch_size": patch_size,
+                            "temporal_patch_size": 2,
+                            "merge_size": 2,
+                        },
+                    }
+                },
             ],
         }
-    }  # fmt: skip
+    }
 
 
 def test_the_nested_resize_attrs_are_found() -> None:

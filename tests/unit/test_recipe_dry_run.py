@@ -22,8 +22,10 @@ from tests.unit.test_recipes import SaysLines
 
 REGISTRY = ToolRegistry()
 EXAMPLES = Path(__file__).parents[2] / "examples" / "recipes"
-PARAMS = {"l3afpad_note.toml": {"path": "/nonexistent/note.txt"},
-          "xterm_command.toml": {"out": "/nonexistent/out.txt"}}  # fmt: skip
+PARAMS = {
+    "l3afpad_note.toml": {"path": "/nonexistent/note.txt"},
+    "xterm_command.toml": {"out": "/nonexistent/out.txt"},
+}
 
 
 def dry_context(tmp_path: Path, seen: list[StepRecord]) -> RecipeContext:

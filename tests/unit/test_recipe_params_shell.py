@@ -93,5 +93,8 @@ def test_a_recipe_whose_parameter_has_spaces_and_quotes_passes_one_argument(
     ((tool, args),) = ctx.calls
     assert tool == "shell"
     assert parse_command(args["command"], SETTINGS) == [
-        "grep", "-n", "it's x' /etc/passwd '", "notes.txt"
-    ]  # fmt: skip
+        "grep",
+        "-n",
+        "it's x' /etc/passwd '",
+        "notes.txt",
+    ]

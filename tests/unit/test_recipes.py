@@ -42,8 +42,9 @@ def write(tmp_path: Path, text: str, name: str = "r.toml") -> Path:
     return path
 
 
-def context(tmp_path: Path, policy: str | None = None, plan: list[str] | None = None
-            ) -> tuple[RecipeContext, RecordingDriver]:  # fmt: skip
+def context(
+    tmp_path: Path, policy: str | None = None, plan: list[str] | None = None
+) -> tuple[RecipeContext, RecordingDriver]:
     stop = StopFlag()
     driver = RecordingDriver(stop=stop)
     gate = PolicyGate(parse_policy(policy) if policy else load_policy(), REGISTRY)
@@ -97,8 +98,10 @@ def test_bad_recipes_name_the_line_and_the_problem(tmp_path: Path, text: str, me
 
 
 def test_parameters_defaults_types_and_missing_ones(tmp_path: Path) -> None:
-    recipe = load_recipe(write(tmp_path, "[params]\nn = { default = 3 }\nname = {}\n"
-                               "[[step]]\ntool = 'done'\n"), REGISTRY)  # fmt: skip
+    recipe = load_recipe(
+        write(tmp_path, "[params]\nn = { default = 3 }\nname = {}\n[[step]]\ntool = 'done'\n"),
+        REGISTRY,
+    )
     assert resolve_params(recipe, {"name": "x", "n": "7"}) == {"n": 7, "name": "x"}
     with pytest.raises(UsageError, match="parameter 'name' is required"):
         resolve_params(recipe, {})
@@ -111,8 +114,10 @@ def test_parameters_defaults_types_and_missing_ones(tmp_path: Path) -> None:
 def test_substitution_keeps_the_type_of_a_lone_placeholder() -> None:
     params = {"x": 12, "who": "Ada"}
     assert substitute({"x": "{x}", "text": "hi {who} {x}", "l": ["{who}"]}, params) == {
-        "x": 12, "text": "hi Ada 12", "l": ["Ada"],
-    }  # fmt: skip
+        "x": 12,
+        "text": "hi Ada 12",
+        "l": ["Ada"],
+    }
 
 
 def test_a_recipe_runs_every_step_through_the_gate(tmp_path: Path) -> None:
@@ -174,9 +179,14 @@ args = { x = 1, y = 1 }
 
 
 def test_a_denied_step_ends_the_recipe_and_is_not_retried(tmp_path: Path) -> None:
-    recipe = load_recipe(write(tmp_path, "[[step]]\ntool = 'shell'\nargs = { command = 'ls' }\n"
-                               "retries = 3\n[[step]]\ntool = 'click'\nargs = { x = 1, y = 1 }\n"),
-                         REGISTRY)  # fmt: skip
+    recipe = load_recipe(
+        write(
+            tmp_path,
+            "[[step]]\ntool = 'shell'\nargs = { command = 'ls' }\n"
+            "retries = 3\n[[step]]\ntool = 'click'\nargs = { x = 1, y = 1 }\n",
+        ),
+        REGISTRY,
+    )
     ctx, driver = context(tmp_path)
     result = run_recipe(recipe, {}, ctx)
     assert result.outcome is Outcome.DENIED and "shell is disabled" in result.reason
@@ -185,15 +195,22 @@ def test_a_denied_step_ends_the_recipe_and_is_not_retried(tmp_path: Path) -> Non
 
 def test_a_wait_that_never_happens_times_out(tmp_path: Path) -> None:
     ctx, _ = context(tmp_path)
-    recipe = load_recipe(write(tmp_path, "[[step]]\nwait_for = { screen = 'change', timeout = 0.2 }\n"),
-                         REGISTRY)  # fmt: skip
+    recipe = load_recipe(
+        write(tmp_path, "[[step]]\nwait_for = { screen = 'change', timeout = 0.2 }\n"), REGISTRY
+    )
     result = run_recipe(recipe, {}, ctx)
     assert result.outcome is Outcome.FAILED and "timed out after 0.2 s" in result.reason
 
 
 def test_an_agent_step_hands_a_sub_task_to_the_model(tmp_path: Path) -> None:
-    recipe = load_recipe(write(tmp_path, "[[step]]\nagent = 'click it'\nmax_steps = 3\n"
-                               "[[step]]\ntool = 'key'\nargs = { keys = 'enter' }\n"), REGISTRY)  # fmt: skip
+    recipe = load_recipe(
+        write(
+            tmp_path,
+            "[[step]]\nagent = 'click it'\nmax_steps = 3\n"
+            "[[step]]\ntool = 'key'\nargs = { keys = 'enter' }\n",
+        ),
+        REGISTRY,
+    )
     ctx, driver = context(tmp_path, plan=[call("click", x=5, y=5), call("done")])
     result = run_recipe(recipe, {}, ctx)
     assert result.outcome is Outcome.DONE and ctx.steps == 3
@@ -250,9 +267,12 @@ def test_checking_a_python_recipe_does_not_run_it(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("source", "problem"),
-    [("x = 1\n", "exactly one @recipe function"), ("def f(:\n", "line 1"),
-     ("@recipe\ndef f(ctx, a=open('/etc/passwd')):\n    pass\n", "not a literal")],
-)  # fmt: skip
+    [
+        ("x = 1\n", "exactly one @recipe function"),
+        ("def f(:\n", "line 1"),
+        ("@recipe\ndef f(ctx, a=open('/etc/passwd')):\n    pass\n", "not a literal"),
+    ],
+)
 def test_a_python_recipe_check_names_the_problem(tmp_path: Path, source: str, problem: str) -> None:
     with pytest.raises(UsageError, match=problem):
         check_python_recipe(write(tmp_path, source, "r.py"))

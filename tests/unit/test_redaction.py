@@ -75,9 +75,12 @@ def test_an_inline_flag_pattern_loads_and_works(pattern: str) -> None:
 
 @pytest.mark.parametrize(
     ("pattern", "problem"),
-    [("(", "invalid regular expression"), ("a(?i)b", "invalid regular expression"),
-     ("x*", "matches empty text")],
-)  # fmt: skip
+    [
+        ("(", "invalid regular expression"),
+        ("a(?i)b", "invalid regular expression"),
+        ("x*", "matches empty text"),
+    ],
+)
 def test_a_pattern_a_run_could_not_use_is_refused_at_load(pattern: str, problem: str) -> None:
     with pytest.raises(UsageError, match=problem):
         parse_policy(f"redact = [{json.dumps(pattern)}]\n")

@@ -92,9 +92,13 @@ def test_a_folder_declares_the_compact_prompt_style(tmp_path: Path) -> None:
     opened = ModelFolder.open(folder)
     assert opened.info()["prompt_style"] == "compact"
     registry = ToolRegistry()
-    request = ModelRequest(task="click Save", frame=Frame.from_image(Image.new("RGB", (64, 40))),
-                           history=(), tool_schema=registry.call_schema(),
-                           tool_prompt="- click(x, y): Click.")  # fmt: skip
+    request = ModelRequest(
+        task="click Save",
+        frame=Frame.from_image(Image.new("RGB", (64, 40))),
+        history=(),
+        tool_schema=registry.call_schema(),
+        tool_prompt="- click(x, y): Click.",
+    )
     space = CoordinateSpace.normalized()
     full = render_prompt(opened.family, request, space, "full")
     compact = render_prompt(opened.family, request, space, "compact")

@@ -98,12 +98,21 @@ rules = st.lists(
     st.tuples(st.lists(st.one_of(tools, st.just("*")), min_size=1, max_size=3), verdicts),
     max_size=5,
 )
-lines = st.lists(st.one_of(st.sampled_from([json.dumps(g) for g in GOOD]),
-                           st.builds(lambda s: malformed(random.Random(s)), st.integers(0, 10**6)),
-                           st.sampled_from([json.dumps({"name": "shell", "arguments": {"command": "ls"}}),
-                                            json.dumps({"name": "click", "arguments": {"x": 99999, "y": 1}}),
-                                            "not json"])),
-                 min_size=1, max_size=12)  # fmt: skip
+lines = st.lists(
+    st.one_of(
+        st.sampled_from([json.dumps(g) for g in GOOD]),
+        st.builds(lambda s: malformed(random.Random(s)), st.integers(0, 10**6)),
+        st.sampled_from(
+            [
+                json.dumps({"name": "shell", "arguments": {"command": "ls"}}),
+                json.dumps({"name": "click", "arguments": {"x": 99999, "y": 1}}),
+                "not json",
+            ]
+        ),
+    ),
+    min_size=1,
+    max_size=12,
+)
 
 
 @settings(
@@ -151,8 +160,13 @@ def test_nothing_denied_unknown_or_malformed_reaches_the_driver(
     expected_driver_tools = [
         n for n in allowed if n in {"click", "type_text", "key", "drag", "scroll"}
     ]
-    primitive = {"click": "click", "type_text": "type_char", "key": "press_keys", "drag": "drag",
-                 "scroll": "scroll"}  # fmt: skip
+    primitive = {
+        "click": "click",
+        "type_text": "type_char",
+        "key": "press_keys",
+        "drag": "drag",
+        "scroll": "scroll",
+    }
     assert sorted(set(executed)) == sorted({primitive[n] for n in expected_driver_tools})
 
 

@@ -20,10 +20,15 @@ def line(text: str, x: int, y: int, w: int = 0, h: int = 14) -> TextLine:
     return TextLine(text, box, split_words(text, box))
 
 
-SCREEN = ScreenText.of([
-    line("Save", 400, 220), line("Save as...", 480, 220), line("File name:", 20, 60),
-    line("Open file", 20, 20), line("Cancel", 300, 220),
-])  # fmt: skip
+SCREEN = ScreenText.of(
+    [
+        line("Save", 400, 220),
+        line("Save as...", 480, 220),
+        line("File name:", 20, 60),
+        line("Open file", 20, 20),
+        line("Cancel", 300, 220),
+    ]
+)
 
 
 def test_whole_lines_win_over_words_inside_lines() -> None:
@@ -99,13 +104,19 @@ def test_a_line_the_change_touches_is_read_again_whole() -> None:
 
 def test_tasks_are_split_into_instructions() -> None:
     assert parse_task('type "Ada Lovelace" into the Name field, then click Save') == [
-        Instruction("type", "Name", "Ada Lovelace"), Instruction("click", "Save")]  # fmt: skip
+        Instruction("type", "Name", "Ada Lovelace"),
+        Instruction("click", "Save"),
+    ]
     assert parse_task("double-click report.txt and press ctrl+s") == [
-        Instruction("double_click", "report.txt"), Instruction("key", text="ctrl+s")]  # fmt: skip
+        Instruction("double_click", "report.txt"),
+        Instruction("key", text="ctrl+s"),
+    ]
     assert parse_task('right-click on the "Trash" icon') == [Instruction("right_click", "Trash")]
     assert parse_task("press Enter") == [Instruction("key", text="enter")]
     assert parse_task("type salt and pepper into Notes then undo") == [
-        Instruction("type", "Notes", "salt and pepper"), Instruction("key", text="ctrl+z")]  # fmt: skip
+        Instruction("type", "Notes", "salt and pepper"),
+        Instruction("key", text="ctrl+z"),
+    ]
     assert parse_task("find text") == [Instruction("key", text="ctrl+f")]
     with pytest.raises(ValueError, match="cannot read 'make me a sandwich'"):
         parse_task("make me a sandwich")

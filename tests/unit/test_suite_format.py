@@ -125,8 +125,20 @@ def test_ray_missing_says_how_to_install_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
-    result = runner.invoke(app, ["suite", "run", "builtin", "--model", "reference", "--ray",
-                                 "auto", "--out", str(tmp_path / "out")])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "suite",
+            "run",
+            "builtin",
+            "--model",
+            "reference",
+            "--ray",
+            "auto",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+    )
     assert result.exit_code == 2
     assert "pip install 'deskpilot[fleet]'" in " ".join(result.output.split())
 
@@ -176,9 +188,18 @@ def test_file_app_state_and_python_checks(tmp_path: Path) -> None:
 
 
 def result(task: str, passed: bool = True, steps: int = 2) -> TaskResult:
-    return TaskResult(task=task, passed=passed, check="c", outcome="done", reason="r",
-                      mode="agent", steps=steps, step_ms=100.0, seconds=1.0,
-                      run_dir=f"tasks/{task}/run")  # fmt: skip
+    return TaskResult(
+        task=task,
+        passed=passed,
+        check="c",
+        outcome="done",
+        reason="r",
+        mode="agent",
+        steps=steps,
+        step_ms=100.0,
+        seconds=1.0,
+        run_dir=f"tasks/{task}/run",
+    )
 
 
 def test_results_stream_and_resume(tmp_path: Path) -> None:

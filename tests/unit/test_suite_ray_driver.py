@@ -68,8 +68,15 @@ class FakeActor:
             folder = Path(scratch)
             (folder / "run").mkdir()
             (folder / "run" / "report.html").write_text(task.id)
-            result = TaskResult(task=task.id, passed=True, check="ok", outcome="done", reason="",
-                                mode="recipe", run_dir=f"tasks/{task.id}/run")  # fmt: skip
+            result = TaskResult(
+                task=task.id,
+                passed=True,
+                check="ok",
+                outcome="done",
+                reason="",
+                mode="recipe",
+                run_dir=f"tasks/{task.id}/run",
+            )
             return result.to_json(), pack(folder)
 
 
@@ -130,9 +137,15 @@ def run(fake: FakeRay, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *ids: st
     monkeypatch.setattr(ray_runner, "import_ray", lambda: fake)
     recorded: list[TaskResult] = []
     events: list[dict[str, Any]] = []
-    run_ray(None, tasks(*ids), workers=2, options=RayOptions(address="auto", desktops=1),  # type: ignore[arg-type]
-            task_dir=lambda t: tmp_path / "tasks" / t, record=recorded.append,
-            on_event=events.append)  # fmt: skip
+    run_ray(
+        None,
+        tasks(*ids),
+        workers=2,
+        options=RayOptions(address="auto", desktops=1),  # type: ignore[arg-type]
+        task_dir=lambda t: tmp_path / "tasks" / t,
+        record=recorded.append,
+        on_event=events.append,
+    )
     return [recorded, events]
 
 

@@ -50,9 +50,13 @@ def pty() -> Iterator[Pty]:
 
 
 def request() -> ApprovalRequest:
-    return ApprovalRequest(step=1, call=REGISTRY.parse(call("click", x=5, y=5)), frame=make_frame(),
-                           decision=Decision(verdict=Verdict.ASK, reason="clicks ask", rule="rule 1"),
-                           targets=((5, 5),))  # fmt: skip
+    return ApprovalRequest(
+        step=1,
+        call=REGISTRY.parse(call("click", x=5, y=5)),
+        frame=make_frame(),
+        decision=Decision(verdict=Verdict.ASK, reason="clicks ask", rule="rule 1"),
+        targets=((5, 5),),
+    )
 
 
 def ask(

@@ -19,9 +19,16 @@ def line(text: str, x: int, y: int) -> TextLine:
 
 
 SCREEN = ScreenText.of(
-    [line("Name", 20, 20), line("Full name", 20, 60), line("Save", 20, 120), line("Cancel", 120, 120),
-     line("Click", 300, 20), line("Ada", 400, 20), line("Save as", 300, 160)]
-)  # fmt: skip
+    [
+        line("Name", 20, 20),
+        line("Full name", 20, 60),
+        line("Save", 20, 120),
+        line("Cancel", 120, 120),
+        line("Click", 300, 20),
+        line("Ada", 400, 20),
+        line("Save as", 300, 160),
+    ]
+)
 
 
 def names(task: str) -> list[str]:

@@ -56,8 +56,10 @@ def test_plates_follow_the_theme() -> None:
     light = draw_words(random.Random(3), WORDS, dark=False)
     dark = draw_words(random.Random(3), WORDS, dark=True)
     assert not light.dark and dark.dark
-    mean = {name: float(np.asarray(s.image.convert("L")).mean()) for name, s in
-            (("light", light), ("dark", dark))}  # fmt: skip
+    mean = {
+        name: float(np.asarray(s.image.convert("L")).mean())
+        for name, s in (("light", light), ("dark", dark))
+    }
     assert mean["dark"] < mean["light"]
 
 

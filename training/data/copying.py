@@ -45,8 +45,12 @@ def _starts(pieces: Sequence[str]) -> list[int]:
     return starts
 
 
-def copy_pairs(task: str, arguments: Mapping[str, object], prompt_pieces: Sequence[str],
-               answer_pieces: Sequence[str]) -> list[tuple[int, int]]:  # fmt: skip
+def copy_pairs(
+    task: str,
+    arguments: Mapping[str, object],
+    prompt_pieces: Sequence[str],
+    answer_pieces: Sequence[str],
+) -> list[tuple[int, int]]:
     """(answer token index, prompt token index) for every answer token that starts a copy of the
     task: the prompt token holding the task character the answer token's first character copies.
     Empty when the task cannot be found in the prompt (``"Task: " + task``) or nothing is copied."""

@@ -45,9 +45,13 @@ def write_pool(out: Path, screens: Iterator[Screen], total: int) -> int:
         for screen in screens:
             name = f"images/screen-{count:06d}.png"
             screen.image.save(out / name, compress_level=1)
-            record = {"image": name, "dark": screen.dark, "texts": sorted(screen.texts),
-                      "elements": [asdict(e) for e in screen.elements],
-                      "scrollables": [asdict(e) for e in screen.scrollables]}  # fmt: skip
+            record = {
+                "image": name,
+                "dark": screen.dark,
+                "texts": sorted(screen.texts),
+                "elements": [asdict(e) for e in screen.elements],
+                "scrollables": [asdict(e) for e in screen.scrollables],
+            }
             file.write(json.dumps(record) + "\n")
             file.flush()
             count += 1
@@ -76,12 +80,21 @@ class ScreenPool:
         record = self.records[number]
         with Image.open(self.folder / record["image"]) as image:
             rgb = image.convert("RGB")
-        return Screen(image=rgb, dark=record["dark"], texts=set(record["texts"]),
-                      elements=[_element(e) for e in record["elements"]],
-                      scrollables=[_element(e) for e in record["scrollables"]])  # fmt: skip
+        return Screen(
+            image=rgb,
+            dark=record["dark"],
+            texts=set(record["texts"]),
+            elements=[_element(e) for e in record["elements"]],
+            scrollables=[_element(e) for e in record["scrollables"]],
+        )
 
-    def samples(self, rng: random.Random, vocab: Vocabulary, tasks: int = 4,
-                weights: dict[str, float] | None = None) -> Iterator[Sample]:  # fmt: skip
+    def samples(
+        self,
+        rng: random.Random,
+        vocab: Vocabulary,
+        tasks: int = 4,
+        weights: dict[str, float] | None = None,
+    ) -> Iterator[Sample]:
         """Endless samples: a random screen, then ``tasks`` random tasks on it, and again."""
         while True:
             yield from random_samples(
@@ -114,8 +127,20 @@ def capture_tk_dialogs(
         return ScreenPool(out)
     partial = out.with_name(out.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    child = [sys.executable, "-m", __name__, "--out", str(partial), "--screens", str(screens),
-             "--seed", str(seed), "--split", split, "--on-this-display"]  # fmt: skip
+    child = [
+        sys.executable,
+        "-m",
+        __name__,
+        "--out",
+        str(partial),
+        "--screens",
+        str(screens),
+        "--seed",
+        str(seed),
+        "--split",
+        split,
+        "--on-this-display",
+    ]
     with VirtualDisplay(1280, 800) as display:
         # the child imports this module as `training.data.screenpool`: from the checkout's root
         subprocess.run(

@@ -21,9 +21,14 @@ WORDS_PER_SCREEN = 8
 
 
 def draw_words(
-    rng: random.Random, words: Sequence[str], size_px: int = 28, jitter: int = 48,
-    plates: bool = True, face: int | None = None, dark: bool | None = None,
-) -> Screen:  # fmt: skip
+    rng: random.Random,
+    words: Sequence[str],
+    size_px: int = 28,
+    jitter: int = 48,
+    plates: bool = True,
+    face: int | None = None,
+    dark: bool | None = None,
+) -> Screen:
     """Eight labels drawn from ``words`` on a 1008x624 screen, each an element whose box is its
     ink. A label starts at most ``jitter`` pixels right of and below a patch corner (48: anywhere
     in the patch). ``plates`` puts each on a button-like plate in a random theme (``dark``: None
@@ -39,8 +44,9 @@ def draw_words(
     screen = Screen(image=image, dark=dark)
     # every third column leaves room for a long word; rows one patch apart
     columns, rows = SIZE[0] // PATCH_PX, SIZE[1] // PATCH_PX
-    cells = rng.sample([(c, r) for c in range(0, columns - 3, 3) for r in range(rows)],
-                       WORDS_PER_SCREEN)  # fmt: skip
+    cells = rng.sample(
+        [(c, r) for c in range(0, columns - 3, 3) for r in range(rows)], WORDS_PER_SCREEN
+    )
     for column, row in cells:
         word = rng.choice(words)
         face_at = face if face is not None else rng.randint(0, 7)

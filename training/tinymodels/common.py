@@ -94,14 +94,21 @@ def run_genai_builder(hf_dir: Path, out_dir: Path, precision: str, work: Path) -
     command = [
         sys.executable,
         str(HERE / "genai_builder.py"),
-        "-i", str(hf_dir),
-        "-o", str(out_dir),
-        "-p", precision,
-        "-e", "cpu",
-        "-c", str(work / "builder-cache"),
-        "--extra_options", "exclude_embeds=true", "hf_token=false",
+        "-i",
+        str(hf_dir),
+        "-o",
+        str(out_dir),
+        "-p",
+        precision,
+        "-e",
+        "cpu",
+        "-c",
+        str(work / "builder-cache"),
+        "--extra_options",
+        "exclude_embeds=true",
+        "hf_token=false",
         *os.environ.get("DESKPILOT_BUILDER_OPTIONS", "").split(),
-    ]  # fmt: skip
+    ]
     env = {**os.environ, "PYTHONHASHSEED": "0", "TOKENIZERS_PARALLELISM": "false"}
     with log_path.open("w") as log:
         done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env, check=False)

@@ -63,5 +63,8 @@ def deepen_state(state: dict[str, Any], old: Geometry, new: Geometry) -> dict[st
 
 def new_index(old_index: int, old_depth: int, new_depth: int) -> int:
     """Where old layer ``old_index`` sits in the deepened model (for losses tied to a layer)."""
-    return next(i for i, (source, same) in enumerate(layer_map(old_depth, new_depth))
-                if same and source == old_index)  # fmt: skip
+    return next(
+        i
+        for i, (source, same) in enumerate(layer_map(old_depth, new_depth))
+        if same and source == old_index
+    )

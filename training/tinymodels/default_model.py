@@ -65,8 +65,14 @@ def write_deskpilot_file(folder: Path, card: dict[str, Any]) -> None:
     write_json(folder / "deskpilot.json", facts)
 
 
-def build(folder: Path, seed: int, precision: str, state_dict: dict[str, Any], card: dict[str, Any],
-          family: TinyFamily = FAMILY) -> None:  # fmt: skip
+def build(
+    folder: Path,
+    seed: int,
+    precision: str,
+    state_dict: dict[str, Any],
+    card: dict[str, Any],
+    family: TinyFamily = FAMILY,
+) -> None:
     """The shippable folder from trained weights."""
     family.build(folder, seed, precision, state_dict=state_dict)
     write_deskpilot_file(folder, card)

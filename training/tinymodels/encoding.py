@@ -66,13 +66,20 @@ class Encoder:
             self._cached = (sample.image, frame, self.og.Images.open_bytes(frame.png_bytes()))
             if self.text_engine is not None:
                 lines = self.text_engine.read(frame.pixels[..., 2::-1])
-                self._text = screen_text_block(ScreenText.of(lines), frame.width, frame.height,
-                                               CoordinateSpace.normalized())  # fmt: skip
+                self._text = screen_text_block(
+                    ScreenText.of(lines), frame.width, frame.height, CoordinateSpace.normalized()
+                )
         frame, images = self._cached[1], self._cached[2]
-        request = ModelRequest(task=sample.task, frame=frame, history=sample.history,
-                               tool_schema=self.schema, tool_prompt="")  # fmt: skip
-        prompt = render_prompt(self.family, request, CoordinateSpace.normalized(), "compact",
-                               self._text)  # fmt: skip
+        request = ModelRequest(
+            task=sample.task,
+            frame=frame,
+            history=sample.history,
+            tool_schema=self.schema,
+            tool_prompt="",
+        )
+        prompt = render_prompt(
+            self.family, request, CoordinateSpace.normalized(), "compact", self._text
+        )
         inputs = self.processor(prompt, images=images)
         prompt_ids = inputs["input_ids"].as_numpy().astype("int64")[0].tolist()
         answer = json.dumps(sample.target, separators=(",", ":"), ensure_ascii=False)
@@ -94,8 +101,15 @@ class Encoder:
             cols, rows = int(valid[:, 0].max()) + 1, int(valid[:, 1].max()) + 1
             x0, y0, x1, y1 = sample.box
             sx, sy = cols * PATCH / width, rows * PATCH / height
-            on = [(x0 * sx < (c + 1) * PATCH and x1 * sx > c * PATCH
-                   and y0 * sy < (r + 1) * PATCH and y1 * sy > r * PATCH) for c, r in valid]  # fmt: skip
+            on = [
+                (
+                    x0 * sx < (c + 1) * PATCH
+                    and x1 * sx > c * PATCH
+                    and y0 * sy < (r + 1) * PATCH
+                    and y1 * sy > r * PATCH
+                )
+                for c, r in valid
+            ]
             item["patches"] = torch.tensor(on, dtype=torch.float32)
             spans = (
                 (x0 * 1000 / width, x1 * 1000 / width),
@@ -178,9 +192,14 @@ class Encoder:
 def reading_sample(screen: Screen) -> Sample:
     """A word screen as a sample with no answer to learn (kind "read"): only its reading loss
     counts."""
-    return Sample(image=screen.image, task="read", history=(), kind="read",
-                  target={"name": "done", "arguments": {"answer": "-"}},
-                  elements=tuple(screen.elements))  # fmt: skip
+    return Sample(
+        image=screen.image,
+        task="read",
+        history=(),
+        kind="read",
+        target={"name": "done", "arguments": {"answer": "-"}},
+        elements=tuple(screen.elements),
+    )
 
 
 def soft_target(low: float, high: float) -> Any:
@@ -198,8 +217,9 @@ def soft_target(low: float, high: float) -> Any:
 
 def tokenizer_folder(out: Path, seed: int, soft_tokens: int = MAX_SOFT_TOKENS) -> Path:
     """A folder with the model's tokenizer and processor (random weights), for encoding."""
-    folder = out / ("encoder-folder" if soft_tokens == MAX_SOFT_TOKENS
-                    else f"encoder-folder-{soft_tokens}")  # fmt: skip
+    folder = out / (
+        "encoder-folder" if soft_tokens == MAX_SOFT_TOKENS else f"encoder-folder-{soft_tokens}"
+    )
     if not (folder / "genai_config.json").exists():
         family(soft_tokens=soft_tokens).build(folder, seed, "int4")
     return folder

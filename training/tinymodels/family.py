@@ -39,9 +39,13 @@ class TinyFamily:
         return f"<bos>{o}user\nTask: click Save\n{self.chat.image_tag}\nNext action:{c}\n{o}model\n"
 
     def build(
-        self, folder: Path, seed: int, precision: str = "int4", quantize_vision: bool = True,
+        self,
+        folder: Path,
+        seed: int,
+        precision: str = "int4",
+        quantize_vision: bool = True,
         state_dict: dict[str, Any] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Write a complete genai model folder (``folder`` must not exist yet); with
         ``state_dict``, from trained weights instead of the seed's random ones."""
         with tempfile.TemporaryDirectory(prefix=f"tiny-{self.model_type}-") as tmp:
@@ -66,17 +70,23 @@ class TinyFamily:
                 ids = text.token_ids(tokenizer, self.chat)
                 inner = model.model
                 onnx_parts.export_embedding(
-                    inner.language_model.embed_tokens, int(model.config.image_token_id),
-                    ids["<pad>"], folder / "embedding.onnx", self.features_rank,
-                )  # fmt: skip
+                    inner.language_model.embed_tokens,
+                    int(model.config.image_token_id),
+                    ids["<pad>"],
+                    folder / "embedding.onnx",
+                    self.features_rank,
+                )
                 self.export_vision(model, folder / "vision.onnx")
                 if quantize_vision:
                     onnx_parts.quantize_int8(folder / "vision.onnx")
             eos = [ids["<eos>"], ids[self.chat.turn_close]]
             config = onnx_parts.multimodal_genai_config(
-                read_json(onnx_dir / "genai_config.json"), self.model_type, eos,
-                self.vision_inputs, self.speech_block,
-            )  # fmt: skip
+                read_json(onnx_dir / "genai_config.json"),
+                self.model_type,
+                eos,
+                self.vision_inputs,
+                self.speech_block,
+            )
             write_json(folder / "genai_config.json", config)
             write_json(folder / "image_processor.json", self.image_processor)
             text.write_tokenizer_files(tokenizer, folder, self.chat)

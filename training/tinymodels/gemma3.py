@@ -114,30 +114,58 @@ def export_vision(model: Any, path: Path) -> None:
 
     pixels = torch.randn(1, 3, IMAGE_SIZE, IMAGE_SIZE)
     torch.onnx.export(
-        Vision().eval(), (pixels,), str(path),
-        input_names=["pixel_values"], output_names=["image_features"],
+        Vision().eval(),
+        (pixels,),
+        str(path),
+        input_names=["pixel_values"],
+        output_names=["image_features"],
         dynamic_axes={"pixel_values": {0: "num_images"}, "image_features": {0: "num_image_tokens"}},
-        opset_version=17, dynamo=False,
-    )  # fmt: skip
+        opset_version=17,
+        dynamo=False,
+    )
 
 
 IMAGE_PROCESSOR = {
     "processor": {
         "name": "gemma_3_image_processing",
         "transforms": [
-            {"operation": {"name": "decode_image", "type": "DecodeImage",
-                           "attrs": {"color_space": "RGB"}}},
-            {"operation": {"name": "resize", "type": "Resize",
-                           "attrs": {"interpolation": "CUBIC", "width": IMAGE_SIZE,
-                                     "height": IMAGE_SIZE, "keep_aspect_ratio": 0}}},
+            {
+                "operation": {
+                    "name": "decode_image",
+                    "type": "DecodeImage",
+                    "attrs": {"color_space": "RGB"},
+                }
+            },
+            {
+                "operation": {
+                    "name": "resize",
+                    "type": "Resize",
+                    "attrs": {
+                        "interpolation": "CUBIC",
+                        "width": IMAGE_SIZE,
+                        "height": IMAGE_SIZE,
+                        "keep_aspect_ratio": 0,
+                    },
+                }
+            },
             {"operation": {"name": "re-scale", "type": "Rescale"}},
-            {"operation": {"name": "normalize", "type": "Normalize",
-                           "attrs": {"mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]}}},
-            {"operation": {"name": "to_channel_first", "type": "Permute3D",
-                           "attrs": {"dims": [2, 0, 1]}}},
+            {
+                "operation": {
+                    "name": "normalize",
+                    "type": "Normalize",
+                    "attrs": {"mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]},
+                }
+            },
+            {
+                "operation": {
+                    "name": "to_channel_first",
+                    "type": "Permute3D",
+                    "attrs": {"dims": [2, 0, 1]},
+                }
+            },
         ],
     }
-}  # fmt: skip
+}
 
 
 def _vision_feeds(inputs: Any) -> dict[str, Any]:

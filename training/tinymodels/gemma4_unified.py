@@ -133,13 +133,19 @@ def export_vision(model: Any, path: Path) -> None:
     positions[0, :273, 0] = torch.arange(273) % 21
     positions[0, :273, 1] = torch.arange(273) // 21
     torch.onnx.export(
-        Vision().eval(), (pixels, positions), str(path),
-        input_names=["pixel_values", "pixel_position_ids"], output_names=["image_features"],
-        dynamic_axes={"pixel_values": {0: "num_images", 1: "max_patches"},
-                      "pixel_position_ids": {0: "num_images", 1: "max_patches"},
-                      "image_features": {0: "num_image_tokens"}},
-        opset_version=17, dynamo=False,
-    )  # fmt: skip
+        Vision().eval(),
+        (pixels, positions),
+        str(path),
+        input_names=["pixel_values", "pixel_position_ids"],
+        output_names=["image_features"],
+        dynamic_axes={
+            "pixel_values": {0: "num_images", 1: "max_patches"},
+            "pixel_position_ids": {0: "num_images", 1: "max_patches"},
+            "image_features": {0: "num_image_tokens"},
+        },
+        opset_version=17,
+        dynamo=False,
+    )
 
 
 def image_processor(soft_tokens: int = MAX_SOFT_TOKENS) -> dict[str, Any]:
@@ -149,14 +155,27 @@ def image_processor(soft_tokens: int = MAX_SOFT_TOKENS) -> dict[str, Any]:
         "processor": {
             "name": "gemma4_image_processor",
             "transforms": [
-                {"operation": {"name": "decode_image", "type": "DecodeImage",
-                               "attrs": {"color_space": "RGB"}}},
-                {"operation": {"name": "gemma4_image_transform", "type": "Gemma4ImageTransform",
-                               "attrs": {"patch_size": PATCH, "max_soft_tokens": soft_tokens,
-                                         "pooling_kernel_size": 1}}},
+                {
+                    "operation": {
+                        "name": "decode_image",
+                        "type": "DecodeImage",
+                        "attrs": {"color_space": "RGB"},
+                    }
+                },
+                {
+                    "operation": {
+                        "name": "gemma4_image_transform",
+                        "type": "Gemma4ImageTransform",
+                        "attrs": {
+                            "patch_size": PATCH,
+                            "max_soft_tokens": soft_tokens,
+                            "pooling_kernel_size": 1,
+                        },
+                    }
+                },
             ],
         }
-    }  # fmt: skip
+    }
 
 
 IMAGE_PROCESSOR = image_processor()

@@ -62,16 +62,29 @@ def main() -> None:
     builder.get_hf_details = get_hf_details
     args = builder.get_args()
     extra_options = builder.parse_extra_options(
-        args.model_name, args.input, args.output, args.precision, args.execution_provider,
-        args.cache_dir, args.extra_options,
-        builder_config_version=args.builder_config_version, target_options=args.target_options,
-        drafter_options=args.drafter_options, speculative_options=args.speculative_options,
-        runtime_config=args.runtime_config, search=args.search,
-    )  # fmt: skip
+        args.model_name,
+        args.input,
+        args.output,
+        args.precision,
+        args.execution_provider,
+        args.cache_dir,
+        args.extra_options,
+        builder_config_version=args.builder_config_version,
+        target_options=args.target_options,
+        drafter_options=args.drafter_options,
+        speculative_options=args.speculative_options,
+        runtime_config=args.runtime_config,
+        search=args.search,
+    )
     builder.create_model(
-        args.model_name, args.input, args.output, args.precision, args.execution_provider,
-        args.cache_dir, **extra_options,
-    )  # fmt: skip
+        args.model_name,
+        args.input,
+        args.output,
+        args.precision,
+        args.execution_provider,
+        args.cache_dir,
+        **extra_options,
+    )
 
 
 if __name__ == "__main__":

@@ -37,20 +37,29 @@ class Taps:
         def at(layer: int) -> int:
             return new_index(layer, base, depth)
 
-        return cls(point_layer=at(point_layer), copy_head=(at(COPY_HEAD[0]), COPY_HEAD[1]),
-                   patch_states=at(PATCH_LAYER - 1) + 1, read_states=at(READ_LAYER - 1) + 1)  # fmt: skip
+        return cls(
+            point_layer=at(point_layer),
+            copy_head=(at(COPY_HEAD[0]), COPY_HEAD[1]),
+            patch_states=at(PATCH_LAYER - 1) + 1,
+            read_states=at(READ_LAYER - 1) + 1,
+        )
 
 
-def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any,
-           taps: Taps = Taps()) -> dict[str, Any]:  # fmt: skip
+def losses(
+    model: Any, head: Any, item: dict[str, Any], number_ids: Any, taps: Taps = Taps()
+) -> dict[str, Any]:
     """Answer cross-entropy (soft at coordinates), the patch, reading, pointing and copying losses,
     and whether x and y landed."""
     import torch
     import torch.nn.functional as F
 
-    out = model(input_ids=item["ids"], pixel_values=item["pixel_values"],
-                image_position_ids=item["image_position_ids"], output_hidden_states=True,
-                output_attentions=True)  # fmt: skip
+    out = model(
+        input_ids=item["ids"],
+        pixel_values=item["pixel_values"],
+        image_position_ids=item["image_position_ids"],
+        output_hidden_states=True,
+        output_attentions=True,
+    )
     logits = out.logits[0, :-1]
     labels = item["labels"][0, 1:]
     per_token = F.cross_entropy(logits, labels, ignore_index=IGNORE, reduction="none")
@@ -101,5 +110,11 @@ def losses(model: Any, head: Any, item: dict[str, Any], number_ids: Any,
         weights = out.attentions[layer][0][query_head]  # [queries, keys]
         queries, keys = (torch.tensor(column) for column in zip(*item["copy"], strict=True))
         copy = -torch.log(weights[queries, keys] + 1e-4).mean()
-    return {"answer": answer, "patch": patch, "read": read, "point": point, "copy": copy,
-            "hits": hits}  # fmt: skip
+    return {
+        "answer": answer,
+        "patch": patch,
+        "read": read,
+        "point": point,
+        "copy": copy,
+        "hits": hits,
+    }

@@ -45,13 +45,19 @@ def export_embedding(
         features = torch.randn(2, hidden)
         feature_axes = {0: "num_image_tokens"}
     torch.onnx.export(
-        Embedding().eval(), (ids, features), str(path),
-        input_names=["input_ids", "image_features"], output_names=["inputs_embeds"],
-        dynamic_axes={"input_ids": {0: "batch_size", 1: "sequence_length"},
-                      "image_features": feature_axes,
-                      "inputs_embeds": {0: "batch_size", 1: "sequence_length"}},
-        opset_version=17, dynamo=False,
-    )  # fmt: skip
+        Embedding().eval(),
+        (ids, features),
+        str(path),
+        input_names=["input_ids", "image_features"],
+        output_names=["inputs_embeds"],
+        dynamic_axes={
+            "input_ids": {0: "batch_size", 1: "sequence_length"},
+            "image_features": feature_axes,
+            "inputs_embeds": {0: "batch_size", 1: "sequence_length"},
+        },
+        opset_version=17,
+        dynamo=False,
+    )
 
 
 def quantize_int8(path: Path) -> None:

@@ -39,8 +39,9 @@ def stretch_positions(table: Any, old: tuple[int, int], new: tuple[int, int]) ->
     for axis in (0, 1):
         trained, wanted = old[axis], new[axis]
         if wanted > table.shape[0]:
-            raise ValueError(f"a grid of {wanted} needs {wanted} position rows; the table has "
-                             f"{table.shape[0]}")  # fmt: skip
+            raise ValueError(
+                f"a grid of {wanted} needs {wanted} position rows; the table has {table.shape[0]}"
+            )
         centres = (torch.arange(wanted, dtype=torch.float32) + 0.5) * trained / wanted - 0.5
         centres = centres.clamp(0, trained - 1)
         low = centres.floor().long()

@@ -32,8 +32,14 @@ class Runner:
         inputs = self.processor(prompt, images=self.og.Images.open_bytes(png))
         return inputs, time.perf_counter() - started
 
-    def generate(self, inputs: Any, max_new: int, *, max_length: int | None = None,
-                 schema: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    def generate(
+        self,
+        inputs: Any,
+        max_new: int,
+        *,
+        max_length: int | None = None,
+        schema: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """Greedy decoding; with ``schema``, constrained by it. Stops at EOS, max_new or max_length."""
         og = self.og
         stage = "GeneratorParams"
@@ -124,8 +130,11 @@ def hf_greedy(
             rows.append(logits.numpy())
             if token in eos:
                 break
-            out = model(input_ids=torch.tensor([[token]]), past_key_values=out.past_key_values,
-                        use_cache=True)  # fmt: skip
+            out = model(
+                input_ids=torch.tensor([[token]]),
+                past_key_values=out.past_key_values,
+                use_cache=True,
+            )
     return tokens, rows
 
 

@@ -58,16 +58,18 @@ def main() -> None:
             tokens.append(int(generator.get_next_tokens()[0]))
         t5 = time.perf_counter()
         del generator
-        runs.append({
-            "prompt_tokens": prompt_len,
-            "preprocess_s": round(t1 - t0, 4),
-            "generator_setup_s": round(t2 - t1, 4),
-            "set_inputs_prefill_s": round(t3 - t2, 4),
-            "first_token_s": round(t4 - t3, 5),
-            "new_tokens": len(tokens),
-            "decode_tokens_per_s": round((len(tokens) - 1) / (t5 - t4), 1) if t5 > t4 else None,
-            "text": tokenizer.decode(tokens),
-        })  # fmt: skip
+        runs.append(
+            {
+                "prompt_tokens": prompt_len,
+                "preprocess_s": round(t1 - t0, 4),
+                "generator_setup_s": round(t2 - t1, 4),
+                "set_inputs_prefill_s": round(t3 - t2, 4),
+                "first_token_s": round(t4 - t3, 5),
+                "new_tokens": len(tokens),
+                "decode_tokens_per_s": round((len(tokens) - 1) / (t5 - t4), 1) if t5 > t4 else None,
+                "text": tokenizer.decode(tokens),
+            }
+        )
     result = {
         "load_s": round(load_s, 4),
         "cold": runs[0],

@@ -37,11 +37,23 @@ def training_samples(args: argparse.Namespace, phase_seed: int) -> Iterator[Samp
     sizes = font_sizes(args.font_sizes)
 
     def screens(seed: int, words: int | None) -> Iterator[Sample]:
-        return synthetic_samples(10**7, "train", seed=seed, weights=weights, pseudo=args.pseudo,
-                                 forms=args.forms, widgets=args.widgets, font_sizes=sizes,
-                                 words=words, grid_jitter=args.grid_jitter, face=args.face,
-                                 dark=dark, free_text=args.free_text, quote=args.quote,
-                                 desktop=args.desktop)  # fmt: skip
+        return synthetic_samples(
+            10**7,
+            "train",
+            seed=seed,
+            weights=weights,
+            pseudo=args.pseudo,
+            forms=args.forms,
+            widgets=args.widgets,
+            font_sizes=sizes,
+            words=words,
+            grid_jitter=args.grid_jitter,
+            face=args.face,
+            dark=dark,
+            free_text=args.free_text,
+            quote=args.quote,
+            desktop=args.desktop,
+        )
 
     data = screens(phase_seed, args.words)
     open_data = screens(phase_seed + 3, None)  # the whole vocabulary, made-up words among it
@@ -73,5 +85,6 @@ def training_samples(args: argparse.Namespace, phase_seed: int) -> Iterator[Samp
             size, words = word_rng.randint(*sizes), label_words
             if args.open_words > 0 and open_word_rng.random() < args.open_words:
                 words = [open_word_vocab.label(max_words=1) for _ in range(16)]
-            yield reading_sample(draw_words(word_rng, words, size, args.word_jitter,
-                                            face=args.face, dark=dark))  # fmt: skip
+            yield reading_sample(
+                draw_words(word_rng, words, size, args.word_jitter, face=args.face, dark=dark)
+            )

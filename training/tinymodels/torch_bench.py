@@ -36,7 +36,10 @@ def eager_step_times(folder: Path, request: Any, tokens: int, repeats: int) -> l
             out = model(input_ids=ids, **FAMILY.hf_image_kwargs(inputs), use_cache=True)
             for _ in range(tokens - 1):
                 token = int(out.logits[0, -1].argmax())
-                out = model(input_ids=torch.tensor([[token]]), past_key_values=out.past_key_values,
-                            use_cache=True)  # fmt: skip
+                out = model(
+                    input_ids=torch.tensor([[token]]),
+                    past_key_values=out.past_key_values,
+                    use_cache=True,
+                )
         times.append(time.perf_counter() - started)
     return times[1:]

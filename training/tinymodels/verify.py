@@ -66,8 +66,13 @@ def deskpilot_prompt_and_schemas(family: TinyFamily, task: str) -> tuple[str, di
     registry = ToolRegistry()
     space = CoordinateSpace.normalized(1000)
     frame = Frame.from_image(Image.new("RGB", (1280, 800)))
-    request = ModelRequest(task=task, frame=frame, history=(), tool_schema=registry.call_schema(),
-                           tool_prompt=tools_prompt(registry))  # fmt: skip
+    request = ModelRequest(
+        task=task,
+        frame=frame,
+        history=(),
+        tool_schema=registry.call_schema(),
+        tool_prompt=tools_prompt(registry),
+    )
     template = family_for(family.model_type)
     prompt = "<bos>" + template.render(
         system_text(request, space), user_text(request, template.image_tag)
@@ -168,9 +173,15 @@ def check_tokenizer(runner: Runner, folder: Path, family: TinyFamily) -> dict[st
     )
     messages = [
         {"role": "system", "content": "SYSTEM"},
-        {"role": "user", "content": [{"type": "text", "text": "Task: click Save"},
-                                     {"type": "image"}, {"type": "text", "text": "Next action:"}]},
-    ]  # fmt: skip
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Task: click Save"},
+                {"type": "image"},
+                {"type": "text", "text": "Next action:"},
+            ],
+        },
+    ]
     rendered = runner.tokenizer.apply_chat_template(
         json.dumps(messages), add_generation_prompt=True
     )
@@ -199,11 +210,19 @@ def guidance_runs(runner: Runner, family: TinyFamily, png: bytes, max_new: int =
                 valid, error = True, None
             except (ValueError, jsonschema.ValidationError) as exc:
                 valid, error = False, str(exc)[:200]
-            results.append({"task": task, "schema": name, "valid": valid, "error": error,
-                            "text": run["text"], "tokens": len(run["tokens"]),
-                            "stopped_by": run["stopped_by"],
-                            "generator_setup_s": run["generator_setup_s"],
-                            "ms_per_token_after_prefill": run["ms_per_token_after_prefill"]})  # fmt: skip
+            results.append(
+                {
+                    "task": task,
+                    "schema": name,
+                    "valid": valid,
+                    "error": error,
+                    "text": run["text"],
+                    "tokens": len(run["tokens"]),
+                    "stopped_by": run["stopped_by"],
+                    "generator_setup_s": run["generator_setup_s"],
+                    "ms_per_token_after_prefill": run["ms_per_token_after_prefill"],
+                }
+            )
     finished = [r for r in results if r["stopped_by"] == "eos"]
     return {
         "runs": results,
@@ -223,8 +242,12 @@ def max_length_behaviour(
     """What genai does when max_length is below, at, or a few tokens above the prompt length."""
     prompt_len = int(inputs["input_ids"].as_numpy().shape[1])
     out: dict[str, Any] = {"prompt_tokens": prompt_len}
-    cases = {"below_prompt": prompt_len - 1, "equal_prompt": prompt_len,
-             "prompt_plus_1": prompt_len + 1, "prompt_plus_8": prompt_len + 8}  # fmt: skip
+    cases = {
+        "below_prompt": prompt_len - 1,
+        "equal_prompt": prompt_len,
+        "prompt_plus_1": prompt_len + 1,
+        "prompt_plus_8": prompt_len + 8,
+    }
     for label, max_length in cases.items():
         try:
             run = runner.generate(inputs, 1000, max_length=max_length, schema=schema)
@@ -233,8 +256,12 @@ def max_length_behaviour(
                 parsed = True
             except ValueError:
                 parsed = False
-            out[label] = {"tokens": len(run["tokens"]), "is_done": run["is_done"],
-                          "text": run["text"], "json_parses": parsed}  # fmt: skip
+            out[label] = {
+                "tokens": len(run["tokens"]),
+                "is_done": run["is_done"],
+                "text": run["text"],
+                "json_parses": parsed,
+            }
         except Exception as exc:  # the runtime's own error is the finding
             out[label] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
     o, c = family.chat.turn_open, family.chat.turn_close
@@ -247,8 +274,10 @@ def max_length_behaviour(
             "tokens": len(run["tokens"]),
         }
     except Exception as exc:
-        out["short_prompt_below_window"] = {"max_length": short_len + 8,
-                                            "error": f"{type(exc).__name__}: {exc}"[:300]}  # fmt: skip
+        out["short_prompt_below_window"] = {
+            "max_length": short_len + 8,
+            "error": f"{type(exc).__name__}: {exc}"[:300],
+        }
     return out
 
 
@@ -266,9 +295,13 @@ def deskpilot_end_to_end(folder: Path) -> dict[str, Any]:
         registry = ToolRegistry()
         model = GenaiModel(folder)
         frame = Frame.from_image(Image.open(io.BytesIO(screenshot_png())))
-        request = ModelRequest(task="click the Save button", frame=frame, history=(),
-                               tool_schema=registry.call_schema(),
-                               tool_prompt=tools_prompt(registry))  # fmt: skip
+        request = ModelRequest(
+            task="click the Save button",
+            frame=frame,
+            history=(),
+            tool_schema=registry.call_schema(),
+            tool_prompt=tools_prompt(registry),
+        )
         reply = model.next_action(request)
         model.close()
         return {"ok": True, "text": reply.text, "stats": reply.stats}
@@ -282,8 +315,13 @@ def runtime_bench(folder: Path, png: bytes, prompt: str, schema: dict[str, Any] 
         work = Path(tmp)
         (work / "screen.png").write_bytes(png)
         (work / "prompt.txt").write_text(prompt, encoding="utf-8")
-        command = [sys.executable, str(Path(__file__).with_name("runtime_bench.py")), str(folder),
-                   str(work / "screen.png"), str(work / "prompt.txt")]  # fmt: skip
+        command = [
+            sys.executable,
+            str(Path(__file__).with_name("runtime_bench.py")),
+            str(folder),
+            str(work / "screen.png"),
+            str(work / "prompt.txt"),
+        ]
         if schema is not None:
             (work / "schema.json").write_text(json.dumps(schema))
             command.append(str(work / "schema.json"))
@@ -293,12 +331,21 @@ def runtime_bench(folder: Path, png: bytes, prompt: str, schema: dict[str, Any] 
         return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def parity(family: TinyFamily, folder: Path, seed: int, runner: Runner, prompt: str, png: bytes,
-           inputs: Any, shipped_tokens: list[int]) -> dict[str, Any]:  # fmt: skip
+def parity(
+    family: TinyFamily,
+    folder: Path,
+    seed: int,
+    runner: Runner,
+    prompt: str,
+    png: bytes,
+    inputs: Any,
+    shipped_tokens: list[int],
+) -> dict[str, Any]:
     """HF greedy vs an fp32 build (must match exactly) and vs the shipped build (tolerance)."""
     _, model = family.hf_model(seed)
-    reference, hf_rows = hf_greedy(model, inputs, family.hf_image_kwargs(inputs), PARITY_TOKENS,
-                                   runner.eos)  # fmt: skip
+    reference, hf_rows = hf_greedy(
+        model, inputs, family.hf_image_kwargs(inputs), PARITY_TOKENS, runner.eos
+    )
     shipped_agree, shipped_rows = runner.teacher_forced(inputs, reference)
     with tempfile.TemporaryDirectory(prefix="tiny-fp32-") as tmp:
         fp32_folder = Path(tmp) / "fp32"
@@ -338,10 +385,13 @@ def verify_folder(folder: Path, seed: int, family: TinyFamily) -> dict[str, Any]
     ids = inputs["input_ids"].as_numpy()[0]
     soft_token = {"gemma4_unified": "<|image|>", "gemma3": "<image_soft_token>"}[family.model_type]
     soft_id = report["tokenizer"]["special_token_ids"][soft_token]
-    report["prompt"] = {"head": prompt[:120], "tokens": int(ids.shape[0]),
-                        "image_tokens": int((ids == soft_id).sum()),
-                        "first_ids": ids[:4].tolist(),
-                        "inputs": {k: list(inputs[k].as_numpy().shape) for k in inputs.keys()}}  # noqa: SIM118  # fmt: skip
+    report["prompt"] = {
+        "head": prompt[:120],
+        "tokens": int(ids.shape[0]),
+        "image_tokens": int((ids == soft_id).sum()),
+        "first_ids": ids[:4].tolist(),
+        "inputs": {k: list(inputs[k].as_numpy().shape) for k in inputs.keys()},  # noqa: SIM118
+    }
 
     say(f"verify {folder.name}: free generation")
     runner.generate(inputs, 4)  # warm-up
@@ -373,9 +423,11 @@ def verify_folder(folder: Path, seed: int, family: TinyFamily) -> dict[str, Any]
         and guidance["all_finished_valid"]
         and guidance["finished"] > 0
     )
-    say(f"verify {folder.name}: {'OK' if report['ok'] else 'FAILED'} "
+    say(
+        f"verify {folder.name}: {'OK' if report['ok'] else 'FAILED'} "
         f"(parity: fp32 {par['fp32_greedy_match']}, shipped {par['shipped_greedy_match']} greedy / "
         f"{par['shipped_teacher_forced_top1']} teacher-forced; guided calls: "
         f"{guidance['finished']} finished, all valid: {guidance['all_finished_valid']}, "
-        f"{guidance['cut_by_budget']} cut by the token budget)")  # fmt: skip
+        f"{guidance['cut_by_budget']} cut by the token budget)"
+    )
     return report

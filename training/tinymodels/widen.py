@@ -18,8 +18,12 @@ from typing import Any
 from training.tinymodels.gemma4_unified import Geometry
 
 TEXT = "model.language_model."
-NORMS = ("input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm",
-         "post_feedforward_layernorm")  # fmt: skip
+NORMS = (
+    "input_layernorm",
+    "post_attention_layernorm",
+    "pre_feedforward_layernorm",
+    "post_feedforward_layernorm",
+)
 
 
 def widen_state(
@@ -61,8 +65,11 @@ def widen_state(
         return out
 
     out: dict[str, Any] = {}
-    heads = {"q_proj": new.num_attention_heads, "k_proj": new.num_key_value_heads,
-             "v_proj": new.num_key_value_heads}  # fmt: skip
+    heads = {
+        "q_proj": new.num_attention_heads,
+        "k_proj": new.num_key_value_heads,
+        "v_proj": new.num_key_value_heads,
+    }
     for key, value in state.items():
         name = key.rsplit(".", 2)
         if key in (TEXT + "embed_tokens.weight", "lm_head.weight"):
