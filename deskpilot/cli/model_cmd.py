@@ -13,6 +13,7 @@ from PIL import Image
 from rich.table import Table
 
 from deskpilot.cli.common import err, fail_usage, out, usage_errors
+from deskpilot.errors import ModelError
 
 model_app = typer.Typer(help="Inspect and measure model folders.", no_args_is_help=True)
 
@@ -20,14 +21,25 @@ model_app = typer.Typer(help="Inspect and measure model folders.", no_args_is_he
 @model_app.command("info")
 def model_info(
     path: Annotated[
-        Path | None,
-        typer.Argument(help="An onnxruntime-genai model folder (default: the embedded model)."),
+        str | None,
+        typer.Argument(
+            help="An onnxruntime-genai model folder, or an OpenAI-compatible server's URL "
+            "(http://HOST:PORT/v1) (default: the embedded model)."
+        ),
+    ] = None,
+    model_name: Annotated[
+        str | None, typer.Option(help="For a server: the served model (default: the first).")
+    ] = None,
+    coords: Annotated[
+        str | None, typer.Option(help="For a server: normalized, image or screen.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Print a model folder's type, size, quantization, coordinate space and image-token budget."""
+    """Print a model folder's type, size, quantization, coordinate space, image-token budget and
+    whether its weights are random; for a server, what it serves and how its answers are read."""
     from deskpilot.runtime.folder import ModelFolder
     from deskpilot.runtime.loader import default_model_folder, has_default_model
+    from deskpilot.runtime.openai_http import OpenAIModel, is_http_spec
 
     if path is None and not has_default_model():
         fail_usage(
@@ -36,7 +48,16 @@ def model_info(
             "model folder, e.g. tests/models/gemma3-tiny in a source checkout)"
         )
     with usage_errors():
-        info = ModelFolder.open(path or default_model_folder()).info()
+        if is_http_spec(path):
+            assert path is not None
+            try:
+                info = OpenAIModel(path, model_name=model_name, coords=coords).info()
+            except ModelError as exc:  # the server went away or answers no model list
+                fail_usage(str(exc))
+        elif model_name is not None or coords is not None:
+            fail_usage("--model-name and --coords describe a server: give its URL")
+        else:
+            info = ModelFolder.open(path or default_model_folder()).info()
     if as_json:
         typer.echo(json.dumps(info, indent=2))
         return

@@ -150,6 +150,22 @@ class OpenAIModel:
             raise ModelError(f"{self.base}/models answered with no model list (no 'data' array)")
         return [str(m["id"]) for m in data if isinstance(m, dict) and m.get("id")]
 
+    def info(self) -> dict[str, Any]:
+        """What `deskpilot model info URL` prints: the server, what it serves, the model asked and
+        the coordinate space its answers are read in (for a 1280x800 screen)."""
+        screen = Frame.from_image(Image.new("RGB", (1280, 800)))
+        space = self.coordinate_space(screen)
+        return {
+            "url": self.base,
+            "served_models": self.list_models(),
+            "model": self.model_name,
+            "coords": self.coords,
+            "coordinate_space": space.describe() + " (for a 1280x800 screen)",
+            "image_sent": "x".join(map(str, self.image_size(screen))),
+            "structured_output": "response_format json_schema (free text if refused)",
+            "api_key": "set" if api_key() else "not set",
+        }
+
     def _first_model(self) -> str:
         try:
             models = self.list_models()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import logging
 import socket
 import time
@@ -259,3 +260,25 @@ def test_server_options_apply_to_a_server_only(tmp_path: object) -> None:
         load_model("text-match", model_name="m")
     with pytest.raises(UsageError, match="--coords applies"):
         load_model("script:plan.jsonl", coords="image")
+
+
+def test_model_info_describes_a_server(stub: StubServer) -> None:
+    from typer.testing import CliRunner
+
+    from deskpilot.cli import app
+
+    stub.models = ["qwen2.5-vl-7b-instruct", "other"]
+    result = CliRunner().invoke(app, ["model", "info", stub.url, "--json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert info["served_models"] == ["qwen2.5-vl-7b-instruct", "other"]
+    assert info["model"] == "qwen2.5-vl-7b-instruct" and info["coords"] == "image"
+    width, height = map(int, info["image_sent"].split("x"))  # smart-resized: 28-px multiples
+    assert (width, height) == (1260, 784) and width % 28 == height % 28 == 0
+    assert info["api_key"] == "not set"
+    named = CliRunner().invoke(app, ["model", "info", stub.url, "--model-name", "other", "--json"])
+    assert json.loads(named.output)["coordinate_space"].startswith("normalized 0-1000")
+    folder = CliRunner().invoke(
+        app, ["model", "info", "tests/models/gemma3-tiny", "--coords", "image"]
+    )
+    assert folder.exit_code == 2 and "give its URL" in folder.output
