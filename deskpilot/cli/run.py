@@ -26,7 +26,6 @@ def run_task(
     coords: str | None = None,
 ) -> RunResult:
     """Set up everything a run needs (usage errors exit with code 2), run it, write the report."""
-    from deskpilot.agent import Agent
     from deskpilot.agent.report import write_report
     from deskpilot.policies import effective_max_steps
     from deskpilot.runtime import load_model
@@ -40,15 +39,10 @@ def run_task(
         )
     session = open_session(options)
     steps = effective_max_steps(session.policy, max_steps)
-    agent = Agent(
-        model=chosen_model,
-        actuator=session.actuator,
-        trajectory=session.trajectory,
-        redactor=session.redactor,
-        max_steps=steps,
-        max_invalid=session.policy.budget.max_invalid,
-        on_step=session.print_step,
-        run_info={
+    agent = session.agent(
+        chosen_model,
+        steps,
+        {
             "policy": options.policy or "default",
             "driver": "none" if options.dry_run else options.driver,
             "monitor": options.monitor,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from deskpilot.agent.actuator import Actuator
+from deskpilot.agent.loop import Agent
 from deskpilot.agent.records import RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
 from deskpilot.cli.approve import TerminalApprover
@@ -22,6 +23,7 @@ from deskpilot.policies.killswitch import KillSwitch
 from deskpilot.policies.policy import Policy
 from deskpilot.policies.redaction import Redactor
 from deskpilot.policies.sandbox import ShellSandbox
+from deskpilot.runtime.base import Model
 from deskpilot.screen import MssScreen
 from deskpilot.stopflag import StopFlag
 from deskpilot.tools.executor import Executor
@@ -76,6 +78,20 @@ class Session:
             highlight=False,
         )
         err.print(self.redactor.redact(str(text))[:160], markup=False, highlight=False)
+
+    def agent(self, model: Model, max_steps: int, run_info: dict[str, Any]) -> Agent:
+        """An agent driving ``model`` through this session's actuator, trajectory and redactor,
+        printing each step, with the policy's limit on invalid outputs."""
+        return Agent(
+            model=model,
+            actuator=self.actuator,
+            trajectory=self.trajectory,
+            redactor=self.redactor,
+            max_steps=max_steps,
+            max_invalid=self.policy.budget.max_invalid,
+            on_step=self.print_step,
+            run_info=run_info,
+        )
 
     def redact_result(self, result: RunResult) -> RunResult:
         """The result with secrets masked in its reason and answer, for printing."""

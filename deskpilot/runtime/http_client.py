@@ -37,28 +37,26 @@ class HttpFailure(Exception):
         self.status, self.url, self.text, self.retries = status, url, text, retries
 
 
-class _Connection(http.client.HTTPConnection):
+class _ReadTimeout:
     """Connects within the connect timeout, then waits up to the read timeout for each read."""
 
-    def __init__(self, *args: Any, read_timeout: float, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.read_timeout = read_timeout
-
-    def connect(self) -> None:
-        super().connect()
-        self.sock.settimeout(self.read_timeout)
-
-
-class _TLSConnection(http.client.HTTPSConnection):
-    """`_Connection` over TLS (the handshake counts as connecting)."""
+    sock: Any
 
     def __init__(self, *args: Any, read_timeout: float, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.read_timeout = read_timeout
 
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]
         self.sock.settimeout(self.read_timeout)
+
+
+class _Connection(_ReadTimeout, http.client.HTTPConnection):
+    """Plain HTTP with the two timeouts."""
+
+
+class _TLSConnection(_ReadTimeout, http.client.HTTPSConnection):
+    """HTTPS with the two timeouts (the handshake counts as connecting)."""
 
 
 class _Handler(urllib.request.HTTPHandler):

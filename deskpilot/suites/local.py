@@ -160,13 +160,6 @@ def _gone(slot: _Slot, outbox: Any) -> bool:
 
 
 def _died(task: SuiteTask, times: int, why: str = "") -> TaskResult:
-    reason = why or f"its worker died {times} time{'s' if times != 1 else ''}"
-    return TaskResult(
-        task=task.id,
-        passed=False,
-        check="not checked",
-        outcome="error",
-        reason=reason,
-        mode="",
-        error=reason,
+    return TaskResult.errored(
+        task.id, why or f"its worker died {times} time{'s' if times != 1 else ''}"
     )

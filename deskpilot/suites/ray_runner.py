@@ -168,17 +168,21 @@ def run_ray(
                 emit({"kind": "started", "task": task.id, "info": infos[id(actor)]})
             if not inflight:  # every actor is gone for good
                 for task in pending:
-                    _finish(record, emit, _failed(task, "no worker actor is left"))
+                    _finish(record, emit, TaskResult.errored(task.id, "no worker actor is left"))
                 break
             [ref], _ = ray.wait(list(inflight), num_returns=1)
             actor, task = inflight.pop(ref)
             try:
                 data, archive = ray.get(ref)
             except ray.exceptions.RayActorError as exc:  # dead past its restarts and retries
-                _finish(record, emit, _failed(task, f"its worker died (retries used up): {exc}"))
+                _finish(
+                    record,
+                    emit,
+                    TaskResult.errored(task.id, f"its worker died (retries used up): {exc}"),
+                )
                 continue
             except ray.exceptions.RayTaskError as exc:
-                _finish(record, emit, _failed(task, f"the worker raised: {exc}"))
+                _finish(record, emit, TaskResult.errored(task.id, f"the worker raised: {exc}"))
                 idle.append(actor)
                 continue
             unpack(archive, task_dir(task.id))
@@ -215,18 +219,6 @@ def _started(ray: Any, actors: list[Any], options: RayOptions) -> dict[int, dict
         )
         raise UsageError(f"no suite worker started on the Ray cluster: {why}")
     return infos
-
-
-def _failed(task: SuiteTask, reason: str) -> TaskResult:
-    return TaskResult(
-        task=task.id,
-        passed=False,
-        check="not checked",
-        outcome="error",
-        reason=reason,
-        mode="",
-        error=reason,
-    )
 
 
 def _finish(record: Callable[[TaskResult], None], emit: OnEvent, result: TaskResult) -> None:

@@ -43,6 +43,12 @@ class TaskResult:
     run_dir: str = ""  # relative to the results folder
     error: str = ""  # the set-up failed, the worker crashed, ...
 
+    @classmethod
+    def errored(cls, task: str, reason: str) -> TaskResult:
+        """A task that ended without a check: its worker died, none was left, or it raised."""
+        return cls(task=task, passed=False, check="not checked", outcome="error", reason=reason,
+                   mode="", error=reason)  # fmt: skip
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return asdict(self)

@@ -271,27 +271,18 @@ class SuiteWorker:
         return ScriptedModel.from_file(plan) if needed or plan.is_file() else None
 
     def _agent(self, session: Any, model: Model, instruction: str, task: SuiteTask) -> RunResult:
-        from deskpilot.agent import Agent
         from deskpilot.policies import effective_max_steps
 
         steps = effective_max_steps(
             session.policy, task.max_steps or self.config.suite.suite.max_steps
         )
-        agent = Agent(
-            model=model,
-            actuator=session.actuator,
-            trajectory=session.trajectory,
-            redactor=session.redactor,
-            max_steps=steps,
-            max_invalid=session.policy.budget.max_invalid,
-            on_step=session.print_step,
-            run_info={
-                "suite_task": task.id,
-                "policy": session.options.policy,
-                "driver": self.config.driver,
-            },
+        agent = session.agent(
+            model,
+            steps,
+            {"suite_task": task.id, "policy": session.options.policy, "driver": self.config.driver},
         )
-        return agent.run(instruction)
+        result: RunResult = agent.run(instruction)
+        return result
 
     def _recipe(
         self, session: Any, model: Model | None, task: SuiteTask, values: dict[str, Scalar]
