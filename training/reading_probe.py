@@ -38,9 +38,9 @@ import sys
 import time
 from pathlib import Path
 
-from deskpilot.data.screens import PATCH_PX
 from deskpilot.data.tasks import Sample
 from deskpilot.data.vocab import Vocabulary
+from deskpilot.data.widgets import PATCH_PX
 from training.data.wordscreens import draw_words
 from training.tinymodels.default_model import FAMILY
 from training.tinymodels.encoding import Encoder, tokenizer_folder

@@ -17,9 +17,11 @@ from pathlib import Path
 from PIL import Image
 from rich.progress import Progress
 
-from deskpilot.data.screens import draw_form, draw_screen, draw_widgets
+from deskpilot.data.forms import draw_form
+from deskpilot.data.screens import draw_screen
 from deskpilot.data.tasks import Sample, random_samples
 from deskpilot.data.vocab import Split, Vocabulary
+from deskpilot.data.widgets import draw_widgets
 from deskpilot.runtime.base import HistoryEntry
 
 SIZES = ((1008, 624), (1008, 624), (1008, 624), (816, 528), (1200, 768))

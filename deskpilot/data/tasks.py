@@ -16,7 +16,8 @@ from typing import Any
 from PIL import Image
 
 from deskpilot.coords import CoordinateSpace, MonitorGeometry, scale_coordinates
-from deskpilot.data.screens import Box, Element, Screen, draw_form
+from deskpilot.data.elements import Box, Element, Screen
+from deskpilot.data.forms import draw_form
 from deskpilot.data.vocab import Vocabulary
 from deskpilot.errors import ActionFailed
 from deskpilot.runtime.base import HistoryEntry

@@ -19,7 +19,7 @@ from typing import Any
 
 from PIL import Image
 
-from deskpilot.data.screens import Box, Element, Screen
+from deskpilot.data.elements import Box, Element, Screen
 from deskpilot.data.tkscreens import Finish, windows_captured
 from deskpilot.data.vocab import Split, Vocabulary
 

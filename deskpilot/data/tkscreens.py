@@ -14,7 +14,7 @@ from typing import Any
 
 from PIL import Image
 
-from deskpilot.data.screens import Element, Screen
+from deskpilot.data.elements import Element, Screen
 from deskpilot.data.vocab import Split, Vocabulary
 from deskpilot.screen import MssScreen
 

@@ -14,7 +14,8 @@ from deskpilot.runtime.prompting import PROMPT_STYLES
 
 CONFIG_FILE = "genai_config.json"
 # optional: how deskpilot talks to this folder: its prompt style ("prompt"), whether typed text
-# is decoded as one of the task's quoted texts when the task quotes any ("copy_quoted"), and whether
+# is decoded as one of the task's quoted texts when the task quotes any ("copy_quoted"), or else as
+# a run of the task's own words ("copy_words": a model that cannot spell only copies), whether
 # the screen's text (OCR lines with boxes) goes into the prompt beside the image ("screen_text"),
 # and, when it does, whether clicks are decoded as one of the places the task names on the screen
 # ("text_targets", default true; see deskpilot.perception.targets)
@@ -46,6 +47,7 @@ class ModelFolder:
     processor: dict[str, Any]
     prompt_style: str = "full"
     copy_quoted: bool = False
+    copy_words: bool = False
     screen_text: bool = False
     text_targets: bool = True
 
@@ -87,6 +89,7 @@ class ModelFolder:
         switches = {}
         for name, default in (
             ("copy_quoted", False),
+            ("copy_words", False),
             ("screen_text", False),
             ("text_targets", True),
         ):
@@ -158,6 +161,7 @@ class ModelFolder:
             "random_weights": self.random_weights,
             "prompt_style": self.prompt_style,
             "copy_quoted": self.copy_quoted,
+            "copy_words": self.copy_words,
             "screen_text": self.screen_text,
             "text_targets": self.screen_text and self.text_targets,
             "coordinate_space": self.family.space(1280, 800, self.processor).describe(),

@@ -21,7 +21,7 @@ from deskpilot.perception import ScreenReader, TextEngine, default_engine
 from deskpilot.perception.targets import named_targets
 from deskpilot.runtime.base import ModelReply, ModelRequest
 from deskpilot.runtime.folder import ModelFolder
-from deskpilot.runtime.guidance import guided_schema, quoted_spans
+from deskpilot.runtime.guidance import guided_schema, quoted_spans, word_runs
 from deskpilot.runtime.prompting import render_prompt, screen_text_block
 from deskpilot.screen import Frame
 
@@ -47,17 +47,21 @@ class GenaiModel:
         guidance: bool = True,
         max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         copy_quoted: bool | None = None,
+        copy_words: bool | None = None,
         screen_text: bool | None = None,
         text_engine: TextEngine | None = None,
         text_targets: bool | None = None,
     ) -> None:
         """Load the folder. ``copy_quoted`` overrides the folder's own choice (its deskpilot.json)
-        of typing quoted text exactly; evals set it False to measure the model's own copying.
+        of typing quoted text exactly, ``copy_words`` its choice of typing a run of the task's
+        words when the task quotes nothing; evals set them False to measure the model's own
+        copying.
         ``screen_text`` overrides its choice of reading the screen's text into the prompt (OCR by
         ``text_engine``, the default engine if not given); ``text_targets`` its choice of decoding
         clicks as one of the places the task names on the screen (only with the screen's text)."""
         self.folder = ModelFolder.open(path)
         self.copy_quoted = self.folder.copy_quoted if copy_quoted is None else copy_quoted
+        self.copy_words = self.folder.copy_words if copy_words is None else copy_words
         wants_text = self.folder.screen_text if screen_text is None else screen_text
         self.reader = ScreenReader(text_engine or default_engine()) if wants_text else None
         self.text_targets = self.folder.text_targets if text_targets is None else text_targets
@@ -156,6 +160,8 @@ class GenaiModel:
         og = self._og
         space = self.coordinate_space(request.frame)
         quoted = quoted_spans(request.task) if self.copy_quoted else []
+        if not quoted and self.copy_words:
+            quoted = word_runs(request.task)
         started = time.perf_counter()
         points = self.named_points(request, space)
         schema = guided_schema(request.tool_schema, space, MAX_GUIDED_TEXT, quoted, points)

@@ -15,10 +15,13 @@ import jsonschema
 
 from deskpilot.coords import CoordinateSpace
 
-__all__ = ["guided_schema", "quoted_spans"]
+__all__ = ["guided_schema", "quoted_spans", "word_runs"]
 
 _QUOTED = re.compile(r'"([^"\n]*)"|\u201c([^\u201d\n]*)\u201d')
 _MARKS = ("x-axis", "x-copies")
+_WORD = re.compile(r"\S+")
+_TRAILING = ".,;:!?"
+MAX_RUN_WORDS = 8  # the longest run of a task's words that typed text is decoded as
 
 
 def quoted_spans(task: str) -> list[str]:
@@ -26,6 +29,20 @@ def quoted_spans(task: str) -> list[str]:
     each once: ``type "Ada Lovelace" into Name`` -> ``["Ada Lovelace"]``."""
     spans = (a or b for a, b in _QUOTED.findall(task))
     return list(dict.fromkeys(span for span in spans if span.strip()))
+
+
+def word_runs(task: str, max_words: int = MAX_RUN_WORDS) -> list[str]:
+    """Every run of up to ``max_words`` consecutive words of ``task``, as the task writes it
+    (inner spaces and punctuation kept; a copy without the run's trailing full stop or comma
+    too), shortest first, each once: what typed text is decoded as for a folder that copies
+    the task's words (``type ada lovelace into Name`` -> ``"ada"``, ..., ``"ada lovelace"``)."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(task)]
+    runs: list[str] = []
+    for size in range(1, max_words + 1):
+        for first in range(len(words) - size + 1):
+            run = task[words[first][0] : words[first + size - 1][1]]
+            runs += [run, run.rstrip(_TRAILING)]
+    return list(dict.fromkeys(run for run in runs if run))
 
 
 def guided_schema(
@@ -38,10 +55,11 @@ def guided_schema(
     """A tool-call schema made for constrained decoding: every coordinate bounded to ``space``
     (through the ``x-axis`` marks the action models carry), strings capped at ``max_text``
     characters, compact JSON (no free whitespace). With ``quoted`` (the task's quoted texts, see
-    `quoted_spans`), text marked ``x-copies`` can only be one of them, so a small model types
-    exactly what the task quotes. With ``points`` (in ``space``: the places the task names, see
-    `deskpilot.perception.targets`), every coordinate can only be one of theirs on its axis.
-    Validation afterwards uses the full schema."""
+    `quoted_spans`, or the runs of its words, see `word_runs`), text marked ``x-copies`` can
+    only be one of them, so a small model types exactly what the task says. With ``points`` (in
+    ``space``: the places the task names, see `deskpilot.perception.targets`), every coordinate
+    can only be one of theirs on its axis, and an action's one point (x then y) only one of
+    them whole: y is the chosen x's own. Validation afterwards uses the full schema."""
     inclusive = space.kind == "normalized"
     limits = {
         "x": space.width if inclusive else space.width - 1,
@@ -60,6 +78,9 @@ def guided_schema(
                 if points:
                     axis = 0 if node["x-axis"] == "x" else 1
                     out["enum"] = sorted({p[axis] for p in points})
+            if points and _one_point(node):
+                axes = _axes(node)
+                return {"anyOf": [_at(out, axes, point) for point in sorted(set(points))]}
             if max_text is not None and node.get("type") == "string" and "enum" not in node:
                 out["maxLength"] = min(int(node.get("maxLength", max_text)), max_text)
             return out
@@ -69,3 +90,29 @@ def guided_schema(
 
     bounded: dict[str, Any] = bound(schema)
     return {"x-guidance": {"whitespace_flexible": False}, **bounded}
+
+
+def _axes(node: dict[str, Any]) -> dict[str, str]:
+    """An object schema's coordinate properties, by axis (``{"x": "x", "y": "y"}``)."""
+    properties = node.get("properties", {})
+    return {
+        value["x-axis"]: name
+        for name, value in properties.items()
+        if isinstance(value, dict) and value.get("x-axis") in ("x", "y")
+    }
+
+
+def _one_point(node: dict[str, Any]) -> bool:
+    """Whether an object schema has exactly one point: one x and one y property."""
+    properties = node.get("properties", {})
+    marked = [v for v in properties.values() if isinstance(v, dict) and "x-axis" in v]
+    return len(marked) == 2 and set(_axes(node)) == {"x", "y"}
+
+
+def _at(bounded: dict[str, Any], axes: dict[str, str], point: tuple[int, int]) -> dict[str, Any]:
+    """A copy of a one-point object schema (already bounded; ``axes`` its coordinate properties)
+    whose point can only be ``point``."""
+    properties = dict(bounded["properties"])
+    for axis, name in axes.items():
+        properties[name] = {**properties[name], "enum": [point[0 if axis == "x" else 1]]}
+    return {**bounded, "properties": properties}

@@ -3,6 +3,7 @@ real preprocessing of a real screenshot, real constrained decoding, and every ba
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import shutil
@@ -18,6 +19,7 @@ from deskpilot.runtime import load_model
 from deskpilot.runtime.base import HistoryEntry, ModelRequest
 from deskpilot.runtime.folder import ModelFolder
 from deskpilot.runtime.genai import GenaiModel
+from deskpilot.runtime.guidance import word_runs
 from deskpilot.screen import Frame
 from deskpilot.tools import ToolRegistry
 from deskpilot.tools.actions import TypeText
@@ -248,6 +250,29 @@ def test_a_folder_that_copies_quotes_types_the_quoted_text_exactly(tmp_path: Pat
     typing_only.parse(copying.next_action(unquoted).text)  # no quote: free text, still valid
     own = GenaiModel(folder, copy_quoted=False)  # what evals use to measure the model's copying
     assert typing_only.parse(own.next_action(asked).text).arguments == free.arguments
+
+
+def test_a_folder_that_copies_words_types_a_run_of_the_tasks_words(tmp_path: Path) -> None:
+    typing_only = ToolRegistry([TypeText])
+    task = "type ada lovelace into Name"
+    asked = ModelRequest(
+        task=task,
+        frame=request().frame,
+        history=(),
+        tool_schema=typing_only.call_schema(),
+        tool_prompt="",
+    )
+    folder = copy_model(tmp_path)
+    (folder / "deskpilot.json").write_text('{"copy_words": true}')
+    typed = typing_only.parse(GenaiModel(folder).next_action(asked).text).arguments["text"]
+    assert typed in word_runs(task)  # random weights choose which run, never a made-up text
+    own = GenaiModel(folder, copy_words=False)
+    assert typing_only.parse(own.next_action(asked).text).arguments["text"] not in word_runs(task)
+    quoting = dataclasses.replace(asked, task='type "Ada" into Name')
+    both = copy_model(tmp_path / "both")
+    (both / "deskpilot.json").write_text('{"copy_words": true, "copy_quoted": true}')
+    quoted = GenaiModel(both).next_action(quoting).text
+    assert typing_only.parse(quoted).arguments == {"text": "Ada"}  # a quote wins over the words
 
 
 def test_a_folder_that_reads_screen_text_gets_the_lines_beside_the_image(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deskpilot.data.screens import draw_form
+from deskpilot.data.forms import draw_form
 from deskpilot.data.tasks import Sample
 from deskpilot.data.vocab import Vocabulary
 from training.data.screenpool import write_pool

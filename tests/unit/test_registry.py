@@ -9,7 +9,7 @@ import pytest
 
 from deskpilot.coords import CoordinateSpace
 from deskpilot.errors import ToolCallError, UsageError
-from deskpilot.runtime.guidance import guided_schema, quoted_spans
+from deskpilot.runtime.guidance import guided_schema, quoted_spans, word_runs
 from deskpilot.tools import BUILTIN_ACTIONS, ToolRegistry
 from deskpilot.tools.actions import Click, Key, Scroll, TypeText
 from tests.unit.conftest import call
@@ -148,6 +148,16 @@ def test_a_tool_without_a_docstring_is_refused() -> None:
 )
 def test_quoted_spans_are_the_double_quoted_texts_in_order(task: str, spans: list[str]) -> None:
     assert quoted_spans(task) == spans
+
+
+def test_word_runs_are_every_run_of_the_tasks_words_as_written() -> None:
+    runs = word_runs("type ada  lovelace, into Name.")
+    assert runs[:5] == ["type", "ada", "lovelace,", "lovelace", "into"]  # a comma dropped too
+    assert "ada  lovelace" in runs and "ada lovelace" not in runs  # spacing as written
+    assert "Name." in runs and "Name" in runs and "type ada  lovelace, into Name." in runs
+    assert len(runs) == len(set(runs))
+    assert all(len(run.split()) <= 2 for run in word_runs("a b c d e", max_words=2))
+    assert word_runs("") == [] and word_runs("   ") == []
 
 
 def _text_schema(schema: dict[str, object]) -> dict[str, object]:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from deskpilot.data.screens import Screen, draw_form
+from deskpilot.data.elements import Screen
+from deskpilot.data.forms import draw_form
 from deskpilot.data.tasks import lands_inside
 from deskpilot.data.vocab import Vocabulary
 from training.data.screenpool import ScreenPool, write_pool

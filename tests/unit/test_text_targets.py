@@ -96,6 +96,12 @@ def test_the_decoding_schema_allows_only_the_named_points() -> None:
     assert valid.is_valid({"name": "double_click", "arguments": {"x": 700, "y": 760}})
     assert not valid.is_valid({"name": "click", "arguments": {"x": 251, "y": 260}})
     assert not valid.is_valid({"name": "click", "arguments": {"x": 250, "y": 500}})
+    # a point is one place whole: x from one and y from another is no place at all
+    assert not valid.is_valid({"name": "click", "arguments": {"x": 250, "y": 760}})
+    assert not valid.is_valid({"name": "right_click", "arguments": {"x": 700, "y": 260}})
+    ends = {"start_x": 250, "start_y": 760, "end_x": 700, "end_y": 260}
+    drag = {"name": "drag", "arguments": ends}
+    assert valid.is_valid(drag)  # two points: each axis from the named places, as before
     assert valid.is_valid(
         {"name": "key", "arguments": {"keys": "ctrl+s"}}
     )  # other tools: as before

@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image
 from rich.progress import Progress
 
-from deskpilot.data.screens import Element, Screen
+from deskpilot.data.elements import Element, Screen
 from deskpilot.data.tasks import Sample, random_samples
 from deskpilot.data.vocab import Split, Vocabulary
 

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageDraw
 
-from deskpilot.data.screens import PATCH_PX, Element, Screen, font, make_theme
+from deskpilot.data.elements import Element, Screen
+from deskpilot.data.painter import font, make_theme
+from deskpilot.data.widgets import PATCH_PX
 
 SIZE = (1008, 624)  # 21 x 13 patches: the processor does not resize it
 WORDS_PER_SCREEN = 8

@@ -59,9 +59,16 @@ def soft_tokens_of(state: dict[str, Any]) -> int:
 
 def write_deskpilot_file(folder: Path, card: dict[str, Any]) -> None:
     """deskpilot.json: the prompt style the model was trained on, that text the task quotes is
-    typed as quoted (decoding cannot misspell it), whether it reads the screen's text (as it was
-    trained: ``screen_text`` in the card), and where the model came from."""
-    facts = {"prompt": "compact", "copy_quoted": True, "screen_text": False, **card}
+    typed as quoted and other typed text is a run of the task's words (decoding cannot misspell
+    either), whether it reads the screen's text (as it was trained: ``screen_text`` in the card),
+    and where the model came from."""
+    facts = {
+        "prompt": "compact",
+        "copy_quoted": True,
+        "copy_words": True,
+        "screen_text": False,
+        **card,
+    }
     write_json(folder / "deskpilot.json", facts)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from deskpilot.coords import CoordinateSpace
-from deskpilot.data.screens import Screen
+from deskpilot.data.elements import Screen
 from deskpilot.data.tasks import Sample
 from deskpilot.perception import ScreenText, default_engine
 from deskpilot.policies import PolicyGate, load_policy
