@@ -94,6 +94,13 @@ def arguments() -> argparse.Namespace:
         help="weight of the copying loss (one head looks at the task token an answer token copies)",
     )
     parser.add_argument(
+        "--choice-weight",
+        type=float,
+        default=1.0,
+        help="weight of the choosing loss (with --screen-text: the right one among the places the "
+        "task names, as text-target decoding chooses)",
+    )
+    parser.add_argument(
         "--point-layer",
         type=int,
         default=POINT_LAYER,
@@ -441,11 +448,13 @@ def main() -> None:
                     + args.read_weight * parts["read"]
                     + args.point_weight * parts["point"]
                     + args.copy_weight * parts["copy"]
+                    + args.choice_weight * parts["choice"]
                 ) / args.batch
                 loss.backward()
                 # word screens have only a reading loss: logged apart ("read_words")
                 names: tuple[str, ...] = ("read_words",) if sample.kind == "read" else LOGGED
                 names += ("copy",) if item["copy"] else ()  # logged where there is copying
+                names += ("choice",) if item["choices"] else ()  # and choosing
                 for name in names:
                     value = parts["read" if name == "read_words" else name]
                     sums.setdefault(name, []).append(float(value.detach()))

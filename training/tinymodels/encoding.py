@@ -14,6 +14,7 @@ from deskpilot.coords import CoordinateSpace
 from deskpilot.data.elements import Screen
 from deskpilot.data.tasks import Sample
 from deskpilot.perception import ScreenText, default_engine
+from deskpilot.perception.targets import named_targets
 from deskpilot.policies import PolicyGate, load_policy
 from deskpilot.runtime.base import ModelRequest
 from deskpilot.runtime.families import family_for
@@ -51,6 +52,7 @@ class Encoder:
         self._cached: tuple[Any, Any, Any] = (None, None, None)
         self.text_engine = default_engine() if screen_text else None
         self._text = ""  # the cached screen's text block
+        self._lines = ScreenText.of([])  # the cached screen's text
 
     def _single(self, text: str) -> int:
         ids = list(self.tokenizer.encode(text))
@@ -66,8 +68,9 @@ class Encoder:
             self._cached = (sample.image, frame, self.og.Images.open_bytes(frame.png_bytes()))
             if self.text_engine is not None:
                 lines = self.text_engine.read(frame.pixels[..., 2::-1])
+                self._lines = ScreenText.of(lines)
                 self._text = screen_text_block(
-                    ScreenText.of(lines), frame.width, frame.height, CoordinateSpace.normalized()
+                    self._lines, frame.width, frame.height, CoordinateSpace.normalized()
                 )
         frame, images = self._cached[1], self._cached[2]
         request = ModelRequest(
@@ -95,6 +98,7 @@ class Encoder:
             "soft": [],  # (position in ids, target distribution over 0..1000)
             "patches": None,  # 0/1 per image token: is the patch on the target?
             "copy": self.copies(sample, prompt_ids, answer_ids),
+            "choices": [],  # (position in ids, candidate token ids, which of them are right)
         }
         if sample.box is not None and "x" in sample.target["arguments"]:
             width, height = frame.width, frame.height
@@ -119,12 +123,30 @@ class Encoder:
             found = [i for i, t in enumerate(answer_ids) if t in number_ids][:2]
             for axis, index in enumerate(found):
                 item["soft"].append((len(prompt_ids) + index, soft_target(*spans[axis])))
+            if self.text_engine is not None:
+                for axis, values in enumerate(self.choices(sample, frame)):
+                    low, high = spans[axis]
+                    good = [low <= v <= high for v in values]
+                    if axis < len(found) and len(values) > 1 and any(good):
+                        ids_ = torch.tensor([self.numbers[v] for v in values])
+                        item["choices"].append(
+                            (len(prompt_ids) + found[axis], ids_, torch.tensor(good))
+                        )
         elif sample.kind == "not_found":  # nothing on the screen is the target
             item["patches"] = torch.zeros(len(valid))
         item["reading"] = self.reading(sample, valid, frame.width, frame.height)
         if sample.kind == "read":  # a word screen: nothing to answer
             item["labels"][:] = IGNORE
         return item
+
+    def choices(self, sample: Sample, frame: Frame) -> tuple[list[int], list[int]]:
+        """The values decoding may choose from on each axis (x, y) for this task: the places it
+        names on the screen (`deskpilot.perception.targets`), in 0..1000 as the runtime maps
+        them for a normalized space; empty when it names none."""
+        targets = named_targets(self._lines, sample.task, frame.pixels)
+        xs = sorted({min(1000, x * 1000 // frame.width) for x, _ in (t.point for t in targets)})
+        ys = sorted({min(1000, y * 1000 // frame.height) for _, y in (t.point for t in targets)})
+        return xs, ys
 
     def copies(self, sample: Sample, prompt_ids: list[int], answer_ids: list[int]) -> list[Any]:
         """(query position, key position) in ``ids`` for each answer token copied from the task:
@@ -161,6 +183,7 @@ class Encoder:
         )
         item["soft"] = [(at + kept - count, target) for at, target in item["soft"]]
         item["copy"] = [(at + kept - count, source) for at, source in item["copy"]]
+        item["choices"] = [(at + kept - count, c, g) for at, c, g in item["choices"]]
         if item["patches"] is not None:
             item["patches"] = item["patches"][chosen]
         item["reading"] = item["reading"][chosen]

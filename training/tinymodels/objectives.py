@@ -1,5 +1,6 @@
 """The default model's training objectives: the answer's cross-entropy (soft at coordinates) and the
-training-only auxiliary losses (patch, reading, pointing, copying), and where they tap the model."""
+training-only auxiliary losses (patch, reading, pointing, copying, choosing among named places), and
+where they tap the model."""
 
 from __future__ import annotations
 
@@ -48,8 +49,8 @@ class Taps:
 def losses(
     model: Any, head: Any, item: dict[str, Any], number_ids: Any, taps: Taps = Taps()
 ) -> dict[str, Any]:
-    """Answer cross-entropy (soft at coordinates), the patch, reading, pointing and copying losses,
-    and whether x and y landed."""
+    """Answer cross-entropy (soft at coordinates), the patch, reading, pointing, copying and
+    choosing losses, and whether x and y landed."""
     import torch
     import torch.nn.functional as F
 
@@ -102,6 +103,15 @@ def losses(
             on_image = weights[other, position - 1].sum()
             terms += [-torch.log(on_target + 1e-4), -torch.log(1 - on_image + 1e-4)]
         point = torch.stack(terms).mean()
+    choice = torch.zeros(())
+    if item.get("choices"):
+        # Choosing (training-only): among the values decoding may choose from (the places the
+        # task names, see deskpilot.perception.targets), the right ones, as decoding sees them.
+        terms = []
+        for position, candidates, good in item["choices"]:
+            row = logits[position - 1, candidates]
+            terms.append(torch.logsumexp(row, dim=0) - torch.logsumexp(row[good], dim=0))
+        choice = torch.stack(terms).mean()
     copy = torch.zeros(())
     if item["copy"]:
         # Copying (training-only): one head, where each copied answer token is predicted, looks
@@ -116,5 +126,6 @@ def losses(
         "read": read,
         "point": point,
         "copy": copy,
+        "choice": choice,
         "hits": hits,
     }
