@@ -34,9 +34,9 @@ DEFAULT_SEED = 20261128
 
 
 def _families() -> dict[str, TinyFamily]:
-    from training.tinymodels import gemma3, gemma4_unified
+    from training.tinymodels import gemma3, gemma4_unified, qwen2_5_vl
 
-    return {f.name: f for f in (gemma4_unified.FAMILY, gemma3.FAMILY)}
+    return {f.name: f for f in (gemma4_unified.FAMILY, gemma3.FAMILY, qwen2_5_vl.FAMILY)}
 
 
 def _up_to_date(folder: Path, fingerprint: str) -> bool:

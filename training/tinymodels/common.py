@@ -109,7 +109,15 @@ def run_genai_builder(hf_dir: Path, out_dir: Path, precision: str, work: Path) -
         "hf_token=false",
         *os.environ.get("DESKPILOT_BUILDER_OPTIONS", "").split(),
     ]
-    env = {**os.environ, "PYTHONHASHSEED": "0", "TOKENIZERS_PARALLELISM": "false"}
+    # GIT_DIR: the builder stamps the graph with `git rev-parse HEAD` run inside the virtualenv, which
+    # is this checkout's HEAD; without a repository it takes the wheel's own commit, so the same
+    # seed gives the same bytes whatever was committed since.
+    env = {
+        **os.environ,
+        "PYTHONHASHSEED": "0",
+        "TOKENIZERS_PARALLELISM": "false",
+        "GIT_DIR": os.devnull,
+    }
     with log_path.open("w") as log:
         done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env, check=False)
     if done.returncode != 0:

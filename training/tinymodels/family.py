@@ -31,6 +31,9 @@ class TinyFamily:
     vision_feeds: Callable[[Any], dict[str, Any]]  # genai processor output -> vision.onnx feeds
     hf_image_kwargs: Callable[[Any], dict[str, Any]]  # genai processor output -> HF forward kwargs
     vision_reference: Callable[[Any, Any], Any]  # (HF model, genai inputs) -> [T, H] features
+    processor_file: str = "image_processor.json"  # model.vision.config_filename
+    # special token ids -> keys merged into genai_config's model block (a dict merges one level)
+    genai_extras: Callable[[dict[str, int]], dict[str, Any]] | None = None
 
     @property
     def probe_prompt(self) -> str:
@@ -86,7 +89,13 @@ class TinyFamily:
                 eos,
                 self.vision_inputs,
                 self.speech_block,
+                self.processor_file,
             )
+            if self.genai_extras is not None:
+                for key, value in self.genai_extras(ids).items():
+                    block = config["model"].get(key)
+                    merged = {**block, **value} if isinstance(block, dict) else value
+                    config["model"][key] = merged
             write_json(folder / "genai_config.json", config)
-            write_json(folder / "image_processor.json", self.image_processor)
+            write_json(folder / self.processor_file, self.image_processor)
             text.write_tokenizer_files(tokenizer, folder, self.chat)

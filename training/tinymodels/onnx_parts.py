@@ -80,6 +80,7 @@ def multimodal_genai_config(
     eos: list[int],
     vision_inputs: dict[str, str],
     speech_block: bool,
+    processor_file: str = "image_processor.json",
 ) -> dict[str, Any]:
     """The builder's genai_config.json turned into a vision pipeline: vision -> embedding -> decoder."""
     config = dict(built)
@@ -97,7 +98,7 @@ def multimodal_genai_config(
     }
     model["vision"] = {
         "filename": "vision.onnx",
-        "config_filename": "image_processor.json",
+        "config_filename": processor_file,
         "inputs": vision_inputs,
         "outputs": {"image_features": "image_features"},
         "session_options": session,

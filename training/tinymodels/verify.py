@@ -87,7 +87,11 @@ def verify_folder(folder: Path, seed: int, family: TinyFamily) -> dict[str, Any]
     prompt, schemas = deskpilot_prompt_and_schemas(family, TASKS[0])
     inputs, _ = runner.inputs(prompt, png)
     ids = inputs["input_ids"].as_numpy()[0]
-    soft_token = {"gemma4_unified": "<|image|>", "gemma3": "<image_soft_token>"}[family.model_type]
+    soft_token = {
+        "gemma4_unified": "<|image|>",
+        "gemma3": "<image_soft_token>",
+        "qwen2_5_vl": "<|image_pad|>",
+    }[family.model_type]
     soft_id = report["tokenizer"]["special_token_ids"][soft_token]
     report["prompt"] = {
         "head": prompt[:120],

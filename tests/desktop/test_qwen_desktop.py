@@ -1,0 +1,17 @@
+"""`deskpilot run --model tests/models/qwen2_5_vl-tiny` end to end on Xvfb: the qwen2_5_vl family
+(smart-resized screenshot, image-pixel coordinates scaled back to the screen) drives the same real
+press board as the Gemma folders, through the whole agent loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.desktop import test_genai_desktop as gemma  # the board, policy and checks
+
+
+def test_a_qwen2_5_vl_model_drives_a_real_window(
+    launch: Callable[..., Any], tmp_path: Path
+) -> None:
+    gemma.test_a_genai_model_drives_a_real_window(launch, tmp_path, "qwen2_5_vl")
