@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from deskpilot.errors import UsageError
+from deskpilot.keys import parse_combo
 from deskpilot.recipes.grounding import crop_around
 from deskpilot.screen import Frame, ScreenSource
-from deskpilot.tools.keys import parse_combo
 
 DOUBLE_CLICK_SECONDS = 0.5
 DRAG_PIXELS = 8

@@ -11,7 +11,7 @@ from deskpilot.errors import ActionFailed
 from deskpilot.screen import require_display
 from deskpilot.stopflag import StopFlag, Stopped
 
-# Canonical key names (deskpilot.tools.keys) that PyAutoGUI spells differently.
+# Canonical key names (deskpilot.keys) that PyAutoGUI spells differently.
 _PYAUTOGUI_KEYS = {"super": "win", "escape": "esc", "menu": "apps", "plus": "+"}
 _DRAG_SECONDS = 0.15
 

@@ -12,8 +12,8 @@ import threading
 from typing import Any
 
 from deskpilot.errors import UsageError
+from deskpilot.keys import pressed_keys
 from deskpilot.stopflag import StopFlag
-from deskpilot.tools.keys import pressed_keys
 
 WATCH_INTERVAL = 0.1
 _MODIFIER_NAMES = {"ctrl": "ctrl", "alt": "alt", "alt_gr": "alt", "shift": "shift", "cmd": "super"}

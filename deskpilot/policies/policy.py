@@ -25,13 +25,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from deskpilot.errors import UsageError
+from deskpilot.keys import parse_combo
 from deskpilot.policies.decision import Verdict
 from deskpilot.policies.redaction import Redactor
 from deskpilot.policies.rules import Rule
 from deskpilot.policies.shell import ShellSettings
 from deskpilot.tomlfile import load_toml_model
 from deskpilot.tomlfile import problem as problem_line
-from deskpilot.tools.keys import parse_combo
 
 PRESETS = ("default", "strict", "trusted")
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from deskpilot.keys import parse_combo, pressed_keys
 from deskpilot.policies.decision import Verdict
-from deskpilot.tools.keys import parse_combo, pressed_keys
 from deskpilot.windows import UNKNOWN, Window
 
 

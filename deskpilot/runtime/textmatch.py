@@ -23,11 +23,11 @@ from typing import Any
 
 from deskpilot.coords import CoordinateSpace
 from deskpilot.data.tasks import KEY_TASKS
+from deskpilot.keys import parse_combo
 from deskpilot.perception import ScreenReader, ScreenText, TextEngine, TextNotFound, default_engine
 from deskpilot.perception.targets import field_beside
 from deskpilot.runtime.base import HistoryEntry, ModelReply, ModelRequest
 from deskpilot.screen import Frame
-from deskpilot.tools.keys import parse_combo
 
 _SPLIT = re.compile(
     r"\s*(?:[,;]\s*(?:and\s+)?then\s+|\s+and\s+then\s+|\s+then\s+|[,;]\s*|\s+and\s+)"

@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from deskpilot.drivers.base import Button, InputDriver
-from deskpilot.tools.keys import key_combo_pattern, parse_combo
+from deskpilot.keys import key_combo_pattern, parse_combo
 
 Category = Literal["gui", "system", "control", "plugin"]
 Point = tuple[int, int]

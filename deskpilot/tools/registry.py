@@ -15,8 +15,8 @@ import jsonschema
 from pydantic import ConfigDict, TypeAdapter, ValidationError, create_model
 
 from deskpilot.errors import ToolCallError, UsageError
+from deskpilot.keys import parse_combo
 from deskpilot.tools.actions import BUILTIN_ACTIONS, FORBIDDEN_CHARS, Action
-from deskpilot.tools.keys import parse_combo
 from deskpilot.tools.parsing import load_tool_call_json
 
 _FORBIDDEN = f"[{FORBIDDEN_CHARS}]".encode().decode("unicode_escape")

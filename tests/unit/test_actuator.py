@@ -102,7 +102,13 @@ def loaded_by(module: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "module", ["deskpilot.runtime", "deskpilot.runtime.genai", "deskpilot.runtime.openai_http"]
+    "module",
+    [
+        "deskpilot.runtime",
+        "deskpilot.runtime.genai",
+        "deskpilot.runtime.openai_http",
+        "deskpilot.runtime.textmatch",  # reads key names from deskpilot.keys, not deskpilot.tools
+    ],
 )
 def test_loading_the_runtime_does_not_load_the_drivers_tools_or_policies(module: str) -> None:
     loaded = loaded_by(module)
@@ -110,10 +116,13 @@ def test_loading_the_runtime_does_not_load_the_drivers_tools_or_policies(module:
     assert not [m for m in loaded if m.startswith(below)], loaded
 
 
-def test_tools_do_not_load_policies_and_the_stop_flag_is_on_the_ground_floor() -> None:
+def test_tools_do_not_load_policies_and_the_stop_flag_and_key_names_are_on_the_ground_floor() -> (
+    None
+):
     assert not [m for m in loaded_by("deskpilot.tools.executor") if ".policies" in m]
     assert loaded_by("deskpilot.stopflag") == [
         "deskpilot",
         "deskpilot.errors",
         "deskpilot.stopflag",
     ]
+    assert loaded_by("deskpilot.keys") == ["deskpilot", "deskpilot.keys"]

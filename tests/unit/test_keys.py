@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deskpilot.tools.keys import (
+from deskpilot.keys import (
     ALIASES,
     CHAR_KEYS,
     MODIFIERS,
