@@ -14,7 +14,7 @@ from deskpilot.data.tasks import Sample
 from deskpilot.data.vocab import Vocabulary
 from training.data.screenpool import write_pool
 from training.tinymodels.stream import training_samples
-from training.train_default import arguments
+from training.train_options import arguments
 
 
 def stream(monkeypatch: pytest.MonkeyPatch, *knobs: str, count: int = 80) -> list[Sample]:
