@@ -127,12 +127,21 @@ class Agent:
                 self._record(rec, clock)
                 return self._end(Outcome.FAILED, rec.error)
             clock.lap("model")
-            rec.raw_output, rec.model_stats = reply.text, reply.stats
+            rec.raw_output, rec.model_stats = reply.native or reply.text, reply.stats
             try:
+                if reply.error:  # a native answer its adapter could not read
+                    raise ToolCallError(reply.error)
                 call = registry.parse(reply.text)
             except ToolCallError as exc:
                 invalid, rec.error = invalid + 1, str(exc)
-                self._note(rec, clock, history, reply.text[:500], f"Error: {exc}", "validate")
+                self._note(
+                    rec,
+                    clock,
+                    history,
+                    (reply.native or reply.text)[:500],
+                    f"Error: {exc}",
+                    "validate",
+                )
                 if invalid > self.max_invalid:
                     return self._end(
                         Outcome.FAILED, f"{invalid} invalid tool calls in a row: {exc}"

@@ -24,6 +24,7 @@ def run_task(
     screen_text: bool | None = None,
     model_name: str | None = None,
     coords: str | None = None,
+    action_format: str | None = None,
 ) -> RunResult:
     """Set up everything a run needs (usage errors exit with code 2), run it, write the report."""
     from deskpilot.agent.report import write_report
@@ -35,7 +36,11 @@ def run_task(
         fail_usage("--max-steps must be at least 1")
     with usage_errors():
         chosen_model = load_model(
-            model, screen_text=screen_text, model_name=model_name, coords=coords
+            model,
+            screen_text=screen_text,
+            model_name=model_name,
+            coords=coords,
+            action_format=action_format,
         )
     session = open_session(options)
     steps = effective_max_steps(session.policy, max_steps)
@@ -83,6 +88,14 @@ def run(
         typer.Option(
             help="With --model URL: the model's coordinates, normalized (0-1000), image (pixels "
             "of the image sent) or screen (default: from the model's name)."
+        ),
+    ] = None,
+    action_format: Annotated[
+        str | None,
+        typer.Option(
+            help="Ask a model folder or server in its own action format and read its answers "
+            "with that format's adapter: fara, ui_tars, or deskpilot (JSON tool calls; the "
+            "default unless the folder's deskpilot.json names one)."
         ),
     ] = None,
     policy: Annotated[
@@ -140,6 +153,7 @@ def run(
         screen_text=screen_text,
         model_name=model_name,
         coords=coords,
+        action_format=action_format,
     )
     if result.answer:
         typer.echo(result.answer)

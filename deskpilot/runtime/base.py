@@ -29,6 +29,10 @@ class ModelRequest:
         history: Earlier steps, oldest first (text only; screenshots are not repeated).
         tool_schema: JSON Schema of a valid tool call (for constrained decoding).
         tool_prompt: The tools described in words (names, docstrings, arguments).
+        system: When given, the whole system prompt in place of deskpilot's own (a native action
+            format's instructions, see `deskpilot.runtime.formats`).
+        grammar: When given, ``(kind, text)`` that decoding follows instead of ``tool_schema``
+            (``"lark_grammar"`` or ``"regex"``, as onnxruntime-genai's guidance takes them).
     """
 
     task: str
@@ -36,14 +40,26 @@ class ModelRequest:
     history: Sequence[HistoryEntry]
     tool_schema: dict[str, Any]
     tool_prompt: str = ""
+    system: str = ""
+    grammar: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class ModelReply:
-    """The model's raw text and how producing it went (timings, token counts)."""
+    """The model's raw text and how producing it went (timings, token counts).
+
+    Attributes:
+        text: The tool call, as JSON text.
+        stats: Timings and counts.
+        native: The model's own answer, where an adapter turned it into ``text``.
+        error: Why the answer is not a call, where an adapter could not read it (the loop takes
+            it as an invalid answer, like one that fails validation).
+    """
 
     text: str
     stats: dict[str, float] = field(default_factory=dict)
+    native: str = ""
+    error: str = ""
 
 
 @runtime_checkable

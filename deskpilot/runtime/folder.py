@@ -10,6 +10,7 @@ from typing import Any
 
 from deskpilot.errors import UsageError
 from deskpilot.runtime.families import Family, family_for
+from deskpilot.runtime.formats import action_format
 from deskpilot.runtime.prompting import PROMPT_STYLES
 
 CONFIG_FILE = "genai_config.json"
@@ -18,7 +19,8 @@ CONFIG_FILE = "genai_config.json"
 # a run of the task's own words ("copy_words": a model that cannot spell only copies), whether
 # the screen's text (OCR lines with boxes) goes into the prompt beside the image ("screen_text"),
 # and, when it does, whether clicks are decoded as one of the places the task names on the screen
-# ("text_targets", default true; see deskpilot.perception.targets)
+# ("text_targets", default true; see deskpilot.perception.targets); and the action format it answers
+# in ("action_format": "deskpilot", "fara" or "ui_tars"; see deskpilot.runtime.formats)
 DESKPILOT_FILE = "deskpilot.json"
 # optional: how the folder was built; the test folders say "random_weights": true here
 BUILD_INFO_FILE = "build_info.json"
@@ -50,6 +52,7 @@ class ModelFolder:
     copy_words: bool = False
     screen_text: bool = False
     text_targets: bool = True
+    action_format: str = "deskpilot"
 
     @classmethod
     def open(cls, path: str | Path) -> ModelFolder:
@@ -99,8 +102,16 @@ class ModelFolder:
                     f"{folder / DESKPILOT_FILE}: {name} must be true or false, "
                     f"not {switches[name]!r}"
                 )
+        answers_in = facts.get("action_format", "deskpilot")
+        if not isinstance(answers_in, str):
+            raise UsageError(f"{folder / DESKPILOT_FILE}: action_format must be a format's name")
+        try:
+            action_format(answers_in)
+        except UsageError as exc:
+            raise UsageError(f"{folder / DESKPILOT_FILE}: {exc}") from None
         return cls(
             path=folder,
+            action_format=answers_in,
             config=config,
             family=family,
             processor=processor,
@@ -164,6 +175,7 @@ class ModelFolder:
             "copy_words": self.copy_words,
             "screen_text": self.screen_text,
             "text_targets": self.screen_text and self.text_targets,
+            "action_format": self.action_format,
             "coordinate_space": self.family.space(1280, 800, self.processor).describe(),
             "image_token_budget": self.image_token_budget(),
             "context_length": model.get("context_length"),

@@ -132,15 +132,19 @@ class GenaiModel:
         window = int(decoder.get("sliding_window", {}).get("window_size", 0))
         return min(self._max_length, max(prompt_tokens + self.max_new_tokens, window))
 
-    def _generator(self, inputs: Any, schema: dict[str, Any], length: int) -> Any:
-        """A fresh generator; with guidance unless it cannot be set up (said once, then off)."""
+    def _generator(
+        self, inputs: Any, schema: dict[str, Any], length: int, grammar: tuple[str, str] | None
+    ) -> Any:
+        """A fresh generator, guided by ``grammar`` when given, else by ``schema``; unguided if
+        guidance cannot be set up (said once, then off)."""
         og = self._og
         while True:
             params = og.GeneratorParams(self._model)
             params.set_search_options(max_length=length, do_sample=False)
             try:
                 if self.guidance:
-                    params.set_guidance("json_schema", json.dumps(schema))
+                    kind, text = grammar or ("json_schema", json.dumps(schema))
+                    params.set_guidance(kind, text)
                 generator = og.Generator(self._model, params)
             except Exception as exc:
                 if not self.guidance:
@@ -173,7 +177,7 @@ class GenaiModel:
         preprocessed = time.perf_counter()
         prompt_tokens = int(inputs["input_ids"].as_numpy().shape[-1])
         length = self._length(prompt_tokens)
-        generator = self._generator(inputs, schema, length)
+        generator = self._generator(inputs, schema, length, request.grammar)
         stream = self._tokenizer.create_stream()
         pieces: list[str] = []
         first_token_at = None

@@ -52,6 +52,7 @@ def load_model(
     text_targets: bool | None = None,
     model_name: str | None = None,
     coords: str | None = None,
+    action_format: str | None = None,
 ) -> Model:
     """Load the model a spec names.
 
@@ -66,6 +67,9 @@ def load_model(
         model_name: For a server: the served model to ask (default: the first it lists).
         coords: For a server: its coordinate space, ``normalized``, ``image`` or ``screen``
             (default: what the served model's name implies).
+        action_format: For a model folder or a server: ask it in its own action format
+            (``fara``, ``ui_tars``; ``deskpilot``: JSON tool calls) and read its answers with that
+            format's adapter; None keeps the folder's choice (its ``deskpilot.json``).
 
     Raises:
         UsageError: The spec names nothing that can be loaded, or an option does not apply to it.
@@ -73,12 +77,15 @@ def load_model(
     if spec is not None and spec.lower().startswith(HTTP_PREFIXES):
         from deskpilot.runtime.openai_http import OpenAIModel
 
-        return OpenAIModel(spec, model_name=model_name, coords=coords)
+        served = OpenAIModel(spec, model_name=model_name, coords=coords)
+        return _in_format(served, action_format)
     for option, value in (("--model-name", model_name), ("--coords", coords)):
         if value is not None:
             raise UsageError(
                 f"{option} applies to a model behind a server (--model http://HOST:PORT/v1) only"
             )
+    if action_format is not None and (spec == TEXT_MATCH or (spec or "").startswith(SCRIPT_PREFIX)):
+        raise UsageError("--action-format applies to a model folder or a server only")
     if spec is not None and spec.startswith(SCRIPT_PREFIX):
         return ScriptedModel.from_file(spec[len(SCRIPT_PREFIX) :])
     if spec == TEXT_MATCH:
@@ -88,4 +95,14 @@ def load_model(
     from deskpilot.runtime.genai import GenaiModel
 
     folder = default_model_folder() if spec is None else spec
-    return GenaiModel(folder, screen_text=screen_text, text_targets=text_targets)
+    model = GenaiModel(folder, screen_text=screen_text, text_targets=text_targets)
+    return _in_format(model, model.folder.action_format if action_format is None else action_format)
+
+
+def _in_format(model: Model, name: str | None) -> Model:
+    """``model`` asked in the action format ``name`` (itself for deskpilot's own or None)."""
+    from deskpilot.runtime.formats import action_format
+    from deskpilot.runtime.native import NativeModel
+
+    chosen = action_format(name) if name is not None else None
+    return NativeModel(model, chosen) if chosen is not None else model

@@ -215,7 +215,7 @@ class OpenAIModel:
             {"type": "text", "text": after},
         ]
         return [
-            {"role": "system", "content": system_text(request, space)},
+            {"role": "system", "content": request.system or system_text(request, space)},
             {"role": "user", "content": content},
         ]
 
@@ -229,7 +229,7 @@ class OpenAIModel:
             "max_tokens": self.max_tokens,
             "stream": False,
         }
-        if self.structured:
+        if self.structured and request.grammar is None:  # a native format's answer is free text
             schema = guided_schema(request.tool_schema, space)
             schema.pop("x-guidance", None)  # an llguidance option, not JSON Schema
             body["response_format"] = {

@@ -43,7 +43,12 @@ def render_prompt(
 ) -> str:
     """The whole prompt of one step for ``family``, in a folder's prompt ``style``; with
     ``screen_text`` (the screen's text lines, see `screen_text_block`) beside the image."""
-    system = compact_system_text(space) if style == "compact" else system_text(request, space)
+    if request.system:
+        system = request.system
+    elif style == "compact":
+        system = compact_system_text(space)
+    else:
+        system = system_text(request, space)
     return family.render(system, user_text(request, family.image_tag, screen_text))
 
 

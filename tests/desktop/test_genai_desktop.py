@@ -53,7 +53,7 @@ reason = "pointer actions on the board"
 
 @pytest.mark.parametrize("family", ["gemma4_unified", "gemma3"])
 def test_a_genai_model_drives_a_real_window(
-    launch: Callable[..., Any], tmp_path: Path, family: str
+    launch: Callable[..., Any], tmp_path: Path, family: str, action_format: str = "deskpilot"
 ) -> None:
     state = tmp_path / "board.json"
     launch(sys.executable, "-c", BOARD, str(state))
@@ -70,6 +70,8 @@ def test_a_genai_model_drives_a_real_window(
         str(policy),
         "--run-dir",
         str(run_dir),
+        "--action-format",
+        action_format,
     )
     assert result.returncode == 4 and "step budget of 3 is used up" in result.stderr, result.stderr
     records = [json.loads(line) for line in (run_dir / "steps.jsonl").open()]
@@ -77,6 +79,8 @@ def test_a_genai_model_drives_a_real_window(
     assert steps and records[-1]["type"] == "end"
     for step in steps:
         assert step["call"] is not None, step["raw_output"]  # constrained decoding: always valid
+        if action_format != "deskpilot":  # the model's own words, read by the format's adapter
+            assert not step["raw_output"].startswith('{"name"'), step["raw_output"]
         assert step["model_stats"]["guided"] == 1.0
         assert step["model_stats"]["prefill_ms"] > 0 and step["model_stats"]["preprocess_ms"] > 0
     x0, y0, width, height = json.loads(state.read_text())["rect"]

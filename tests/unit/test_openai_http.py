@@ -282,3 +282,20 @@ def test_model_info_describes_a_server(stub: StubServer) -> None:
         app, ["model", "info", "tests/models/gemma3-tiny", "--coords", "image"]
     )
     assert folder.exit_code == 2 and "give its URL" in folder.output
+
+
+def test_a_served_model_in_its_own_format() -> None:
+    answer = "Thought: Save is at the bottom.\nAction: click(point='<point>500 610</point>')"
+    server = StubServer(models=["ByteDance-Seed/UI-TARS-1.5-7B"], contents=[answer]).start()
+    try:
+        model = load_model(server.url, action_format="ui_tars")
+        reply = model.next_action(request(1280, 800, "click Save"))
+    finally:
+        server.stop()
+    assert json.loads(reply.text) == {"name": "click", "arguments": {"x": 500, "y": 610}}
+    assert reply.native == answer and model.name.endswith("(ui_tars)")
+    body = server.chats[0].body
+    assert "response_format" not in body  # a native answer is free text, read by its adapter
+    system = body["messages"][0]["content"]
+    assert system.startswith("You are a GUI agent.") and "left_double(point=" in system
+    assert "JSON tool call" not in system

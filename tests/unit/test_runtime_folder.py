@@ -130,3 +130,22 @@ def test_a_folder_may_ask_for_quoted_text_to_be_typed_as_quoted(tmp_path: Path) 
     (folder / "deskpilot.json").write_text('{"copy_quoted": "yes"}')
     with pytest.raises(UsageError, match="copy_quoted must be true or false, not 'yes'"):
         ModelFolder.open(folder)
+
+
+def test_a_folder_may_answer_in_a_native_action_format(tmp_path: Path) -> None:
+    from deskpilot.runtime.native import NativeModel
+
+    folder = _tiny_copy(tmp_path)
+    assert ModelFolder.open(folder).action_format == "deskpilot"
+    assert not isinstance(load_model(str(folder)), NativeModel)
+    assert isinstance(load_model(str(folder), action_format="fara"), NativeModel)
+    (folder / "deskpilot.json").write_text('{"action_format": "ui_tars"}')
+    assert ModelFolder.open(folder).info()["action_format"] == "ui_tars"
+    native = load_model(str(folder))
+    assert isinstance(native, NativeModel) and native.format.name == "ui_tars"
+    assert not isinstance(load_model(str(folder), action_format="deskpilot"), NativeModel)
+    (folder / "deskpilot.json").write_text('{"action_format": "claude"}')
+    with pytest.raises(UsageError, match="unknown action format 'claude'; formats: deskpilot"):
+        ModelFolder.open(folder)
+    with pytest.raises(UsageError, match="applies to a model folder or a server only"):
+        load_model("text-match", action_format="fara")
