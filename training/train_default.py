@@ -91,6 +91,7 @@ def main() -> None:
         card["geometry"] = dataclasses.asdict(geometry)
         card["soft_tokens"] = soft_tokens
         card["screen_text"] = bool(state.get("screen_text", False))
+        card["named_places"] = bool(state.get("named_places", False))
         build(
             args.export,
             args.seed,
@@ -190,7 +191,12 @@ def main() -> None:
         lineage = list(state.get("lineage", []))[:-1]
         this_run = state.get("lineage", [this_run])[-1]
     screen_text = args.screen_text or bool(start_state.get("screen_text", False))
-    encoder = Encoder(tokenizer_folder(args.out, args.seed, soft_tokens), screen_text=screen_text)
+    named_places = screen_text and (args.named_places or bool(start_state.get("named_places")))
+    encoder = Encoder(
+        tokenizer_folder(args.out, args.seed, soft_tokens),
+        screen_text=screen_text,
+        named_places=named_places,
+    )
     encoder.vocab = model.config.text_config.vocab_size
     encoder.image_token = model.config.image_token_id
     number_ids = torch.tensor([encoder.numbers[n] for n in range(1001)])
@@ -218,6 +224,7 @@ def main() -> None:
             "geometry": dataclasses.asdict(geometry),
             "soft_tokens": soft_tokens,
             "screen_text": screen_text,
+            "named_places": named_places,
             "lineage": [*lineage, {**this_run, "updates": step}],
         }
         torch.save(state, checkpoint.with_suffix(".tmp"))

@@ -163,6 +163,13 @@ def arguments() -> argparse.Namespace:
         "checkpoint (runs from it go on with it) and written into the export's deskpilot.json",
     )
     parser.add_argument(
+        "--named-places",
+        action="store_true",
+        help="with --screen-text: the prompt also lists the places the task names (what "
+        "text-target decoding chooses from), as the runtime gives a folder with named_places; "
+        "kept in the checkpoint and written into the export's deskpilot.json",
+    )
+    parser.add_argument(
         "--soft-tokens",
         type=int,
         help="image tokens a screenshot may become (the processor's max_soft_tokens; default: the "

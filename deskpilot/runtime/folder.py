@@ -20,7 +20,9 @@ CONFIG_FILE = "genai_config.json"
 # the screen's text (OCR lines with boxes) goes into the prompt beside the image ("screen_text"),
 # and, when it does, whether clicks are decoded as one of the places the task names on the screen
 # ("text_targets", default true; see deskpilot.perception.targets); and the action format it answers
-# in ("action_format": "deskpilot", "fara" or "ui_tars"; see deskpilot.runtime.formats)
+# in ("action_format": "deskpilot", "fara" or "ui_tars"; see deskpilot.runtime.formats); and, with
+# the screen's text, whether the prompt lists the places the task names ("named_places", default
+# false: a model trained with that list)
 DESKPILOT_FILE = "deskpilot.json"
 # optional: how the folder was built; the test folders say "random_weights": true here
 BUILD_INFO_FILE = "build_info.json"
@@ -52,6 +54,7 @@ class ModelFolder:
     copy_words: bool = False
     screen_text: bool = False
     text_targets: bool = True
+    named_places: bool = False
     action_format: str = "deskpilot"
 
     @classmethod
@@ -95,6 +98,7 @@ class ModelFolder:
             ("copy_words", False),
             ("screen_text", False),
             ("text_targets", True),
+            ("named_places", False),
         ):
             switches[name] = facts.get(name, default)
             if not isinstance(switches[name], bool):
@@ -175,6 +179,7 @@ class ModelFolder:
             "copy_words": self.copy_words,
             "screen_text": self.screen_text,
             "text_targets": self.screen_text and self.text_targets,
+            "named_places": self.screen_text and self.named_places,
             "action_format": self.action_format,
             "coordinate_space": self.family.space(1280, 800, self.processor).describe(),
             "image_token_budget": self.image_token_budget(),

@@ -18,11 +18,11 @@ from typing import Any
 from deskpilot.coords import CoordinateSpace
 from deskpilot.errors import ModelError, UsageError
 from deskpilot.perception import ScreenReader, TextEngine, default_engine
-from deskpilot.perception.targets import named_targets
+from deskpilot.perception.targets import Target, named_targets
 from deskpilot.runtime.base import ModelReply, ModelRequest
 from deskpilot.runtime.folder import ModelFolder
 from deskpilot.runtime.guidance import guided_schema, quoted_spans, word_runs
-from deskpilot.runtime.prompting import render_prompt, screen_text_block
+from deskpilot.runtime.prompting import named_block, render_prompt, screen_text_block
 from deskpilot.screen import Frame
 
 log = logging.getLogger("deskpilot.runtime")
@@ -100,18 +100,30 @@ class GenaiModel:
         """The family's space for a screenshot of this size."""
         return self.family.space(frame.width, frame.height, self.folder.processor)
 
-    def prompt(self, request: ModelRequest, space: CoordinateSpace) -> str:
-        """The full prompt text for one step (with the screen's text if this model reads it)."""
-        text = ""
+    def prompt(
+        self,
+        request: ModelRequest,
+        space: CoordinateSpace,
+        places: list[tuple[Target, tuple[int, int]]] | None = None,
+    ) -> str:
+        """The full prompt text for one step (with the screen's text if this model reads it, and
+        the places the task names if its folder asks for them: ``places``, else found here)."""
+        text = named = ""
         if self.reader is not None:
             frame = request.frame
             text = screen_text_block(self.reader.read(frame), frame.width, frame.height, space)
-        return render_prompt(self.family, request, space, self.folder.prompt_style, text)
+            if self.folder.named_places:
+                places = self.named_places(request, space) if places is None else places
+                named = named_block([(t.text, t.field, point) for t, point in places])
+        style = self.folder.prompt_style
+        return render_prompt(self.family, request, space, style, text, named)
 
-    def named_points(self, request: ModelRequest, space: CoordinateSpace) -> list[tuple[int, int]]:
-        """The places the task names on the screen, in ``space``: what clicks are decoded as (none
-        when this model does not read the screen's text, or the task names none of it)."""
-        if self.reader is None or not self.text_targets:
+    def named_places(
+        self, request: ModelRequest, space: CoordinateSpace
+    ) -> list[tuple[Target, tuple[int, int]]]:
+        """The places the task names on the screen, each with its point in ``space`` (none when
+        this model does not read the screen's text, or the task names none of it)."""
+        if self.reader is None:
             return []
         frame = request.frame
         targets = named_targets(self.reader.read(frame), request.task, frame.pixels)
@@ -119,11 +131,21 @@ class GenaiModel:
         top_y = space.height if space.kind == "normalized" else space.height - 1
         return [
             (
-                min(top_x, x * space.width // frame.width),
-                min(top_y, y * space.height // frame.height),
+                target,
+                (
+                    min(top_x, target.point[0] * space.width // frame.width),
+                    min(top_y, target.point[1] * space.height // frame.height),
+                ),
             )
-            for x, y in (t.point for t in targets)
+            for target in targets
         ]
+
+    def named_points(self, request: ModelRequest, space: CoordinateSpace) -> list[tuple[int, int]]:
+        """The points of `named_places`: what clicks are decoded as with text targets (none
+        without them)."""
+        if not self.text_targets:
+            return []
+        return [point for _, point in self.named_places(request, space)]
 
     def _length(self, prompt_tokens: int) -> int:
         """``max_length`` for one step: the prompt plus the answer budget (genai sizes its cache by
@@ -167,11 +189,12 @@ class GenaiModel:
         if not quoted and self.copy_words:
             quoted = word_runs(request.task)
         started = time.perf_counter()
-        points = self.named_points(request, space)
+        places = self.named_places(request, space)
+        points = [point for _, point in places] if self.text_targets else []
         schema = guided_schema(request.tool_schema, space, MAX_GUIDED_TEXT, quoted, points)
         try:
             images = og.Images.open_bytes(request.frame.png_bytes())
-            inputs = self._processor(self.prompt(request, space), images=images)
+            inputs = self._processor(self.prompt(request, space, places), images=images)
         except Exception as exc:
             raise ModelError(f"the processor rejected the screenshot or prompt: {exc}") from None
         preprocessed = time.perf_counter()

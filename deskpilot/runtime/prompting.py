@@ -6,6 +6,8 @@ attend to it. Only the newest screenshot is sent; earlier steps are compact text
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from deskpilot.coords import CoordinateSpace
 from deskpilot.perception.text import ScreenText
 from deskpilot.runtime.base import ModelRequest
@@ -40,16 +42,18 @@ def render_prompt(
     space: CoordinateSpace,
     style: str = "full",
     screen_text: str = "",
+    named: str = "",
 ) -> str:
     """The whole prompt of one step for ``family``, in a folder's prompt ``style``; with
-    ``screen_text`` (the screen's text lines, see `screen_text_block`) beside the image."""
+    ``screen_text`` (the screen's text lines, see `screen_text_block`) beside the image, and
+    ``named`` (the places the task names, see `named_block`)."""
     if request.system:
         system = request.system
     elif style == "compact":
         system = compact_system_text(space)
     else:
         system = system_text(request, space)
-    return family.render(system, user_text(request, family.image_tag, screen_text))
+    return family.render(system, user_text(request, family.image_tag, screen_text, named))
 
 
 def history_text(request: ModelRequest, limit: int = MAX_HISTORY) -> str:
@@ -61,15 +65,25 @@ def history_text(request: ModelRequest, limit: int = MAX_HISTORY) -> str:
     return "History:\n" + "\n".join(lines)
 
 
-def user_text(request: ModelRequest, image_tag: str, screen_text: str = "") -> str:
-    """Task, history, the screen's text (when given), then the screenshot, then the question."""
+def user_text(request: ModelRequest, image_tag: str, screen_text: str = "", named: str = "") -> str:
+    """Task, history, the screen's text and the places the task names (when given), then the
+    screenshot, then the question."""
     text = f"Screen text:\n{screen_text}\n" if screen_text else ""
+    text += f"Named places:\n{named}\n" if named else ""
     return (
         f"Task: {request.task}\n{history_text(request)}\n{text}Screen:\n{image_tag}\nNext action:"
     )
 
 
 MAX_TEXT_LINES = 60
+
+
+def named_block(places: Sequence[tuple[str, bool, tuple[int, int]]]) -> str:
+    """The places a task names, for a prompt, one a line: ``[x,y] text`` (the text's centre) or
+    ``[x,y] field beside text``, the point in the model's coordinate space (what text-target
+    decoding chooses from); ``none`` when it names nothing on the screen."""
+    rows = [f"[{x},{y}] {'field beside ' if field else ''}{text}" for text, field, (x, y) in places]
+    return "\n".join(rows) or "none"
 
 
 def screen_text_block(

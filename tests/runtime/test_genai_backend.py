@@ -309,6 +309,16 @@ def test_a_folder_that_reads_screen_text_gets_the_lines_beside_the_image(tmp_pat
     assert reply.stats["prompt_tokens"] > plain.next_action(asked).stats["prompt_tokens"]
     assert "ocr_ms" in reply.stats
     assert "Screen text:" not in GenaiModel(folder, screen_text=False).prompt(asked, space)
+    assert "Named places:" not in prompt  # only for a folder trained with the list
+    (folder / "deskpilot.json").write_text('{"screen_text": true, "named_places": true}')
+    listing = GenaiModel(folder)
+    named = listing.prompt(asked, space).split("Named places:\n")[1].split("\n")[0]
+    x, y = json.loads(named.split("]")[0] + "]")
+    assert named.endswith("] Save") and (x, y) in listing.named_points(asked, space)
+    assert x0 < x < x1 and y0 < y < y1  # the text's centre, in the model's space
+    elsewhere = dataclasses.replace(asked, task="click Open")
+    assert "Named places:\nnone\n" in listing.prompt(elsewhere, space)
+    REGISTRY.parse(listing.next_action(asked).text)
     (folder / "deskpilot.json").write_text('{"screen_text": "yes"}')
     with pytest.raises(UsageError, match="screen_text must be true or false"):
         GenaiModel(folder)

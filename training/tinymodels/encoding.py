@@ -18,7 +18,7 @@ from deskpilot.perception.targets import named_targets
 from deskpilot.policies import PolicyGate, load_policy
 from deskpilot.runtime.base import ModelRequest
 from deskpilot.runtime.families import family_for
-from deskpilot.runtime.prompting import render_prompt, screen_text_block
+from deskpilot.runtime.prompting import named_block, render_prompt, screen_text_block
 from deskpilot.screen import Frame
 from deskpilot.tools import ToolRegistry
 from training.data.copying import copy_pairs
@@ -32,9 +32,12 @@ PATCH = 48
 class Encoder:
     """Sample -> tensors, through genai's processor and tokenizer (what inference sends)."""
 
-    def __init__(self, folder: Path, *, screen_text: bool = False) -> None:
+    def __init__(
+        self, folder: Path, *, screen_text: bool = False, named_places: bool = False
+    ) -> None:
         """``screen_text``: the prompt carries the screen's text lines, read by the real OCR
-        engine on each screen (as the runtime does for a folder with ``screen_text``)."""
+        engine on each screen (as the runtime does for a folder with ``screen_text``);
+        ``named_places``: and the places the task names (a folder with ``named_places``)."""
         import onnxruntime_genai as og
 
         self.og = og
@@ -51,6 +54,7 @@ class Encoder:
         self.image_token = -1  # set by the trainer: the image token's id
         self._cached: tuple[Any, Any, Any] = (None, None, None)
         self.text_engine = default_engine() if screen_text else None
+        self.named_places = named_places and screen_text
         self._text = ""  # the cached screen's text block
         self._lines = ScreenText.of([])  # the cached screen's text
 
@@ -80,8 +84,10 @@ class Encoder:
             tool_schema=self.schema,
             tool_prompt="",
         )
+        places = self.places(sample, frame)
+        named = named_block(places) if self.named_places else ""
         prompt = render_prompt(
-            self.family, request, CoordinateSpace.normalized(), "compact", self._text
+            self.family, request, CoordinateSpace.normalized(), "compact", self._text, named
         )
         inputs = self.processor(prompt, images=images)
         prompt_ids = inputs["input_ids"].as_numpy().astype("int64")[0].tolist()
@@ -124,7 +130,9 @@ class Encoder:
             for axis, index in enumerate(found):
                 item["soft"].append((len(prompt_ids) + index, soft_target(*spans[axis])))
             if self.text_engine is not None:
-                for axis, values in enumerate(self.choices(sample, frame)):
+                xs = sorted({x for _, _, (x, _) in places})
+                ys = sorted({y for _, _, (_, y) in places})
+                for axis, values in enumerate((xs, ys)):
                     low, high = spans[axis]
                     good = [low <= v <= high for v in values]
                     if axis < len(found) and len(values) > 1 and any(good):
@@ -139,14 +147,24 @@ class Encoder:
             item["labels"][:] = IGNORE
         return item
 
-    def choices(self, sample: Sample, frame: Frame) -> tuple[list[int], list[int]]:
-        """The values decoding may choose from on each axis (x, y) for this task: the places it
-        names on the screen (`deskpilot.perception.targets`), in 0..1000 as the runtime maps
-        them for a normalized space; empty when it names none."""
+    def places(self, sample: Sample, frame: Frame) -> list[tuple[str, bool, tuple[int, int]]]:
+        """The places the task names on the screen (`deskpilot.perception.targets`), each with
+        its point in 0..1000 as the runtime maps it for a normalized space (what text-target
+        decoding chooses from); none without the screen's text."""
+        if self.text_engine is None:
+            return []
         targets = named_targets(self._lines, sample.task, frame.pixels)
-        xs = sorted({min(1000, x * 1000 // frame.width) for x, _ in (t.point for t in targets)})
-        ys = sorted({min(1000, y * 1000 // frame.height) for _, y in (t.point for t in targets)})
-        return xs, ys
+        return [
+            (
+                t.text,
+                t.field,
+                (
+                    min(1000, t.point[0] * 1000 // frame.width),
+                    min(1000, t.point[1] * 1000 // frame.height),
+                ),
+            )
+            for t in targets
+        ]
 
     def copies(self, sample: Sample, prompt_ids: list[int], answer_ids: list[int]) -> list[Any]:
         """(query position, key position) in ``ids`` for each answer token copied from the task:
