@@ -21,7 +21,13 @@ from deskpilot.perception import ScreenReader, TextEngine, default_engine
 from deskpilot.perception.targets import Target, named_targets
 from deskpilot.runtime.base import ModelReply, ModelRequest
 from deskpilot.runtime.folder import ModelFolder
-from deskpilot.runtime.guidance import guided_schema, quoted_spans, word_runs
+from deskpilot.runtime.guidance import (
+    POINTING,
+    guided_schema,
+    quoted_spans,
+    without_tools,
+    word_runs,
+)
 from deskpilot.runtime.prompting import named_block, render_prompt, screen_text_block
 from deskpilot.screen import Frame
 
@@ -191,7 +197,10 @@ class GenaiModel:
         started = time.perf_counter()
         places = self.named_places(request, space)
         points = [point for _, point in places] if self.text_targets else []
-        schema = guided_schema(request.tool_schema, space, MAX_GUIDED_TEXT, quoted, points)
+        offered = request.tool_schema
+        if self.text_targets and self.reader is not None and not places:
+            offered = without_tools(offered, POINTING)  # nothing named on the screen: no place
+        schema = guided_schema(offered, space, MAX_GUIDED_TEXT, quoted, points)
         try:
             images = og.Images.open_bytes(request.frame.png_bytes())
             inputs = self._processor(self.prompt(request, space, places), images=images)

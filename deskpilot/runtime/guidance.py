@@ -15,13 +15,14 @@ import jsonschema
 
 from deskpilot.coords import CoordinateSpace
 
-__all__ = ["guided_schema", "quoted_spans", "word_runs"]
+__all__ = ["POINTING", "guided_schema", "quoted_spans", "without_tools", "word_runs"]
 
 _QUOTED = re.compile(r'"([^"\n]*)"|\u201c([^\u201d\n]*)\u201d')
 _MARKS = ("x-axis", "x-copies")
 _WORD = re.compile(r"\S+")
 _TRAILING = ".,;:!?"
 MAX_RUN_WORDS = 8  # the longest run of a task's words that typed text is decoded as
+POINTING = frozenset({"click", "double_click", "right_click", "move", "drag"})  # act on a place
 
 
 def quoted_spans(task: str) -> list[str]:
@@ -43,6 +44,19 @@ def word_runs(task: str, max_words: int = MAX_RUN_WORDS) -> list[str]:
             run = task[words[first][0] : words[first + size - 1][1]]
             runs += [run, run.rstrip(_TRAILING)]
     return list(dict.fromkeys(run for run in runs if run))
+
+
+def without_tools(schema: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
+    """A tool-call schema (as `deskpilot.tools.ToolRegistry.call_schema` makes it) without the
+    calls of the tools ``names``; the schema as it is if nothing else would be left."""
+    definitions = schema.get("$defs", {})
+
+    def name(ref: dict[str, Any]) -> Any:
+        call = definitions.get(str(ref.get("$ref", "")).rsplit("/", 1)[-1], {})
+        return call.get("properties", {}).get("name", {}).get("const")
+
+    kept = [ref for ref in schema.get("anyOf", []) if name(ref) not in names]
+    return {**schema, "anyOf": kept} if kept else schema
 
 
 def guided_schema(

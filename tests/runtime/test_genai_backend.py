@@ -358,7 +358,21 @@ def test_a_model_reading_the_screen_clicks_one_of_the_places_the_task_names(
     assert 703 <= cancel[0] <= 750 and 750 <= cancel[1] <= 770, cancel
     free = GenaiModel(folder, text_targets=False)  # the model's own click: random weights
     assert click(free, "click Save") != save
-    assert click(reading, "click Export") == click(free, "click Export")  # nothing named: free
+    assert click(reading, "click Export") == click(free, "click Export")  # nothing else to do
+    from deskpilot.tools.actions import Fail
+
+    declining = ToolRegistry([Click, Fail])
+    asked = ModelRequest(
+        task="click Export",
+        frame=Frame.from_image(image),
+        history=(),
+        tool_schema=declining.call_schema(),
+        tool_prompt="",
+    )
+    assert declining.parse(reading.next_action(asked).text).name == "fail"  # nothing named
+    saving = dataclasses.replace(asked, task="click Save")
+    for model in (reading, free):  # random weights: with a place named, or freely, it may click
+        declining.parse(model.next_action(saving).text)
     assert ModelFolder.open(folder).info()["text_targets"] is True
     (folder / "deskpilot.json").write_text('{"screen_text": true, "text_targets": false}')
     assert click(GenaiModel(folder), "click Save") == click(free, "click Save")

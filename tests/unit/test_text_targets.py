@@ -9,8 +9,9 @@ import numpy as np
 from deskpilot.coords import CoordinateSpace
 from deskpilot.perception.targets import field_beside, is_caption, named_places, named_targets
 from deskpilot.perception.text import Box, ScreenText, TextLine, split_words
-from deskpilot.runtime.guidance import guided_schema
+from deskpilot.runtime.guidance import POINTING, guided_schema, without_tools
 from deskpilot.tools import ToolRegistry
+from deskpilot.tools.actions import Click
 
 
 def line(text: str, x: int, y: int) -> TextLine:
@@ -113,3 +114,17 @@ def test_a_field_border_read_as_punctuation_does_not_hide_the_label() -> None:
     read = line("Name |", 20, 20)  # an engine reads the entry's left border as "|"
     (place,) = named_places(ScreenText.of([read]), 'type "Ada" into Name')
     assert place.whole and place.text == "Name" and place.box.right < read.box.right
+
+
+def test_without_tools_leaves_the_other_calls() -> None:
+    registry = ToolRegistry()
+    schema = registry.call_schema()
+    left = without_tools(schema, POINTING)
+    names = {ref["$ref"].rsplit("/", 1)[-1] for ref in left["anyOf"]}
+    assert "ClickCall" not in names and "DragCall" not in names and "MoveCall" not in names
+    assert {"ScrollCall", "FailCall", "KeyCall", "TypeTextCall"} <= names
+    valid = jsonschema.Draft202012Validator(left)
+    assert not valid.is_valid({"name": "click", "arguments": {"x": 1, "y": 2}})
+    assert valid.is_valid({"name": "fail", "arguments": {"reason": "Save is not on the screen"}})
+    only_clicks = ToolRegistry([Click]).call_schema()
+    assert without_tools(only_clicks, POINTING) == only_clicks  # nothing else: as it is
