@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from deskpilot.errors import UsageError
 
@@ -129,8 +130,32 @@ class VirtualDisplay:
                     preexec_fn=die_with_parent if self.with_parent else None,
                 )
                 self._procs.append(wm)
-                time.sleep(0.3)  # let it take over the root window before windows map
+                self._wait_for_window_manager(wm)
                 return
+
+    def _wait_for_window_manager(self, wm: subprocess.Popen[bytes], timeout: float = 10) -> None:
+        """Wait until the window manager manages the root window: a window mapped before that is
+        framed late, and moves after a test (or a worker) read where it is. EWMH managers (jwm,
+        openbox, fluxbox) say so with ``_NET_SUPPORTING_WM_CHECK`` on the root, set once they
+        hold its substructure redirect; twm says nothing, and gets a short sleep."""
+        try:
+            from Xlib import X
+            from Xlib import display as xdisplay
+        except ImportError:  # pragma: no cover - python-xlib comes with the input drivers
+            time.sleep(0.3)
+            return
+        dpy: Any = xdisplay.Display(self.display)
+        try:
+            root = dpy.screen().root
+            check = dpy.intern_atom("_NET_SUPPORTING_WM_CHECK")
+            says = Path(self.window_manager_command[0]).name != "twm"
+            deadline = time.monotonic() + (timeout if says else 0.3)
+            while root.get_full_property(check, X.AnyPropertyType) is None:
+                if wm.poll() is not None or time.monotonic() > deadline:
+                    return  # no manager (the display still works) or one that says nothing
+                time.sleep(0.02)
+        finally:
+            dpy.close()
 
     @property
     def pids(self) -> list[int]:

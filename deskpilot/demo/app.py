@@ -1,8 +1,10 @@
 """A small Tk form (name field, Save button) that reports its state and widget geometry as JSON.
 
 Run: ``python -m deskpilot.demo.app STATE.json``. The JSON holds ``widgets`` (screen rectangles
-``[x, y, width, height]`` read from Tk itself), ``saved`` (the name saved last, or null), ``name``
-(the field's text now) and ``focus`` (``"name"``, ``"save"`` or null: which widget has the keyboard),
+``[x, y, width, height]`` read from Tk itself), ``window`` (the window's own rectangle, for a test
+to compare with the X server's: the form has caught up with the window manager's moves),
+``saved`` (the name saved last, or null), ``name`` (the field's text now) and ``focus``
+(``"name"``, ``"save"`` or null: which widget has the keyboard),
 so tests can wait for the form to have taken in their input rather than sleep.
 """
 
@@ -70,6 +72,7 @@ class DemoApp:
         state: dict[str, Any] = {
             "saved": self.saved,
             "widgets": {"name": self._rect(self.name), "save": self._rect(self.save)},
+            "window": self._rect(self.root),
             "mapped": bool(self.root.winfo_ismapped()),
             "name": self.name.get(),
             "focus": self._focused(),

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 
 from deskpilot.xvfb import VirtualDisplay, stop_process
-from tests.integration.conftest import center, wait_until, xdotool
+from tests.integration.conftest import center, settled_window, wait_until, xdotool
 from tests.integration.conftest import cli as deskpilot
 
 __all__ = ["center", "deskpilot", "wait_until", "xdotool"]
@@ -58,18 +57,46 @@ def launch(display: VirtualDisplay) -> Iterator[Callable[..., subprocess.Popen[b
         stop_process(proc)
 
 
+def settled_form(
+    read: Callable[[], dict[str, Any]], proc: subprocess.Popen[bytes], timeout: float = 15
+) -> dict[str, Any]:
+    """Wait until the demo form is mapped and settled (its window where the X server has it, the
+    same twice: see ``settled_window``), and return its state then."""
+
+    def report() -> tuple[list[int], Any] | None:
+        if proc.poll() is not None:
+            raise AssertionError(f"the demo form exited with code {proc.returncode}")
+        try:
+            state = read()
+        except FileNotFoundError:  # not written yet
+            return None
+        return (state["window"], state) if state["mapped"] else None
+
+    wait_until(report, timeout, "the demo form to be mapped")
+    _, state = settled_window("deskpilot demo", report, timeout)
+    return dict(state)
+
+
+def start_demo(
+    launch: Callable[..., subprocess.Popen[bytes]], state: Path
+) -> tuple[subprocess.Popen[bytes], Callable[[], dict[str, Any]]]:
+    """Start the demo form (deskpilot.demo.app) writing ``state``; once it has settled, the
+    process and a function that reads its state."""
+    proc = launch(sys.executable, "-m", "deskpilot.demo.app", str(state))
+
+    def read() -> dict[str, Any]:
+        return dict(json.loads(state.read_text()))
+
+    settled_form(read, proc)
+    return proc, read
+
+
 @pytest.fixture
 def demo_app(
     launch: Callable[..., subprocess.Popen[bytes]], tmp_path: Path
 ) -> Callable[[], dict[str, Any]]:
-    """The demo form (deskpilot.demo.app); returns a function that reads its state."""
-    state = tmp_path / "demo-state.json"
-    launch(sys.executable, "-m", "deskpilot.demo.app", str(state))
-
-    def read() -> dict[str, Any]:
-        return json.loads(state.read_text())
-
-    wait_until(lambda: state.exists() and read().get("mapped"), message="the demo window")
-    time.sleep(0.3)  # the window manager's first placement
-    read.path = state  # type: ignore[attr-defined]
+    """The demo form (deskpilot.demo.app), settled; returns a function that reads its state."""
+    path = tmp_path / "demo-state.json"
+    _, read = start_demo(launch, path)
+    read.path = path  # type: ignore[attr-defined]
     return read

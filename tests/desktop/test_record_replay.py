@@ -3,7 +3,6 @@ replay it: unchanged screens need no re-grounding; a moved window is re-grounded
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -14,7 +13,14 @@ from typing import Any
 from deskpilot.recipes.schema import load_recipe
 from deskpilot.tools import ToolRegistry
 from deskpilot.xvfb import VirtualDisplay
-from tests.desktop.conftest import center, deskpilot, wait_until, xdotool
+from tests.desktop.conftest import (
+    center,
+    deskpilot,
+    settled_form,
+    start_demo,
+    wait_until,
+    xdotool,
+)
 
 
 def wait_for(read: Callable[[], dict[str, Any]], key: str, value: Any, timeout: float = 10) -> None:
@@ -57,21 +63,10 @@ def record_demo(display: VirtualDisplay, read: Callable[[], dict[str, Any]], out
     return stderr
 
 
-def start_form(launch: Callable[..., Any], path: Path) -> tuple[Any, Callable[[], dict[str, Any]]]:
-    proc = launch(sys.executable, "-m", "deskpilot.demo.app", str(path))
-
-    def read() -> dict[str, Any]:
-        return json.loads(path.read_text())
-
-    wait_until(lambda: path.exists() and read()["mapped"], message="the demo form")
-    time.sleep(0.3)
-    return proc, read
-
-
 def test_record_then_replay_on_a_moved_window(
     display: VirtualDisplay, launch: Callable[..., Any], tmp_path: Path
 ) -> None:
-    proc, form = start_form(launch, tmp_path / "first.json")
+    proc, form = start_demo(launch, tmp_path / "first.json")
     out = tmp_path / "recorded.toml"
     stderr = record_demo(display, form, out)
     assert "wrote 3 steps" in stderr, stderr + out.read_text()
@@ -86,11 +81,11 @@ def test_record_then_replay_on_a_moved_window(
     proc.wait()
 
     # a fresh form that the window manager or the user put somewhere else
-    _, fresh = start_form(launch, tmp_path / "fresh.json")
+    fresh_proc, fresh = start_demo(launch, tmp_path / "fresh.json")
     window = xdotool("search", "--sync", "--name", "deskpilot demo").split()[-1]
     xdotool("windowmove", "--sync", window, "480", "330")
-    time.sleep(0.5)
-    assert fresh()["widgets"]["save"] != form()["widgets"]["save"]
+    moved = settled_form(fresh, fresh_proc)  # the X server has it moved: the form must agree
+    assert moved["widgets"]["save"] != form()["widgets"]["save"]
     result = deskpilot("recipe", "run", str(out), "--run-dir", str(tmp_path / "replay"))
     assert result.returncode == 0, result.stderr
     wait_for(fresh, "saved", "Ada")  # the replay did

@@ -230,6 +230,40 @@ def find_window(title: str, timeout: float = 10) -> tuple[int, Rect]:
     return window, wait_until(placed, timeout, f"window {title!r} to be placed")
 
 
+def settled_window(
+    title: str, report: Callable[[], tuple[list[int], Any] | None], timeout: float = 15
+) -> tuple[list[int], Any]:
+    """Wait until the window titled exactly ``title`` has settled and its app has caught up, and
+    return the app's report then.
+
+    ``report`` is what the app says now: its window's rectangle and what else it reports (its
+    widgets' rectangles), or None while it has not said. Settled: the X server's rectangle of the
+    window the same twice 0.1 s apart (the window manager has framed and placed it: it may add its
+    frame after the window first shows), and the app's report the same in both reads, with its
+    window where the X server has it (an app slower than its window manager has not caught up)."""
+    found = xdotool("search", "--sync", "--name", f"^{title}$", timeout=timeout).split()
+    windows = [int(w) for w in found]
+    seen: list[Any] = [None]
+    last: list[Any] = []
+
+    def settled() -> tuple[list[int], Any] | None:
+        reported = report()
+        now = (reported, [window_rect(w) for w in windows])
+        agree = reported is not None and tuple(reported[0]) in now[1]
+        stable = agree and now == seen[-1]
+        seen.append(now if agree else None)
+        last[:] = [now]
+        if not stable:
+            time.sleep(0.1)
+        return reported if stable else None
+
+    try:
+        result: tuple[list[int], Any] = wait_until(settled, timeout, f"window {title!r} to settle")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; (the app's report, the X server's): {last}") from None
+    return result
+
+
 @pytest.fixture
 def wheel_clicks(display: VirtualDisplay) -> Iterator[list[tuple[int, int, int, int]]]:
     """Every wheel click the X server handles during the test, as pynput reports it: ``(x, y,
@@ -304,26 +338,21 @@ class TkApp:
 
 
 def start_tk_app(launch: Callable[..., subprocess.Popen[bytes]], state_file: Path) -> TkApp:
-    """Start the Tk app and wait until it is mapped and the window manager has placed it."""
+    """Start the Tk app and wait until it is mapped and settled where the window manager put it."""
     proc = launch(sys.executable, str(TK_APP), str(state_file))
     app = TkApp(state_file)
-    seen: list[Any] = [None]
 
-    def placed() -> bool:
+    def report() -> tuple[list[int], Any] | None:
         if proc.poll() is not None:
             raise AssertionError(f"the Tk app exited with code {proc.returncode}")
         try:
             state = app.state()
         except (OSError, json.JSONDecodeError):
-            return False
-        stable = state["mapped"] and state["widgets"] == seen[-1]
-        seen.append(state["widgets"] if state["mapped"] else None)
-        if not stable:
-            time.sleep(0.1)  # the same geometry 0.1 s apart: the window manager is done with it
-        return bool(stable)
+            return None
+        return (state["widgets"]["window"], state["widgets"]) if state["mapped"] else None
 
-    wait_until(placed, 15, "the Tk app to be mapped and placed")
-    app.widgets = app.state()["widgets"]
+    wait_until(report, 15, "the Tk app to be mapped")
+    _, app.widgets = settled_window("deskpilot integration app", report)
     return app
 
 
