@@ -2,6 +2,9 @@
 
     python -m training.build_test_models --out tests/models [--only NAME] [--verify] [--force]
 
+gemma3-served-tiny is the one HF folder (for `transformers serve`, fine-tuned to one answer, see
+training/served_model.py); --verify does not apply to it (its build checks its answers).
+
 Every folder is made from a fixed seed: the same seed gives the same weights, tokenizer and greedy
 tokens. A folder whose build_info.json carries the current recipe hash (these sources, the seed,
 the library versions) is left alone unless --force is given. Building needs the build extra
@@ -18,6 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from training import served_model
 from training.tinymodels.common import (
     folder_size,
     greedy_probe,
@@ -100,16 +104,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     families = _families()
-    names = args.only or list(families)
-    unknown = [n for n in names if n not in families]
+    names = args.only or [*families, served_model.NAME]
+    unknown = [n for n in names if n not in (*families, served_model.NAME)]
     if unknown:
-        parser.error(f"unknown model(s) {unknown}; known: {sorted(families)}")
+        parser.error(f"unknown model(s) {unknown}; known: {sorted([*families, served_model.NAME])}")
     args.out.mkdir(parents=True, exist_ok=True)
     for stale in args.out.glob(".*-tmp*"):  # left by an interrupted build
         shutil.rmtree(stale, ignore_errors=True)
     failed = []
     reports: dict[str, object] = {}
     for name in names:
+        if name == served_model.NAME:
+            served_model.build_folder(args.out, args.seed, args.force)
+            continue
         folder = build_one(families[name], args.out, args.seed, args.force)
         if args.verify:
             report = verify_folder(folder, args.seed, families[name])
