@@ -5,6 +5,7 @@ real policy decides and the real driver acts. Every press it makes must reach th
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -51,25 +52,31 @@ reason = "pointer actions on the board"
 """
 
 
+def run_on_board(
+    launch: Callable[..., Any], tmp_path: Path, policy: str, *options: str, **how: Any
+) -> tuple[subprocess.CompletedProcess[str], Path, Path]:
+    """Open the press board, then ``deskpilot run "click Save"`` with ``options`` under the
+    policy text ``policy``: the finished run, its run directory and the board's state file."""
+    state = tmp_path / "board.json"
+    launch(sys.executable, "-c", BOARD, str(state))
+    wait_until(lambda: state.exists(), message="the press board")
+    policy_file = tmp_path / "policy.toml"
+    policy_file.write_text(policy)
+    run_dir = tmp_path / "run"
+    arguments = ("--policy", str(policy_file), "--run-dir", str(run_dir))
+    return deskpilot("run", "click Save", *options, *arguments, **how), run_dir, state
+
+
 @pytest.mark.parametrize("family", ["gemma4_unified", "gemma3"])
 def test_a_genai_model_drives_a_real_window(
     launch: Callable[..., Any], tmp_path: Path, family: str, action_format: str = "deskpilot"
 ) -> None:
-    state = tmp_path / "board.json"
-    launch(sys.executable, "-c", BOARD, str(state))
-    wait_until(lambda: state.exists(), message="the press board")
-    policy = tmp_path / "policy.toml"
-    policy.write_text(POLICY)
-    run_dir = tmp_path / "run"
-    result = deskpilot(
-        "run",
-        "click Save",
+    result, run_dir, state = run_on_board(
+        launch,
+        tmp_path,
+        POLICY,
         "--model",
         str(MODELS / f"{family}-tiny"),
-        "--policy",
-        str(policy),
-        "--run-dir",
-        str(run_dir),
         "--action-format",
         action_format,
     )

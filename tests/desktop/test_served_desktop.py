@@ -9,15 +9,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.desktop.conftest import deskpilot, wait_until
-from tests.desktop.test_genai_desktop import BOARD
+from tests.desktop.conftest import wait_until
+from tests.desktop.test_genai_desktop import run_on_board
 
 MODEL = Path(__file__).parents[1] / "models" / "gemma3-served-tiny"
 STEPS = 2
@@ -48,25 +47,16 @@ def test_a_served_model_drives_a_real_window(
 ) -> None:
     from training.served_model import ANSWER
 
-    state = tmp_path / "board.json"
-    launch(sys.executable, "-c", BOARD, str(state))
-    wait_until(lambda: state.exists(), message="the press board")
-    policy = tmp_path / "policy.toml"
-    policy.write_text(POLICY)
-    run_dir = tmp_path / "run"
-    result = deskpilot(
-        "run",
-        "click Save",
+    result, run_dir, state = run_on_board(
+        launch,
+        tmp_path,
+        POLICY,
         "--model",
         server,
         "--model-name",
         str(MODEL),  # the server is pinned to the folder it preloaded, and answers to its path
         "--coords",
         "normalized",
-        "--policy",
-        str(policy),
-        "--run-dir",
-        str(run_dir),
         env={**os.environ, "no_proxy": "127.0.0.1", "NO_PROXY": "127.0.0.1"},
         timeout=120,
     )
