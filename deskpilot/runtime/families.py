@@ -6,6 +6,7 @@ prompt (the genai processor expands it into image tokens), and in which space it
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,6 +87,8 @@ class Family:
         required_tokens: Strings the tokenizer must know as single tokens.
         space: The coordinate space for a screenshot of the given size.
         end_markers: Text that ends a turn (cut from free-text output).
+        action_format: The answers the family's models were trained to give
+            (`deskpilot.runtime.formats`), unless a folder's deskpilot.json says otherwise.
     """
 
     model_type: str
@@ -97,6 +100,7 @@ class Family:
     image_tokens: int | None = (
         None  # fixed soft tokens per image, where the family has a fixed count
     )
+    action_format: str = "deskpilot"
 
     def render(self, system: str, user: str) -> str:
         """The whole prompt for one step."""
@@ -104,6 +108,18 @@ class Family:
 
 
 GEMMA4_TURN = "<|turn>{role}\n{text}<turn|>\n"
+
+QWEN2_5_VL = Family(
+    model_type="qwen2_5_vl",
+    template=(
+        "<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    ),
+    image_tag="<|vision_start|><|image_pad|><|vision_end|>",
+    required_tokens=("<|vision_start|>", "<|image_pad|>", "<|vision_end|>"),
+    space=_qwen_image,
+    end_markers=("<|im_end|>",),
+)
 
 FAMILIES: dict[str, Family] = {
     family.model_type: family
@@ -123,17 +139,9 @@ FAMILIES: dict[str, Family] = {
             end_markers=("<end_of_turn>",),
             image_tokens=256,
         ),
-        Family(
-            model_type="qwen2_5_vl",
-            template=(
-                "<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"
-                "<|im_start|>assistant\n"
-            ),
-            image_tag="<|vision_start|><|image_pad|><|vision_end|>",
-            required_tokens=("<|vision_start|>", "<|image_pad|>", "<|vision_end|>"),
-            space=_qwen_image,
-            end_markers=("<|im_end|>",),
-        ),
+        QWEN2_5_VL,
+        # Fara-7B: Qwen2.5-VL's layout, template and pixels, answering in its computer_use calls
+        dataclasses.replace(QWEN2_5_VL, model_type="fara", action_format="fara"),
     )
 }
 

@@ -106,7 +106,7 @@ class ModelFolder:
                     f"{folder / DESKPILOT_FILE}: {name} must be true or false, "
                     f"not {switches[name]!r}"
                 )
-        answers_in = facts.get("action_format", "deskpilot")
+        answers_in = facts.get("action_format", family.action_format)
         if not isinstance(answers_in, str):
             raise UsageError(f"{folder / DESKPILOT_FILE}: action_format must be a format's name")
         try:

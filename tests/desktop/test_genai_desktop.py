@@ -69,16 +69,19 @@ def run_on_board(
 
 @pytest.mark.parametrize("family", ["gemma4_unified", "gemma3"])
 def test_a_genai_model_drives_a_real_window(
-    launch: Callable[..., Any], tmp_path: Path, family: str, action_format: str = "deskpilot"
+    launch: Callable[..., Any],
+    tmp_path: Path,
+    family: str,
+    action_format: str = "deskpilot",
+    folder: Path | None = None,
 ) -> None:
     result, run_dir, state = run_on_board(
         launch,
         tmp_path,
         POLICY,
         "--model",
-        str(MODELS / f"{family}-tiny"),
-        "--action-format",
-        action_format,
+        str(folder or MODELS / f"{family}-tiny"),
+        *(("--action-format", action_format) if action_format else ()),
     )
     assert result.returncode == 4 and "step budget of 3 is used up" in result.stderr, result.stderr
     records = [json.loads(line) for line in (run_dir / "steps.jsonl").open()]
@@ -87,6 +90,7 @@ def test_a_genai_model_drives_a_real_window(
     for step in steps:
         assert step["call"] is not None, step["raw_output"]  # constrained decoding: always valid
         if action_format != "deskpilot":  # the model's own words, read by the format's adapter
+            # ("": the folder's own format, which for the fara type is fara's)
             assert not step["raw_output"].startswith('{"name"'), step["raw_output"]
         assert step["model_stats"]["guided"] == 1.0
         assert step["model_stats"]["prefill_ms"] > 0 and step["model_stats"]["preprocess_ms"] > 0

@@ -6,6 +6,8 @@ their adapters)."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,3 +22,16 @@ def test_a_qwen2_5_vl_model_drives_a_real_window(
     launch: Callable[..., Any], tmp_path: Path, action_format: str
 ) -> None:
     gemma.test_a_genai_model_drives_a_real_window(launch, tmp_path, "qwen2_5_vl", action_format)
+
+
+def test_a_fara_folder_answers_in_its_own_format_on_a_real_window(
+    launch: Callable[..., Any], tmp_path: Path
+) -> None:
+    """genai's ``fara`` type: the qwen2_5_vl layout; its family answers in Fara's tool calls
+    without being told (no --action-format)."""
+    folder = tmp_path / "fara-tiny"
+    shutil.copytree(gemma.MODELS / "qwen2_5_vl-tiny", folder)
+    config = json.loads((folder / "genai_config.json").read_text())
+    config["model"]["type"] = "fara"
+    (folder / "genai_config.json").write_text(json.dumps(config))
+    gemma.test_a_genai_model_drives_a_real_window(launch, tmp_path, "fara", "", folder)

@@ -149,3 +149,15 @@ def test_a_folder_may_answer_in_a_native_action_format(tmp_path: Path) -> None:
         ModelFolder.open(folder)
     with pytest.raises(UsageError, match="applies to a model folder or a server only"):
         load_model("text-match", action_format="fara")
+
+
+def test_the_fara_type_is_qwen_laid_out_and_answers_in_fara_calls() -> None:
+    from deskpilot.runtime.families import family_for
+
+    fara, qwen = family_for("fara"), family_for("qwen2_5_vl")
+    assert fara.action_format == "fara" and qwen.action_format == "deskpilot"
+    assert (fara.template, fara.image_tag, fara.space) == (
+        qwen.template,
+        qwen.image_tag,
+        qwen.space,
+    )
