@@ -52,19 +52,33 @@ def window_titles(display: str) -> list[str]:
     except Exception:
         return []
     try:
-        root = dpy.screen().root
-        listed = root.get_full_property(dpy.intern_atom("_NET_CLIENT_LIST"), X.AnyPropertyType)
-        titles = []
-        for wid in listed.value if listed else []:
-            window = dpy.create_resource_object("window", int(wid))
-            name = window.get_full_property(dpy.intern_atom("_NET_WM_NAME"), 0)
-            title = name.value.decode("utf-8", "replace") if name else window.get_wm_name()
-            titles.append(title.decode("latin-1") if isinstance(title, bytes) else str(title or ""))
-        return titles
+        return listed_titles(dpy, X.AnyPropertyType)
     except Exception:
         return []
     finally:
         dpy.close()
+
+
+def listed_titles(dpy: Any, any_type: int) -> list[str]:
+    """The titles of the windows ``dpy``'s window manager lists; a window listed a moment ago
+    and gone by the time it is asked is left out, and the others kept."""
+    root = dpy.screen().root
+    listed = root.get_full_property(dpy.intern_atom("_NET_CLIENT_LIST"), any_type)
+    titles = []
+    for wid in listed.value if listed else []:
+        try:
+            titles.append(_title(dpy, int(wid)))
+        except Exception:  # Xlib's BadWindow: it closed in between
+            continue
+    return titles
+
+
+def _title(dpy: Any, wid: int) -> str:
+    """One window's title (``_NET_WM_NAME``, else ``WM_NAME``)."""
+    window = dpy.create_resource_object("window", wid)
+    name = window.get_full_property(dpy.intern_atom("_NET_WM_NAME"), 0)
+    title = name.value.decode("utf-8", "replace") if name else window.get_wm_name()
+    return title.decode("latin-1") if isinstance(title, bytes) else str(title or "")
 
 
 def clipboard_text(display: str, timeout: float = 5) -> str | None:
