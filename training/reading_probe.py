@@ -43,7 +43,7 @@ from deskpilot.data.vocab import Vocabulary
 from deskpilot.data.widgets import PATCH_PX
 from training.data.wordscreens import draw_words
 from training.tinymodels.default_model import FAMILY
-from training.tinymodels.encoding import Encoder, tokenizer_folder
+from training.tinymodels.encoding import Encoder, reading_sample, tokenizer_folder
 from training.tinymodels.objectives import READ_LAYER
 
 
@@ -62,14 +62,7 @@ def word_sample(
     face = face_index if face_index >= 0 else (None if themed else 0)
     dark = rng.random() < dark_share
     screen = draw_words(rng, words, size_px, jitter if aligned else PATCH_PX, themed, face, dark)
-    return Sample(
-        image=screen.image,
-        task="read",
-        history=(),
-        kind="read",
-        target={"name": "done", "arguments": {"answer": "-"}},
-        elements=tuple(screen.elements),
-    )
+    return reading_sample(screen)
 
 
 def main() -> None:
