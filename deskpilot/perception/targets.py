@@ -26,6 +26,8 @@ from deskpilot.perception.text import Box, ScreenText, Word, normalize
 FIELD_SCAN = 480  # capture pixels scanned right of (or below) a label for its field
 FIELD_GAP = 200  # capture pixels between a label and its field, at most (grid columns align fields)
 FIELD_MIDDLE = 120  # at most this far into a field (its middle, where a model learns to click)
+FIELD_BORDER_MARGIN = 4  # a field's side is at least this much taller than its label's text
+FIELD_MIN_WIDTH = 40  # capture pixels: the top of a field below its label is at least this wide
 BACKGROUND_DIFFERENCE = 40  # summed RGB difference that tells a field's border from the background
 INSTRUCTION_WORDS = frozenset(
     [
@@ -56,6 +58,15 @@ INSTRUCTION_WORDS = frozenset(
         "box",
     ]
 )
+OBJECT_MARKERS = frozenset(
+    ["click", "double-click", "right-click", "double", "right", "into", "in"]
+)
+# where a name in a task ends: instruction words, other verbs, fillers, a quoted span ("\0")
+PHRASE_STOPS = INSTRUCTION_WORDS | frozenset(
+    ["\0", "double-click", "right-click", "doubleclick", "rightclick", "scroll", "drag", "move",
+     "hover", "write", "fill", "go", "now", "please", "again", "link", "icon", "menu", "item",
+     "option", "label", "tab", "checkbox", "it", "here", "with", "for", "from"]
+)  # fmt: skip
 _QUOTES = ('"', "\u201c", "\u201d")
 
 
@@ -89,6 +100,8 @@ def field_beside(pixels: np.ndarray[Any, Any], label: Box) -> tuple[int, int] | 
         first = end = int(edges[0])
         if first > FIELD_GAP:
             continue
+        if not _is_border(rgb, start + first, cy if across else cx, across, label, run[0]):
+            continue  # text or a small mark beside the label, not the edge of a box
         while end < len(run) and differs[end : end + 8].any():  # to 8 background pixels in a row
             end += 1
         if end >= len(run):  # never back to the background: a window's edge, not a field
@@ -96,6 +109,30 @@ def field_beside(pixels: np.ndarray[Any, Any], label: Box) -> tuple[int, int] | 
         offset = first + max(2, min(FIELD_MIDDLE, (end - first) // 2))  # the field's middle
         return (start + offset, cy) if across else (cx, start + offset)
     return None
+
+
+def _reach(line: np.ndarray[Any, Any], background: np.ndarray[Any, Any]) -> int:
+    """How many pixels at the start of ``line`` differ from the background without a break."""
+    differs = np.abs(line - background).sum(axis=1) > BACKGROUND_DIFFERENCE
+    breaks = np.flatnonzero(~differs)
+    return int(breaks[0]) if breaks.size else len(differs)
+
+
+def _is_border(
+    rgb: np.ndarray[Any, Any],
+    edge: int,
+    middle: int,
+    across: bool,
+    label: Box,
+    background: np.ndarray[Any, Any],
+) -> bool:
+    """Whether the first pixel that differs beside a label (column ``edge`` on row ``middle``,
+    ``across``; else row ``edge`` on column ``middle``) lies on a box's edge: a line taller than
+    the label's text (across) or at least `FIELD_MIN_WIDTH` wide (below). The first column of a
+    neighbouring word, or the top of a caption's letters, is neither."""
+    line = rgb[:, edge] if across else rgb[edge, :]
+    length = _reach(line[middle::-1], background) + _reach(line[middle:], background) - 1
+    return length >= (label.h + FIELD_BORDER_MARGIN if across else FIELD_MIN_WIDTH)
 
 
 CAPTION_MARGIN_X = 100  # capture pixels from a caption to its widget's side borders, at most
@@ -132,6 +169,38 @@ def is_caption(pixels: np.ndarray[Any, Any], box: Box) -> bool:
         return False
     across = max(CAPTION_SLACK, CAPTION_SLACK_SHARE * (left + right) / 2)
     return abs(left - right) <= across and abs(up - down) <= CAPTION_SLACK
+
+
+INDICATOR_REACH = 30  # capture pixels left of a caption searched for its check box or radio
+INDICATOR_SIZE = (7, 22)  # a check box's or radio's side, smallest and largest (capture pixels)
+INDICATOR_MARGIN = 6  # clear capture pixels left of a check box or radio
+
+
+def has_indicator(pixels: np.ndarray[Any, Any], box: Box) -> bool:
+    """Whether the text in ``box`` is a check box's or radio button's caption: a small closed
+    mark, about square, just left of it on its middle row (the caption names the mark; no
+    field beside it)."""
+    rgb = pixels[..., 2::-1].astype(np.int32)
+    height, width = rgb.shape[:2]
+    cy = box.center[1]
+    half = INDICATOR_SIZE[1] // 2 + 2
+    left, top = box.x - INDICATOR_REACH, cy - half
+    if left < 0 or top < 0 or cy + half >= height or box.x >= width:
+        return False
+    window = rgb[top : cy + half + 1, left : box.x - 2]
+    marked = np.abs(window - rgb[cy, box.x - 2]).sum(axis=2) > BACKGROUND_DIFFERENCE
+    rows, cols = np.flatnonzero(marked.any(axis=1)), np.flatnonzero(marked.any(axis=0))
+    if rows.size == 0 or rows[0] == 0 or rows[-1] == marked.shape[0] - 1:
+        return False  # nothing there, or something taller than a mark
+    margin = rgb[top : cy + half + 1, max(0, left + cols[0] - INDICATOR_MARGIN) : left + cols[0]]
+    if (
+        margin.shape[1] < INDICATOR_MARGIN
+        or (np.abs(margin - rgb[cy, box.x - 2]).sum(axis=2) > BACKGROUND_DIFFERENCE).any()
+    ):
+        return False  # no clear space left of it: the end of a word, not a mark of its own
+    wide, tall = cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1
+    small, large = INDICATOR_SIZE
+    return small <= wide <= large and small <= tall <= large and abs(int(wide) - int(tall)) <= 4
 
 
 def _unquoted_words(task: str) -> list[str]:
@@ -171,18 +240,39 @@ def _run_box(words: tuple[Word, ...]) -> Box:
 
 @dataclass(frozen=True)
 class Place:
-    """A text the task names, where it stands; ``whole``: all of its line (not part of one)."""
+    """A text the task names, where it stands; ``whole``: all of its line (not part of one);
+    ``typed_into``: the task only ever names it as where to type ("into Name")."""
 
     text: str
     box: Box
     whole: bool
+    typed_into: bool = False
+
+
+def _names_an_object(words: list[str], start: int) -> bool:
+    """Whether the task's words from ``start`` on stand where a verb's object does ("click
+    Open", "into the Find field"), not where the task says what to do ("open the menu")."""
+    before = [w for w in words[:start] if w not in ("the", "on")]
+    return bool(before) and before[-1] in OBJECT_MARKERS
+
+
+def _phrase(words: list[str], start: int, end: int) -> range:
+    """The task's phrase around the span ``start:end``: the words on either side up to an
+    instruction word, a filler word or a quoted span."""
+    while start > 0 and words[start - 1] not in PHRASE_STOPS:
+        start -= 1
+    while end < len(words) and words[end] not in PHRASE_STOPS:
+        end += 1
+    return range(start, end)
 
 
 def named_places(text: ScreenText, task: str) -> list[Place]:
     """The places on the screen that ``task`` names (see the module docstring), in reading order:
     whole lines, or the longest run of a line's words that the task says (an engine often reads
     a menu bar or a row of captions as one line). Words that are only punctuation (a field's
-    border read as "|") are left out."""
+    border read as "|") are left out; a text made only of instruction words is named only where
+    a verb's object stands ("click Open"); a place the task says only as part of a longer name
+    that nothing on the screen completes ("Help" in "click Help videos") is not named."""
     words = _unquoted_words(task)
     found: list[tuple[Place, list[tuple[int, int]]]] = []
     for line in text.lines:
@@ -192,16 +282,17 @@ def named_places(text: ScreenText, task: str) -> list[Place]:
         runs = [(i, i + n) for n in range(size, 0, -1) for i in range(size - n + 1)]
         for start, end in runs:  # longest first
             run = [said for said, _ in kept[start:end]]
-            if set(run) <= INSTRUCTION_WORDS:
-                continue
             spans = _spans(run, words)
+            if set(run) <= INSTRUCTION_WORDS:
+                spans = [(s, e) for s, e in spans if _names_an_object(words, s)]
             if spans:
                 run_words = tuple(word for _, word in kept[start:end])
                 whole = (start, end) == (0, size)
                 exact = whole and size == len(line.words)
                 box = line.box if exact else _run_box(run_words)
                 said = line.text if exact else " ".join(w.text for w in run_words)
-                found.append((Place(said, box, whole), spans))
+                into = all(_typed_into(words, s) for s, _ in spans)
+                found.append((Place(said, box, whole, into), spans))
                 break
 
     def covered(place: Place, spans: list[tuple[int, int]]) -> bool:
@@ -216,7 +307,21 @@ def named_places(text: ScreenText, task: str) -> list[Place]:
             for s, e in spans
         )
 
-    return [place for place, spans in found if not covered(place, spans)]
+    said_words = {i for _, spans in found for s, e in spans for i in range(s, e)}
+
+    def partial(spans: list[tuple[int, int]]) -> bool:
+        """Every time the task says it, its phrase goes on with words no place on the screen
+        says."""
+        return all(not set(_phrase(words, s, e)) <= said_words for s, e in spans)
+
+    return [p for p, spans in found if not covered(p, spans) and not partial(spans)]
+
+
+def _typed_into(words: list[str], start: int) -> bool:
+    before = [w for w in words[:start] if w != "the"]
+    return bool(before) and (
+        before[-1] == "into" or (before[-1] == "in" and bool({"type", "enter"} & set(before)))
+    )
 
 
 @dataclass(frozen=True)
@@ -234,9 +339,11 @@ def named_targets(text: ScreenText, task: str, pixels: np.ndarray[Any, Any]) -> 
     label names. (Part of a line is a menu item or a caption in a row: no field beside it.)"""
     targets = []
     for place in named_places(text, task):
-        targets.append(Target(place.text, place.box.center, False))
         labels = place.whole and not is_caption(pixels, place.box)
+        labels = labels and not has_indicator(pixels, place.box)
         beside = field_beside(pixels, place.box) if labels else None
+        if beside is None or not place.typed_into:  # typed into: the field, never its label
+            targets.append(Target(place.text, place.box.center, False))
         if beside is not None:
             targets.append(Target(place.text, beside, True))
     return targets

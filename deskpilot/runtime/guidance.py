@@ -21,6 +21,8 @@ _QUOTED = re.compile(r'"([^"\n]*)"|\u201c([^\u201d\n]*)\u201d')
 _MARKS = ("x-axis", "x-copies")
 _WORD = re.compile(r"\S+")
 _TRAILING = ".,;:!?"
+_TYPING = frozenset(["type", "enter", "write"])  # the verbs whose object is the text to type
+_TYPED_ENDS = frozenset(["into", "in", "then", "and"])  # the words after the text to type
 MAX_RUN_WORDS = 8  # the longest run of a task's words that typed text is decoded as
 POINTING = frozenset({"click", "double_click", "right_click", "move", "drag"})  # act on a place
 
@@ -33,17 +35,31 @@ def quoted_spans(task: str) -> list[str]:
 
 
 def word_runs(task: str, max_words: int = MAX_RUN_WORDS) -> list[str]:
-    """Every run of up to ``max_words`` consecutive words of ``task``, as the task writes it
-    (inner spaces and punctuation kept; a copy without the run's trailing full stop or comma
-    too), shortest first, each once: what typed text is decoded as for a folder that copies
-    the task's words (``type ada lovelace into Name`` -> ``"ada"``, ..., ``"ada lovelace"``)."""
+    """The runs of up to ``max_words`` consecutive words of ``task`` that typed text is decoded
+    as for a folder that copies the task's words, as the task writes them (inner spaces and
+    punctuation kept; a copy without the run's trailing full stop or comma too), shortest
+    first, each once. Where the task says what to type (a run right after "type", "enter" or
+    "write" that ends the task, a clause, or before "into", "in", "then" or "and"), only those
+    runs (``type ada lovelace into Name`` -> ``"ada"``, ``"ada lovelace"``); else every run."""
     words = [(m.start(), m.end()) for m in _WORD.finditer(task)]
+    said = [task[a:b].casefold().rstrip(_TRAILING) for a, b in words]
+
+    def delimited(first: int, last: int) -> bool:
+        ends = last == len(words) - 1 or said[last + 1] in _TYPED_ENDS
+        inside = said[first : last + 1]
+        if first == 0 or said[first - 1] not in _TYPING or "into" in inside or "then" in inside:
+            return False
+        return ends or task[words[last][1] - 1] in ",;"
+
     runs: list[str] = []
+    typed: list[str] = []
     for size in range(1, max_words + 1):
         for first in range(len(words) - size + 1):
             run = task[words[first][0] : words[first + size - 1][1]]
             runs += [run, run.rstrip(_TRAILING)]
-    return list(dict.fromkeys(run for run in runs if run))
+            if delimited(first, first + size - 1):
+                typed += [run, run.rstrip(_TRAILING)]
+    return list(dict.fromkeys(run for run in typed or runs if run))
 
 
 def without_tools(schema: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:

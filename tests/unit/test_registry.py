@@ -151,13 +151,25 @@ def test_quoted_spans_are_the_double_quoted_texts_in_order(task: str, spans: lis
 
 
 def test_word_runs_are_every_run_of_the_tasks_words_as_written() -> None:
-    runs = word_runs("type ada  lovelace, into Name.")
-    assert runs[:5] == ["type", "ada", "lovelace,", "lovelace", "into"]  # a comma dropped too
+    runs = word_runs("copy ada  lovelace, into Name.")  # no "type": every run
+    assert runs[:5] == ["copy", "ada", "lovelace,", "lovelace", "into"]  # a comma dropped too
     assert "ada  lovelace" in runs and "ada lovelace" not in runs  # spacing as written
-    assert "Name." in runs and "Name" in runs and "type ada  lovelace, into Name." in runs
+    assert "Name." in runs and "Name" in runs and "copy ada  lovelace, into Name." in runs
     assert len(runs) == len(set(runs))
     assert all(len(run.split()) <= 2 for run in word_runs("a b c d e", max_words=2))
     assert word_runs("") == [] and word_runs("   ") == []
+
+
+def test_word_runs_where_the_task_says_what_to_type_are_only_that_text() -> None:
+    # the text after "type", up to "into": a key name in it ("tab") is still part of it
+    assert word_runs("type forcleatpion fouxsoux tab into Network reload") == [
+        "forcleatpion fouxsoux tab"
+    ]
+    assert word_runs("type meet in the park into Notes") == ["meet", "meet in the park"]
+    assert word_runs("Type ada  lovelace, into Name.") == ["ada  lovelace,", "ada  lovelace"]
+    assert word_runs("enter hello then press enter") == ["hello"]
+    assert word_runs("write it down") == ["it down"]
+    assert "Save" in word_runs("click Save")  # no text to type said: every run, as before
 
 
 def _text_schema(schema: dict[str, object]) -> dict[str, object]:

@@ -7,7 +7,13 @@ import jsonschema
 import numpy as np
 
 from deskpilot.coords import CoordinateSpace
-from deskpilot.perception.targets import field_beside, is_caption, named_places, named_targets
+from deskpilot.perception.targets import (
+    field_beside,
+    has_indicator,
+    is_caption,
+    named_places,
+    named_targets,
+)
 from deskpilot.perception.text import Box, ScreenText, TextLine, split_words
 from deskpilot.runtime.guidance import POINTING, guided_schema, without_tools
 from deskpilot.tools import ToolRegistry
@@ -56,7 +62,25 @@ def test_a_word_run_inside_a_line_is_a_place_when_no_whole_line_says_it() -> Non
     assert [m.text for m in found] == ["Kainnork"]
     x0 = found[0].box.x
     assert menu.box.x < x0 < menu.box.right and found[0].box.w < menu.box.w / 3
-    assert names("click Save as well") == ["Save as"]  # "Save" alone is part of a longer place
+    assert names("click Save as now") == ["Save as"]  # "Save" alone is part of a longer place
+    assert names("click Save as well") == []  # a longer name than anything on the screen says
+
+
+def test_a_place_the_task_names_only_in_part_is_not_named() -> None:
+    help_only = ScreenText.of([line("Help", 20, 20), line("Cancel", 120, 20)])
+    assert [p.text for p in named_places(help_only, "click Help videos")] == []
+    assert [p.text for p in named_places(help_only, "right-click Help now")] == ["Help"]
+    # one name the engine read as two lines is still named, in both parts
+    split = ScreenText.of([line("Leanquutcund", 20, 20), line("address", 20, 40)])
+    found = named_places(split, "click Leanquutcund address")
+    assert sorted(p.text for p in found) == ["Leanquutcund", "address"]
+
+
+def test_an_instruction_word_on_the_screen_is_named_only_as_an_object() -> None:
+    buttons = ScreenText.of([line("Open", 20, 20), line("Select", 120, 20)])
+    assert [p.text for p in named_places(buttons, "click Open")] == ["Open"]
+    assert [p.text for p in named_places(buttons, "open the file menu")] == []
+    assert [p.text for p in named_places(buttons, "double-click the Select button")] == ["Select"]
 
 
 def form(button: bool) -> np.ndarray:
@@ -78,14 +102,47 @@ def test_a_label_names_the_field_beside_it_and_a_caption_only_itself() -> None:
     assert point is not None and 80 <= point[0] < 300 and point[1] == label.center[1]
     assert not is_caption(form(False), label) and is_caption(form(True), label)
     only_name = ScreenText.of([SCREEN.lines[0]])
-    for task in ('type "Ada" into Name', "click Name"):
-        targets = named_targets(only_name, task, form(False))
-        assert [(t.text, t.field) for t in targets] == [("Name", False), ("Name", True)]
+    targets = named_targets(only_name, "click Name", form(False))
+    assert [(t.text, t.field) for t in targets] == [("Name", False), ("Name", True)]
+    typed = named_targets(only_name, 'type "Ada" into the Name field', form(False))
+    assert [(t.text, t.field) for t in typed] == [("Name", True)]  # typed into: the field only
     assert [t.field for t in named_targets(only_name, "click Name", form(True))] == [False]
 
 
 def test_no_field_where_the_row_is_background() -> None:
     assert field_beside(np.full((100, 400, 4), 240, np.uint8), Box(10, 10, 30, 14)) is None
+
+
+def test_the_next_word_beside_a_label_is_no_field() -> None:
+    label = SCREEN.lines[0].box  # "Name", x 20-56, y 20-34
+    for height, is_field in ((11, False), (30, True)):  # a letter's stroke; a box's side
+        pixels = np.full((200, 400, 4), 240, np.uint8)
+        top = 27 - height // 2
+        pixels[top : top + height, 90:92, :3] = 0
+        pixels[top : top + 2, 90:200, :3] = 0
+        pixels[top + height - 2 : top + height, 90:200, :3] = 0
+        pixels[top : top + height, 198:200, :3] = 0
+        point = field_beside(pixels, label)
+        assert (point is not None and 90 < point[0] < 200) if is_field else point is None
+
+
+def test_a_check_box_caption_names_no_field() -> None:
+    caption = line("Name", 60, 20)
+    pixels = np.full((200, 400, 4), 240, np.uint8)
+    pixels[15:40, 120:300, :3] = 255  # an entry further right
+    assert not has_indicator(pixels, caption.box)
+    assert [t.field for t in named_targets(ScreenText.of([caption]), "click Name", pixels)] == [
+        False,
+        True,
+    ]
+    pixels[20:33, 30:43, :3] = 60  # a 13-px check box left of the caption
+    pixels[22:31, 32:41, :3] = 255
+    assert has_indicator(pixels, caption.box)
+    assert [t.field for t in named_targets(ScreenText.of([caption]), "click Name", pixels)] == [
+        False
+    ]
+    pixels[22:31, 26:29, :3] = 0  # something right up against it: the end of a word, not a mark
+    assert not has_indicator(pixels, caption.box)
 
 
 def test_the_decoding_schema_allows_only_the_named_points() -> None:
