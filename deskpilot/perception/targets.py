@@ -27,6 +27,7 @@ FIELD_SCAN = 480  # capture pixels scanned right of (or below) a label for its f
 FIELD_GAP = 200  # capture pixels between a label and its field, at most (grid columns align fields)
 FIELD_MIDDLE = 120  # at most this far into a field (its middle, where a model learns to click)
 FIELD_BORDER_MARGIN = 4  # a field's side is at least this much taller than its label's text
+FIELD_BORDER_MAX = 4  # a field's border is at most this thick (capture pixels)
 FIELD_MIN_WIDTH = 40  # capture pixels: the top of a field below its label is at least this wide
 BACKGROUND_DIFFERENCE = 40  # summed RGB difference that tells a field's border from the background
 INSTRUCTION_WORDS = frozenset(
@@ -128,11 +129,20 @@ def _is_border(
 ) -> bool:
     """Whether the first pixel that differs beside a label (column ``edge`` on row ``middle``,
     ``across``; else row ``edge`` on column ``middle``) lies on a box's edge: a line taller than
-    the label's text (across) or at least `FIELD_MIN_WIDTH` wide (below). The first column of a
-    neighbouring word, or the top of a caption's letters, is neither."""
+    the label's text (across) or at least `FIELD_MIN_WIDTH` wide (below), and either thin (the
+    colour changes within `FIELD_BORDER_MAX` pixels inwards) or the side of a flat box at least
+    twice as wide as it is high. The first column of a neighbouring word, the top of a caption's
+    letters or a filled icon is none of these."""
     line = rgb[:, edge] if across else rgb[edge, :]
     length = _reach(line[middle::-1], background) + _reach(line[middle:], background) - 1
-    return length >= (label.h + FIELD_BORDER_MARGIN if across else FIELD_MIN_WIDTH)
+    if length < (label.h + FIELD_BORDER_MARGIN if across else FIELD_MIN_WIDTH):
+        return False
+    along = rgb[middle, edge:] if across else rgb[edge:, middle]
+    changes = np.flatnonzero(np.abs(along - along[0]).sum(axis=1) > BACKGROUND_DIFFERENCE)
+    filled = int(changes[0]) if changes.size else len(along)  # the edge's colour, inwards
+    if filled <= FIELD_BORDER_MAX:
+        return True  # a border
+    return filled >= 2 * length if across else 2 * filled <= length  # a flat box, twice as wide
 
 
 CAPTION_MARGIN_X = 100  # capture pixels from a caption to its widget's side borders, at most
@@ -174,33 +184,37 @@ def is_caption(pixels: np.ndarray[Any, Any], box: Box) -> bool:
 INDICATOR_REACH = 30  # capture pixels left of a caption searched for its check box or radio
 INDICATOR_SIZE = (7, 22)  # a check box's or radio's side, smallest and largest (capture pixels)
 INDICATOR_MARGIN = 6  # clear capture pixels left of a check box or radio
+INDICATOR_GAP = 3  # a mark and its caption are more than this many capture pixels apart
 
 
 def has_indicator(pixels: np.ndarray[Any, Any], box: Box) -> bool:
     """Whether the text in ``box`` is a check box's or radio button's caption: a small closed
-    mark, about square, just left of it on its middle row (the caption names the mark; no
-    field beside it)."""
+    mark, about square, with clear space left of it and a gap before the text, just left of
+    the text or at the start of its box (an engine's box often takes the mark in). The caption
+    names the mark: no field beside it."""
     rgb = pixels[..., 2::-1].astype(np.int32)
     height, width = rgb.shape[:2]
     cy = box.center[1]
     half = INDICATOR_SIZE[1] // 2 + 2
     left, top = box.x - INDICATOR_REACH, cy - half
-    if left < 0 or top < 0 or cy + half >= height or box.x >= width:
+    if left < 0 or top < 0 or cy + half >= height or box.x + INDICATOR_REACH > width:
         return False
-    window = rgb[top : cy + half + 1, left : box.x - 2]
-    marked = np.abs(window - rgb[cy, box.x - 2]).sum(axis=2) > BACKGROUND_DIFFERENCE
-    rows, cols = np.flatnonzero(marked.any(axis=1)), np.flatnonzero(marked.any(axis=0))
-    if rows.size == 0 or rows[0] == 0 or rows[-1] == marked.shape[0] - 1:
-        return False  # nothing there, or something taller than a mark
-    margin = rgb[top : cy + half + 1, max(0, left + cols[0] - INDICATOR_MARGIN) : left + cols[0]]
-    if (
-        margin.shape[1] < INDICATOR_MARGIN
-        or (np.abs(margin - rgb[cy, box.x - 2]).sum(axis=2) > BACKGROUND_DIFFERENCE).any()
-    ):
-        return False  # no clear space left of it: the end of a word, not a mark of its own
-    wide, tall = cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1
+    window = rgb[top : cy + half + 1, left : box.x + INDICATOR_REACH]
+    background = np.median(window[0], axis=0)
+    marked = np.abs(window - background).sum(axis=2) > BACKGROUND_DIFFERENCE
+    cols = np.flatnonzero(marked.any(axis=0))
+    if cols.size == 0 or cols[0] < INDICATOR_MARGIN:
+        return False  # nothing there, or no clear space left of the first thing
+    gaps = np.flatnonzero(np.diff(cols) > INDICATOR_GAP)
+    if gaps.size == 0:
+        return False  # one thing only: the text itself
+    first, last = int(cols[0]), int(cols[gaps[0]])
+    rows = np.flatnonzero(marked[:, first : last + 1].any(axis=1))
+    if rows[0] == 0 or rows[-1] == marked.shape[0] - 1:
+        return False  # taller than a mark
+    wide, tall = last - first + 1, int(rows[-1] - rows[0]) + 1
     small, large = INDICATOR_SIZE
-    return small <= wide <= large and small <= tall <= large and abs(int(wide) - int(tall)) <= 4
+    return small <= wide <= large and small <= tall <= large and abs(wide - tall) <= 4
 
 
 def _unquoted_words(task: str) -> list[str]:
@@ -307,14 +321,24 @@ def named_places(text: ScreenText, task: str) -> list[Place]:
             for s, e in spans
         )
 
-    said_words = {i for _, spans in found for s, e in spans for i in range(s, e)}
+    def partial(place: Place, spans: list[tuple[int, int]]) -> bool:
+        """Every time the task says it, its phrase goes on with words that no place beside it on
+        the screen says (one name the engine read as two lines is named in both parts)."""
+        near = [o for other, o in found if other is place or _adjacent(place.box, other.box)]
+        said = {i for o in near for s, e in o for i in range(s, e)}
+        return all(not set(_phrase(words, s, e)) <= said for s, e in spans)
 
-    def partial(spans: list[tuple[int, int]]) -> bool:
-        """Every time the task says it, its phrase goes on with words no place on the screen
-        says."""
-        return all(not set(_phrase(words, s, e)) <= said_words for s, e in spans)
+    return [p for p, spans in found if not covered(p, spans) and not partial(p, spans)]
 
-    return [p for p, spans in found if not covered(p, spans) and not partial(spans)]
+
+def _adjacent(a: Box, b: Box) -> bool:
+    """Whether two texts stand next to each other: on one row, at most two text heights apart,
+    or one under the other, at most a text height apart, overlapping across."""
+    h = max(a.h, b.h)
+    if abs(a.center[1] - b.center[1]) <= h // 2:
+        return max(a.x, b.x) - min(a.right, b.right) <= 2 * h
+    overlap = min(a.right, b.right) > max(a.x, b.x)
+    return overlap and max(a.y, b.y) - min(a.bottom, b.bottom) <= h
 
 
 def _typed_into(words: list[str], start: int) -> bool:
@@ -339,7 +363,7 @@ def named_targets(text: ScreenText, task: str, pixels: np.ndarray[Any, Any]) -> 
     label names. (Part of a line is a menu item or a caption in a row: no field beside it.)"""
     targets = []
     for place in named_places(text, task):
-        labels = place.whole and not is_caption(pixels, place.box)
+        labels = (place.whole or place.typed_into) and not is_caption(pixels, place.box)
         labels = labels and not has_indicator(pixels, place.box)
         beside = field_beside(pixels, place.box) if labels else None
         if beside is None or not place.typed_into:  # typed into: the field, never its label

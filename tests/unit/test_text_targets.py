@@ -3,6 +3,8 @@ schema that lets a click be only one of them."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import jsonschema
 import numpy as np
 
@@ -70,6 +72,8 @@ def test_a_place_the_task_names_only_in_part_is_not_named() -> None:
     help_only = ScreenText.of([line("Help", 20, 20), line("Cancel", 120, 20)])
     assert [p.text for p in named_places(help_only, "click Help videos")] == []
     assert [p.text for p in named_places(help_only, "right-click Help now")] == ["Help"]
+    # "Help" and "Cancel" both there, far apart: not one name "Help cancel"
+    assert [p.text for p in named_places(help_only, "right-click Help cancel")] == []
     # one name the engine read as two lines is still named, in both parts
     split = ScreenText.of([line("Leanquutcund", 20, 20), line("address", 20, 40)])
     found = named_places(split, "click Leanquutcund address")
@@ -124,24 +128,29 @@ def test_the_next_word_beside_a_label_is_no_field() -> None:
         pixels[top : top + height, 198:200, :3] = 0
         point = field_beside(pixels, label)
         assert (point is not None and 90 < point[0] < 200) if is_field else point is None
+    icon = np.full((200, 400, 4), 240, np.uint8)
+    icon[7:47, 90:130, :3] = (40, 90, 200)  # a filled icon: as tall as a field, not a box's side
+    assert field_beside(icon, label) is None
+    flat = np.full((200, 400, 4), 240, np.uint8)
+    flat[15:40, 90:300, :3] = 255  # a flat field with no border line: a wide box
+    assert field_beside(flat, label) is not None
 
 
 def test_a_check_box_caption_names_no_field() -> None:
     caption = line("Name", 60, 20)
     pixels = np.full((200, 400, 4), 240, np.uint8)
+    pixels[22:32, 62:94, :3] = 0  # the caption's letters
     pixels[15:40, 120:300, :3] = 255  # an entry further right
+    only = ScreenText.of([caption])
     assert not has_indicator(pixels, caption.box)
-    assert [t.field for t in named_targets(ScreenText.of([caption]), "click Name", pixels)] == [
-        False,
-        True,
-    ]
-    pixels[20:33, 30:43, :3] = 60  # a 13-px check box left of the caption
-    pixels[22:31, 32:41, :3] = 255
+    assert [t.field for t in named_targets(only, "click Name", pixels)] == [False, True]
+    pixels[20:33, 40:53, :3] = 60  # a 13-px check box left of the caption
+    pixels[22:31, 42:51, :3] = 255
     assert has_indicator(pixels, caption.box)
-    assert [t.field for t in named_targets(ScreenText.of([caption]), "click Name", pixels)] == [
-        False
-    ]
-    pixels[22:31, 26:29, :3] = 0  # something right up against it: the end of a word, not a mark
+    assert [t.field for t in named_targets(only, "click Name", pixels)] == [False]
+    inside = dataclasses.replace(caption, box=Box(38, 20, 58, 14))  # the engine's box takes it in
+    assert has_indicator(pixels, inside.box)
+    pixels[22:31, 35:38, :3] = 0  # something right up against it: the end of a word, not a mark
     assert not has_indicator(pixels, caption.box)
 
 
