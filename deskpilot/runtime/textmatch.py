@@ -25,7 +25,7 @@ from deskpilot.coords import CoordinateSpace
 from deskpilot.data.tasks import KEY_TASKS
 from deskpilot.keys import parse_combo
 from deskpilot.perception import ScreenReader, ScreenText, TextEngine, TextNotFound, default_engine
-from deskpilot.perception.targets import field_beside
+from deskpilot.perception.widgets import field_beside
 from deskpilot.runtime.base import HistoryEntry, ModelReply, ModelRequest
 from deskpilot.screen import Frame
 

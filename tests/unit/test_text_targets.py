@@ -9,14 +9,15 @@ import jsonschema
 import numpy as np
 
 from deskpilot.coords import CoordinateSpace
-from deskpilot.perception.targets import (
+from deskpilot.perception.targets import named_places, named_targets
+from deskpilot.perception.text import Box, ScreenText, TextLine, split_words
+from deskpilot.perception.widgets import (
     field_beside,
     has_indicator,
+    in_list,
     is_caption,
-    named_places,
-    named_targets,
+    under_icon,
 )
-from deskpilot.perception.text import Box, ScreenText, TextLine, split_words
 from deskpilot.runtime.guidance import POINTING, guided_schema, without_tools
 from deskpilot.tools import ToolRegistry
 from deskpilot.tools.actions import Click
@@ -134,6 +135,27 @@ def test_the_next_word_beside_a_label_is_no_field() -> None:
     flat = np.full((200, 400, 4), 240, np.uint8)
     flat[15:40, 90:300, :3] = 255  # a flat field with no border line: a wide box
     assert field_beside(flat, label) is not None
+
+
+def test_a_list_item_and_an_icon_caption_name_no_field() -> None:
+    item = line("Fezeax", 60, 80)  # x 60-114, y 80-94
+    pixels = np.full((300, 400, 4), 255, np.uint8)
+    pixels[10:200, 54:56, :3] = 90  # the list box's left side, 5 px left of the item
+    pixels[10:200, 150:152, :3] = 90  # ... and its right side, where a field would be looked for
+    assert in_list(pixels, item.box) and not under_icon(pixels, item.box)
+    assert [t.field for t in named_targets(ScreenText.of([item]), "click Fezeax", pixels)] == [
+        False
+    ]
+    button = np.full((300, 400, 4), 240, np.uint8)
+    button[70:104, 20:56, :3] = 90  # a button's side beside a label: not a list's
+    assert not in_list(button, item.box)
+    caption = line("Maps", 60, 100)  # x 60-96, y 100-114
+    icon = np.full((300, 400, 4), 240, np.uint8)
+    icon[56:96, 58:98, :3] = (200, 80, 120)  # a 40-px icon 4 px above its caption
+    assert under_icon(icon, caption.box)
+    icon[56:96, 58:98, :3] = 240
+    icon[70:96, 20:300, :3] = 255  # a field in the row above: far wider than tall
+    assert not under_icon(icon, caption.box)
 
 
 def test_a_check_box_caption_names_no_field() -> None:
