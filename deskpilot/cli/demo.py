@@ -92,29 +92,14 @@ def demo(
 ) -> None:
     """Open a demo window and let the agent fill it in; write the trajectory and an HTML report.
 
-    With a model (the embedded one by default; the text-match baseline while none ships) the agent
-    gets two tasks, typing the name into the form and clicking Save, and sees nothing but the
+    With a model (the embedded one by default, which reads the screen's text) the agent gets two
+    tasks, typing the name into the form and clicking Save, and sees nothing but the
     screen; ``--scripted`` replays a plan made from the window's own geometry (the toolkit without
     a model)."""
     from deskpilot.cli.run import run_task
     from deskpilot.cli.session import SessionOptions
-    from deskpilot.runtime.loader import has_default_model
     from deskpilot.xvfb import VirtualDisplay
 
-    if model is None and not scripted and not has_default_model():
-        if importlib.util.find_spec("rapidocr") is not None:
-            err.print(
-                "this version ships no embedded default model: the demo runs the text-match "
-                "baseline, which reads the screen's text (give --model FOLDER for a model)"
-            )
-            model = "text-match"
-        else:
-            err.print(
-                "this version ships no embedded default model and no OCR engine is installed "
-                "(pip install 'deskpilot[ocr]'): the demo replays a plan made from the "
-                "window's geometry (give --model FOLDER to let a model do it)"
-            )
-            scripted = True
     use_virtual = not os.environ.get("DISPLAY") if virtual is None else virtual
     if not use_virtual:
         _require_display()

@@ -181,7 +181,7 @@ def check_model(path: Path | None) -> Check:
         return Check(
             name="model",
             status="warn",
-            found="this version ships no embedded model",
+            found="this installation has no embedded model (reinstall deskpilot)",
             fix="give a folder: deskpilot doctor --model PATH; or run with "
             "--model text-match (needs the OCR engine)",
         )

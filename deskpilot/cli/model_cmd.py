@@ -43,8 +43,8 @@ def model_info(
 
     if path is None and not has_default_model():
         fail_usage(
-            "this version ships no embedded default model, so there is nothing to describe "
-            "without a folder: give one, `deskpilot model info PATH` (an onnxruntime-genai "
+            "this installation has no embedded default model, so there is nothing to "
+            "describe without a folder: give one, `deskpilot model info PATH` (an onnxruntime-genai "
             "model folder, e.g. tests/models/gemma3-tiny in a source checkout)"
         )
     with usage_errors():

@@ -34,11 +34,10 @@ def default_model_folder() -> Path:
     resource = resources.files("deskpilot").joinpath(*DEFAULT_MODEL)
     if not has_default_model():
         raise UsageError(
-            "no embedded default model ships with this version: none trained so far grounds well "
-            "enough to be trusted with your mouse (training/build_default_model.py ships one only "
-            "when it clears the eval's bar); pass --model text-match (the baseline that reads the "
-            "screen's text), --model FOLDER (an onnxruntime-genai model folder) or --model "
-            "script:PLAN.jsonl"
+            "this installation has no embedded default model (deskpilot/models/default is "
+            "missing; reinstall deskpilot to get it back); pass --model text-match (the baseline "
+            "that reads the screen's text), --model FOLDER (an onnxruntime-genai model folder) "
+            "or --model script:PLAN.jsonl"
         )
     if isinstance(resource, Path):
         return resource

@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 from deskpilot.agent.records import Outcome, RunResult
 from deskpilot.cli import app
 from deskpilot.cli.common import CliConsole, plural, summary
-from deskpilot.runtime.loader import has_default_model
 
 runner = CliRunner()
 REPO = Path(__file__).parents[2]
@@ -57,12 +56,24 @@ def test_run_with_a_misspelt_preset_lists_the_presets(tmp_path: Path) -> None:
     assert "(did you mean 'strict'?)" in " ".join(result.output.split())
 
 
-@pytest.mark.skipif(has_default_model(), reason="this installation ships an embedded model")
-def test_model_info_without_a_path_asks_for_one() -> None:
+def test_model_info_without_a_path_describes_the_embedded_model() -> None:
+    result = runner.invoke(app, ["model", "info", "--json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert info["path"].replace("\\", "/").endswith("models/default")
+    assert info["type"] == "gemma4_unified" and info["screen_text"] is True
+
+
+def test_model_info_without_a_path_or_an_embedded_model_asks_for_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from deskpilot.runtime import loader
+
+    monkeypatch.setattr(loader, "DEFAULT_MODEL", ("models", "absent"))
     result = runner.invoke(app, ["model", "info"])
     assert result.exit_code == 2
     said = " ".join(result.output.split())
-    assert "ships no embedded default model" in said and "deskpilot model info PATH" in said
+    assert "has no embedded default model" in said and "deskpilot model info PATH" in said
     assert "--model" not in said  # model info takes a PATH argument, not an option
 
 

@@ -114,11 +114,26 @@ def test_an_unknown_prompt_style_is_a_usage_error(tmp_path: Path) -> None:
         ModelFolder.open(folder)
 
 
-def test_without_an_embedded_model_no_model_is_a_clear_usage_error() -> None:
-    from deskpilot.runtime.loader import has_default_model
+def test_the_embedded_model_is_the_default_and_reads_the_screen() -> None:
+    from deskpilot.runtime.loader import default_model_folder, has_default_model
 
-    assert not has_default_model()  # this version ships none (see issue 4)
-    with pytest.raises(UsageError, match=r"no embedded default model ships.*--model FOLDER"):
+    assert has_default_model()
+    folder = ModelFolder.open(default_model_folder())
+    info = folder.info()
+    assert folder.path.parts[-2:] == ("models", "default")
+    assert info["screen_text"] is True and info["named_places"] is True
+    assert info["copy_quoted"] is True and info["copy_words"] is True
+    assert sum(f.stat().st_size for f in folder.path.iterdir()) < 30e6  # the issue's size limit
+    assert (folder.path / "MODEL_CARD.md").is_file()
+
+
+def test_an_installation_without_the_embedded_model_says_what_to_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from deskpilot.runtime import loader
+
+    monkeypatch.setattr(loader, "DEFAULT_MODEL", ("models", "absent"))
+    with pytest.raises(UsageError, match=r"no embedded default model.*--model FOLDER"):
         load_model(None)
 
 
