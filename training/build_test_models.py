@@ -38,9 +38,10 @@ DEFAULT_SEED = 20261128
 
 
 def _families() -> dict[str, TinyFamily]:
-    from training.tinymodels import gemma3, gemma4_unified, qwen2_5_vl
+    from training.tinymodels import gemma3, gemma4_unified, qwen2_5_vl, qwen3_vl
 
-    return {f.name: f for f in (gemma4_unified.FAMILY, gemma3.FAMILY, qwen2_5_vl.FAMILY)}
+    built = (gemma4_unified.FAMILY, gemma3.FAMILY, qwen2_5_vl.FAMILY, qwen3_vl.FAMILY)
+    return {f.name: f for f in built}
 
 
 def _up_to_date(folder: Path, fingerprint: str) -> bool:

@@ -52,8 +52,9 @@ def _find_resize(value: Any) -> dict[str, Any] | None:
 
 
 def qwen_resized(width: int, height: int, processor: dict[str, Any]) -> tuple[int, int]:
-    """Qwen2.5-VL's smart resize: sides multiples of patch x merge size (28 unless the config says
-    otherwise), pixel count within the config's [min_pixels, max_pixels] (see `resize_attrs`)."""
+    """Qwen's smart resize: sides multiples of patch x merge size (28 unless the config says
+    otherwise; Qwen3-VL's patch_size 16 makes it 32), pixel count within the config's
+    [min_pixels, max_pixels] (see `resize_attrs`)."""
     attrs = resize_attrs(processor)
     factor = int(attrs.get("patch_size", 14)) * int(attrs.get("merge_size", 2))
     min_pixels = int(attrs.get("min_pixels", 56 * 56))
@@ -140,6 +141,9 @@ FAMILIES: dict[str, Family] = {
             image_tokens=256,
         ),
         QWEN2_5_VL,
+        # Qwen3-VL: Qwen2.5-VL's template and tags; 16-pixel patches (a smart resize to multiples of
+        # 32, read from the processor config like Qwen2.5-VL's) and answers in 0-1000 on both axes
+        dataclasses.replace(QWEN2_5_VL, model_type="qwen3_vl", space=_normalized),
         # Fara-7B: Qwen2.5-VL's layout, template and pixels, answering in its computer_use calls
         dataclasses.replace(QWEN2_5_VL, model_type="fara", action_format="fara"),
     )
