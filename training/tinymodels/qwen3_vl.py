@@ -17,13 +17,12 @@ them and the two compute the same thing.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 from training.tinymodels import qwen2_5_vl, text
 from training.tinymodels.common import seed_everything
-from training.tinymodels.family import TinyFamily
 
 PATCH = 16
 MERGE = 2
@@ -39,66 +38,49 @@ CHAT = qwen2_5_vl.QWEN2_5_VL
 IMAGE_PAD_ID = CHAT.special_tokens.index("<|image_pad|>")  # the tiny tokenizer adds them in order
 
 
-@dataclass(frozen=True)
-class Geometry:
-    hidden_size: int = 128
-    intermediate_size: int = 256
-    num_hidden_layers: int = 2
-    num_attention_heads: int = 4
-    num_key_value_heads: int = 2
-    head_dim: int = 32
-    # interleaved over the 16 frequencies of head_dim 32: t takes 0, 3, ..., h 1, 4, ..., w 2, 5, ...
-    mrope_section: tuple[int, int, int] = (6, 5, 5)
-    max_position_embeddings: int = 4096
-    vision_hidden_size: int = 32
-    vision_intermediate_size: int = 64
-    vision_depth: int = 1
-    vision_heads: int = 2
-    vocab_size: int = 1536
-    initializer_range: float = 0.02
+VOCAB_SIZE = 1536
+TEXT = {  # HF's Qwen3VLTextConfig, less what the tokenizer decides
+    "hidden_size": 128,
+    "intermediate_size": 256,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "head_dim": 32,
+    "max_position_embeddings": 4096,
+    "initializer_range": 0.02,
+    # interleaved over head_dim 32's 16 frequencies: t takes 0, 3, ..., h 1, 4, ..., w 2, 5, ...
+    "rope_parameters": {
+        "rope_type": "default",
+        "rope_theta": 5000000.0,
+        "mrope_section": [6, 5, 5],
+        "mrope_interleaved": True,
+    },
+}
+VISION = {  # HF's Qwen3VLVisionConfig: one block, no DeepStack mergers
+    "depth": 1,
+    "hidden_size": 32,
+    "intermediate_size": 64,
+    "num_heads": 2,
+    "out_hidden_size": TEXT["hidden_size"],
+    "patch_size": PATCH,
+    "spatial_merge_size": MERGE,
+    "temporal_patch_size": TEMPORAL,
+    "num_position_embeddings": POSITION_SIDE * POSITION_SIDE,
+    "deepstack_visual_indexes": [],
+    "initializer_range": 0.02,
+}
 
 
 def hf_model(seed: int) -> tuple[Any, Any]:
     """(tokenizer, Qwen3VLForConditionalGeneration) for a seed; same seed, same weights."""
     from transformers import Qwen3VLConfig, Qwen3VLForConditionalGeneration
 
-    g = Geometry()
-    tokenizer = text.train_tokenizer(seed, g.vocab_size, CHAT)
+    tokenizer = text.train_tokenizer(seed, VOCAB_SIZE, CHAT)
     ids = text.token_ids(tokenizer, CHAT)
-    text_config = {
-        "vocab_size": tokenizer.get_vocab_size(),
-        "hidden_size": g.hidden_size,
-        "intermediate_size": g.intermediate_size,
-        "num_hidden_layers": g.num_hidden_layers,
-        "num_attention_heads": g.num_attention_heads,
-        "num_key_value_heads": g.num_key_value_heads,
-        "head_dim": g.head_dim,
-        "max_position_embeddings": g.max_position_embeddings,
-        "initializer_range": g.initializer_range,
-        "rope_parameters": {
-            "rope_type": "default",
-            "rope_theta": 5000000.0,
-            "mrope_section": list(g.mrope_section),
-            "mrope_interleaved": True,
-        },
-        "pad_token_id": ids["<pad>"],
-    }
-    vision_config = {
-        "depth": g.vision_depth,
-        "hidden_size": g.vision_hidden_size,
-        "intermediate_size": g.vision_intermediate_size,
-        "num_heads": g.vision_heads,
-        "out_hidden_size": g.hidden_size,
-        "patch_size": PATCH,
-        "spatial_merge_size": MERGE,
-        "temporal_patch_size": TEMPORAL,
-        "num_position_embeddings": POSITION_SIDE * POSITION_SIDE,
-        "deepstack_visual_indexes": [],
-        "initializer_range": g.initializer_range,
-    }
+    text_config = {**TEXT, "vocab_size": tokenizer.get_vocab_size(), "pad_token_id": ids["<pad>"]}
     config = Qwen3VLConfig(
         text_config=text_config,
-        vision_config=vision_config,
+        vision_config=copy.deepcopy(VISION),
         image_token_id=ids["<|image_pad|>"],
         video_token_id=ids["<|video_pad|>"],
         vision_start_token_id=ids["<|vision_start|>"],
@@ -231,19 +213,15 @@ def _vision_reference(model: Any, inputs: Any) -> Any:
     return torch.cat(list(features.pooler_output))
 
 
-FAMILY = TinyFamily(
+# the qwen2_5_vl folder's layout (chat, vision inputs, processor file), Qwen3-VL's model and pixels
+FAMILY = dataclasses.replace(
+    qwen2_5_vl.FAMILY,
     name="qwen3_vl-tiny",
     model_type="qwen3_vl",
-    chat=CHAT,
     hf_model=hf_model,
     export_vision=export_vision,
     image_processor=PROCESSOR_CONFIG,
-    vision_inputs={"pixel_values": "pixel_values", "image_grid_thw": "image_grid_thw"},
-    features_rank=2,
-    speech_block=False,
-    vision_feeds=qwen2_5_vl._vision_feeds,
     hf_image_kwargs=_hf_image_kwargs,
     vision_reference=_vision_reference,
-    processor_file="processor_config.json",
     genai_extras=genai_extras,
 )
