@@ -196,6 +196,7 @@ class GenaiModel:
             quoted = word_runs(request.task)
         started = time.perf_counter()
         places = self.named_places(request, space)
+        read = self.reader.stats if self.reader is not None else None  # this step's own read
         points = [point for _, point in places] if self.text_targets else []
         offered = request.tool_schema
         if self.text_targets and self.reader is not None and not places:
@@ -243,7 +244,9 @@ class GenaiModel:
             "prompt_tokens": float(prompt_tokens),
         }
         if self.reader is not None:  # part of preprocess_ms: the screen's text, read by OCR
-            stats["ocr_ms"] = round(self.reader.stats.ms, 3)
+            assert read is not None
+            stats["ocr_ms"] = round(read.ms, 3)
+            stats["ocr_area"] = round(read.area_read, 4)
             stats["named_points"] = float(len(points))
         return ModelReply(text=text, stats=stats)
 

@@ -307,7 +307,11 @@ def test_a_folder_that_reads_screen_text_gets_the_lines_beside_the_image(tmp_pat
     reply = reading.next_action(asked)  # the longer prompt still runs end to end
     REGISTRY.parse(reply.text)
     assert reply.stats["prompt_tokens"] > plain.next_action(asked).stats["prompt_tokens"]
-    assert "ocr_ms" in reply.stats
+    fresh = GenaiModel(folder)
+    first, again = fresh.next_action(asked), fresh.next_action(asked)
+    # each step reports its own read: the whole screen first, nothing new for the same frame
+    assert first.stats["ocr_area"] == 1.0 and again.stats["ocr_area"] == 0.0
+    assert "ocr_ms" in first.stats
     assert "Screen text:" not in GenaiModel(folder, screen_text=False).prompt(asked, space)
     assert "Named places:" not in prompt  # only for a folder trained with the list
     (folder / "deskpilot.json").write_text('{"screen_text": true, "named_places": true}')
