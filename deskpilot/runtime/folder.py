@@ -163,7 +163,11 @@ class ModelFolder:
             if key in text:
                 return _find_int(self.processor, key)
         max_pixels = _find_int(self.processor, "max_pixels")
-        return max_pixels // (28 * 28) if max_pixels else self.family.image_tokens
+        if not max_pixels:
+            return self.family.image_tokens
+        patch = _find_int(self.processor, "patch_size") or 14  # Qwen2.5-VL's, when not said
+        merge = _find_int(self.processor, "merge_size") or 2
+        return max_pixels // (patch * merge) ** 2  # one token per merged patch
 
     def info(self) -> dict[str, Any]:
         """What `deskpilot model info` prints."""

@@ -43,6 +43,7 @@ def test_folder_is_laid_out_like_genais_qwen3_vl_folders() -> None:
     assert info["quantization"] == "int4 (MatMulNBits)" and info["random_weights"] is True
     assert info["coordinate_space"] == "normalized 0-1000 on both axes"
     assert info["size_mb"] < 4
+    assert info["image_token_budget"] == 256  # max_pixels over (16 x 2)^2: its own patch size
 
 
 @pytest.mark.parametrize("size", [(1280, 800), (1920, 1080), (800, 1280), (320, 200)])

@@ -91,6 +91,7 @@ def verify_folder(folder: Path, seed: int, family: TinyFamily) -> dict[str, Any]
         "gemma4_unified": "<|image|>",
         "gemma3": "<image_soft_token>",
         "qwen2_5_vl": "<|image_pad|>",
+        "qwen3_vl": "<|image_pad|>",
     }[family.model_type]
     soft_id = report["tokenizer"]["special_token_ids"][soft_token]
     report["prompt"] = {
