@@ -55,7 +55,9 @@ class ScreenReader:
         pixels = frame.pixels
         height, width = pixels.shape[:2]
         region: Box | None = Box(0, 0, width, height)
-        if self._pixels is not None and self._pixels.shape == pixels.shape:
+        same_size = self._pixels is not None and self._pixels.shape == pixels.shape
+        if same_size:
+            assert self._pixels is not None
             region = _changed_box(self._pixels, pixels)
         if region is None:
             self.stats = ReadStats(0.0, (time.perf_counter() - started) * 1000)
@@ -63,7 +65,8 @@ class ScreenReader:
         region = self._grow(region, width, height)
         if region.w * region.h > WHOLE_SCREEN_SHARE * width * height:
             region = Box(0, 0, width, height)
-        kept = [ln for ln in self._lines if not ln.box.intersects(region)] if self._lines else []
+        # a screen of another size is another screen: nothing of the last one is kept
+        kept = [ln for ln in self._lines if not ln.box.intersects(region)] if same_size else []
         crop = pixels[region.y : region.bottom, region.x : region.right, 2::-1]  # BGRA -> RGB
         fresh = [ln.moved(region.x, region.y) for ln in self.engine.read(crop)]
         self._pixels, self._lines = pixels.copy(), kept + fresh

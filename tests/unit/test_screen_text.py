@@ -122,3 +122,20 @@ def test_tasks_are_split_into_instructions() -> None:
         parse_task("make me a sandwich")
     with pytest.raises(ValueError, match="unknown key"):
         parse_task("press hyperspace")
+
+
+def test_a_screen_of_another_size_keeps_nothing_of_the_last_one() -> None:
+    class Twice:
+        name = "twice"
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def read(self, rgb: np.ndarray[Any, Any]) -> list[TextLine]:
+            self.calls += 1
+            return [line("Refresh", 500, 350)] if self.calls == 1 else []
+
+    reader = ScreenReader(Twice())
+    assert [ln.text for ln in reader.read(frame()).lines] == ["Refresh"]  # at (500, 350)
+    small = Frame.from_image(Image.new("RGB", (300, 200), "white"))
+    assert reader.read(small).lines == ()  # not the big screen's line, outside this one
