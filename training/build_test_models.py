@@ -38,9 +38,15 @@ DEFAULT_SEED = 20261128
 
 
 def _families() -> dict[str, TinyFamily]:
-    from training.tinymodels import gemma3, gemma4_unified, qwen2_5_vl, qwen3_vl
+    from training.tinymodels import gemma3, gemma4, gemma4_unified, qwen2_5_vl, qwen3_vl
 
-    built = (gemma4_unified.FAMILY, gemma3.FAMILY, qwen2_5_vl.FAMILY, qwen3_vl.FAMILY)
+    built = (
+        gemma4_unified.FAMILY,
+        gemma3.FAMILY,
+        qwen2_5_vl.FAMILY,
+        qwen3_vl.FAMILY,
+        gemma4.FAMILY,
+    )
     return {f.name: f for f in built}
 
 

@@ -122,16 +122,22 @@ QWEN2_5_VL = Family(
     end_markers=("<|im_end|>",),
 )
 
+GEMMA4_UNIFIED = Family(
+    model_type="gemma4_unified",
+    template="<bos><|turn>system\n{system}<turn|>\n<|turn>user\n{user}<turn|>\n<|turn>model\n",
+    image_tag="<|image|>",
+    required_tokens=("<|image>", "<|image|>", "<image|>"),
+    end_markers=("<turn|>",),
+)
+
 FAMILIES: dict[str, Family] = {
     family.model_type: family
     for family in (
-        Family(
-            model_type="gemma4_unified",
-            template="<bos><|turn>system\n{system}<turn|>\n<|turn>user\n{user}<turn|>\n<|turn>model\n",
-            image_tag="<|image|>",
-            required_tokens=("<|image>", "<|image|>", "<image|>"),
-            end_markers=("<turn|>",),
-        ),
+        GEMMA4_UNIFIED,
+        # Gemma 4 E2B/E4B (a vision encoder; genai's type "gemma4"): the same turns and image tag,
+        # genai's gemma4 processor expands <|image|> to as many soft tokens as the image needs
+        # (processor_config.json's max_soft_tokens: 70, 140, 280, 560 or 1120); 0-1000 coordinates
+        dataclasses.replace(GEMMA4_UNIFIED, model_type="gemma4"),
         Family(
             model_type="gemma3",
             template="<bos><start_of_turn>user\n{system}\n\n{user}<end_of_turn>\n<start_of_turn>model\n",

@@ -89,6 +89,7 @@ def verify_folder(folder: Path, seed: int, family: TinyFamily) -> dict[str, Any]
     ids = inputs["input_ids"].as_numpy()[0]
     soft_token = {
         "gemma4_unified": "<|image|>",
+        "gemma4": "<|image|>",
         "gemma3": "<image_soft_token>",
         "qwen2_5_vl": "<|image_pad|>",
         "qwen3_vl": "<|image_pad|>",
