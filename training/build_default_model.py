@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -35,9 +36,13 @@ BASELINE = "text-match"
 FALSE_CLICKS = 5.0
 
 
-def run(*command: str) -> None:
+def run(*command: str, own_display: bool = False) -> None:
+    """Run a command from the checkout; ``own_display``: without DISPLAY, so that the eval starts
+    a fresh virtual display of its own (the real Tk suites then see no pointer or focus left over
+    from other windows, which changes what a model clicks)."""
     sys.stderr.write("+ " + " ".join(command) + "\n")
-    subprocess.run(command, check=True, cwd=ROOT)
+    env = {k: v for k, v in os.environ.items() if not (own_display and k == "DISPLAY")}
+    subprocess.run(command, check=True, cwd=ROOT, env=env)
 
 
 def card(out: Path, folder: Path, rows: list[dict[str, str]], screens: int) -> str:
@@ -395,6 +400,7 @@ def main() -> None:
         str(args.screens),
         "--json",
         str(rows_file),
+        own_display=True,
     )
     rows = json.loads(rows_file.read_text())
     (staged / "MODEL_CARD.md").write_text(card(args.out, staged, rows, args.screens))
