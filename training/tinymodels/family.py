@@ -34,6 +34,8 @@ class TinyFamily:
     processor_file: str = "image_processor.json"  # model.vision.config_filename
     # special token ids -> keys merged into genai_config's model block (a dict merges one level)
     genai_extras: Callable[[dict[str, int]], dict[str, Any]] | None = None
+    # the saved HF folder -> rewritten in place for genai's builder (a view it can build)
+    builder_view: Callable[[Path], None] | None = None
 
     @property
     def probe_prompt(self) -> str:
@@ -64,6 +66,8 @@ class TinyFamily:
                 say(f"{params / 1e6:.2f} M parameters, vocabulary {tokenizer.get_vocab_size()}")
             with step(f"{self.name}: genai builder, decoder {precision}"):
                 onnx_dir = work / "onnx"
+                if self.builder_view is not None:
+                    self.builder_view(hf_dir)
                 run_genai_builder(hf_dir, onnx_dir, precision, work)
             folder.mkdir(parents=True)
             for name in ("model.onnx", "model.onnx.data"):

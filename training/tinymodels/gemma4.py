@@ -17,14 +17,10 @@ layers (``num_kv_shared_layers=0``). A real E2B/E4B has both; see README "Using 
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from training.tinymodels import family as family_module
 from training.tinymodels import gemma4_unified, text
 from training.tinymodels.common import seed_everything
 from training.tinymodels.family import TinyFamily
@@ -216,32 +212,7 @@ def _as_unified_text(hf_dir: Path) -> None:
     path.write_text(json.dumps(unified, indent=2))
 
 
-@contextlib.contextmanager
-def _dense_text_builder() -> Iterator[None]:
-    """While it is open, the shared build runs genai's builder on `_as_unified_text`'s view."""
-    run = family_module.run_genai_builder  # type: ignore[attr-defined]
-
-    def run_on_text(hf_dir: Path, out_dir: Path, precision: str, work: Path) -> None:
-        _as_unified_text(hf_dir)
-        run(hf_dir, out_dir, precision, work)
-
-    family_module.run_genai_builder = run_on_text  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        family_module.run_genai_builder = run  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class Gemma4TinyFamily(TinyFamily):
-    """The shared build, with the decoder from genai's dense Gemma 4 text builder."""
-
-    def build(self, folder: Path, seed: int, *args: Any, **kwargs: Any) -> None:
-        with _dense_text_builder():
-            super().build(folder, seed, *args, **kwargs)
-
-
-FAMILY = Gemma4TinyFamily(
+FAMILY = TinyFamily(
     name="gemma4-tiny",
     model_type="gemma4",
     chat=text.GEMMA4,
@@ -257,4 +228,7 @@ FAMILY = Gemma4TinyFamily(
     hf_image_kwargs=gemma4_unified.FAMILY.hf_image_kwargs,
     vision_reference=gemma4_unified.FAMILY.vision_reference,
     processor_file="processor_config.json",
+    # genai's builder takes Gemma4ForConditionalGeneration for its MoE model: build the dense
+    # text decoder from a gemma4_unified view of the same weights
+    builder_view=_as_unified_text,
 )
