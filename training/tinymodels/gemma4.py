@@ -66,7 +66,6 @@ VISION: dict[str, Any] = {  # HF's Gemma4VisionConfig: one encoder layer
 
 def hf_model(seed: int) -> tuple[Any, Any]:
     """(tokenizer, Gemma4ForConditionalGeneration) for a seed; same seed, same weights."""
-    import torch
     from transformers import (
         Gemma4Config,
         Gemma4ForConditionalGeneration,
@@ -102,12 +101,7 @@ def hf_model(seed: int) -> tuple[Any, Any]:
     config.architectures = ["Gemma4ForConditionalGeneration"]
     seed_everything(seed)
     model = Gemma4ForConditionalGeneration(config).eval()  # type: ignore[no-untyped-call]
-    # As gemma4_unified-tiny: unit-variance attention logits at init, so int4 keeps HF's argmax.
-    with torch.no_grad():
-        for layer in model.model.language_model.layers:
-            attention = layer.self_attn
-            attention.q_norm.weight.mul_(attention.head_dim**-0.25)
-            attention.k_norm.weight.mul_(attention.head_dim**-0.25)
+    gemma4_unified.unit_variance_attention(model)  # so that int4 keeps HF's argmax
     return tokenizer, model
 
 

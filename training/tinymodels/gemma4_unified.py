@@ -44,7 +44,6 @@ def hf_model(
 ) -> tuple[Any, Any]:
     """(tokenizer, Gemma4UnifiedForConditionalGeneration) for a seed; same seed, same weights.
     ``number_tokens`` gives every integer 0-1000 its own token (the default model's coordinates)."""
-    import torch
     from transformers import (
         Gemma4UnifiedConfig,
         Gemma4UnifiedForConditionalGeneration,
@@ -100,17 +99,23 @@ def hf_model(
     config.architectures = ["Gemma4UnifiedForConditionalGeneration"]
     seed_everything(seed)
     model = Gemma4UnifiedForConditionalGeneration(config).eval()  # type: ignore[no-untyped-call]
-    # Gemma 4 scales attention by 1.0 and leaves the temperature to the learned q/k norm weights;
-    # at their init (ones) a head's logits have std sqrt(head_dim), the softmax is near one-hot,
-    # and int4 weight noise flips which key wins (greedy parity with HF: 0/20 tokens). Scaling
-    # both norms by head_dim**-0.25 gives unit-variance logits, as a trained model has: int4 then
-    # matched HF 20/20 and int8 20/20 (fp32 is exact either way).
+    unit_variance_attention(model)
+    return tokenizer, model
+
+
+def unit_variance_attention(model: Any) -> None:
+    """Gemma 4 scales attention by 1.0 and leaves the temperature to the learned q/k norm weights;
+    at their init (ones) a head's logits have std sqrt(head_dim), the softmax is near one-hot, and
+    int4 weight noise flips which key wins (greedy parity with HF: 0/20 tokens). Scaling both
+    norms by head_dim**-0.25 gives unit-variance logits, as a trained model has: int4 then matched
+    HF 20/20 and int8 20/20 (fp32 is exact either way)."""
+    import torch
+
     with torch.no_grad():
         for layer in model.model.language_model.layers:
             attention = layer.self_attn
             attention.q_norm.weight.mul_(attention.head_dim**-0.25)
             attention.k_norm.weight.mul_(attention.head_dim**-0.25)
-    return tokenizer, model
 
 
 def export_vision(model: Any, path: Path) -> None:

@@ -197,12 +197,18 @@ def _vision_module(model: Any) -> Any:
 
 
 def export_vision(model: Any, path: Path) -> None:
+    export_grid_vision(_vision_module(model), PATCH_DIM, path)
+
+
+def export_grid_vision(module: Any, patch_dim: int, path: Path) -> None:
+    """Export a Qwen-style vision module (flat patches + ``image_grid_thw`` -> merged features)
+    with the patch count dynamic, traced on an 8 x 12 grid."""
     import torch
 
     grid = torch.tensor([[1, 8, 12]], dtype=torch.int64)
-    pixels = torch.randn(8 * 12, PATCH_DIM)
+    pixels = torch.randn(8 * 12, patch_dim)
     torch.onnx.export(
-        _vision_module(model),
+        module,
         (pixels, grid),
         str(path),
         input_names=["pixel_values", "image_grid_thw"],

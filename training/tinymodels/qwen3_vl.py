@@ -151,22 +151,7 @@ def _vision_module(model: Any) -> Any:
 
 
 def export_vision(model: Any, path: Path) -> None:
-    import torch
-
-    grid = torch.tensor([[1, 8, 12]], dtype=torch.int64)
-    torch.onnx.export(
-        _vision_module(model),
-        (torch.randn(8 * 12, PATCH_DIM), grid),
-        str(path),
-        input_names=["pixel_values", "image_grid_thw"],
-        output_names=["image_features"],
-        dynamic_axes={
-            "pixel_values": {0: "num_patches"},
-            "image_features": {0: "num_image_tokens"},
-        },
-        opset_version=17,
-        dynamo=False,
-    )
+    qwen2_5_vl.export_grid_vision(_vision_module(model), PATCH_DIM, path)
 
 
 def _processor_config() -> dict[str, Any]:
