@@ -6,10 +6,13 @@ Training replays ``training/default_recipe.json`` when it exists (the lineage th
 checkpoint recorded: every run's arguments and updates; ``--save-recipe CHECKPOINT`` writes it),
 else a built-in curriculum of stages (``CURRICULUM``: one widget, a few, then the issue's screens), each
 in ``OUT/STAGE`` from the previous stage's weights; an interrupted stage resumes and a finished one is
-skipped (``--fresh`` starts over). The int4 build (``OUT/int4``, with its MODEL_CARD.md) replaces ``deskpilot/models/default`` only if it clears the
-issue's click-inside targets; an fp32 build goes to ``OUT/fp32`` for the side-by-side eval.
-``--keep CHECKPOINT`` keeps a curriculum checkpoint's weights in ``training/checkpoints/`` (a session's
-``runs/`` does not outlive it); the next run starts from it with ``train_default.py --init``.
+skipped (``--fresh`` starts over). The last checkpoint is kept as git keeps it (bf16, no optimizer:
+``keep_checkpoint``) and both builds are exported from that: an int4 one (``OUT/int4``, with its
+MODEL_CARD.md) that replaces ``deskpilot/models/default`` only if it matches the text-match
+baseline on every suite, and an fp32 one (``OUT/fp32``) for the side-by-side eval. Shipping also
+keeps the checkpoint in ``training/checkpoints/`` (a session's ``runs/`` does not outlive it), so
+the shipped folder is exactly the kept checkpoint exported and the next run continues from it
+(``train_default.py --init``); ``--keep CHECKPOINT`` keeps one by hand.
 Needs the ``[build]`` extra (torch, transformers, onnx tooling) and, for the Tk suite, Xvfb.
 """
 
@@ -21,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from training.tinymodels.common import folder_size, read_json
@@ -229,6 +233,9 @@ KEPT = (
 )  # the curriculum's latest weights, in git
 
 
+NOT_KEPT = ("optimizer", "rng")
+
+
 def keep_checkpoint(checkpoint: Path, dest: Path = KEPT) -> None:
     """Keep a checkpoint's weights in the repository (bf16, no optimizer state: ~18 MB), with its
     lineage and data-stream positions, so the next session's ``--init`` continues the curriculum
@@ -244,17 +251,10 @@ def keep_checkpoint(checkpoint: Path, dest: Path = KEPT) -> None:
             shared[key] = tensor.to(torch.bfloat16) if tensor.is_floating_point() else tensor
         return shared[key]
 
-    kept = {
-        "model": {k: half(v) for k, v in state["model"].items()},
-        "head": state["head"],
-        "phases": state.get("phases", {}),
-        "geometry": state.get("geometry"),
-        "lineage": state.get("lineage", []),
-        "soft_tokens": state.get("soft_tokens"),
-        "step": state["step"],
-        "samples": state["samples"],
-        "seconds": state["seconds"],
-    }
+    # everything but the optimizer and RNG state: the options the export and ``--init`` read
+    # (screen_text, named_places, ...) go with the weights
+    kept = {k: v for k, v in state.items() if k not in NOT_KEPT}
+    kept["model"] = {k: half(v) for k, v in state["model"].items()}
     dest.parent.mkdir(parents=True, exist_ok=True)
     torch.save(kept, dest)
     facts = {k: v for k, v in kept.items() if k not in ("model", "head")}
@@ -262,24 +262,23 @@ def keep_checkpoint(checkpoint: Path, dest: Path = KEPT) -> None:
     sys.stderr.write(f"kept {dest} ({dest.stat().st_size / 1e6:.1f} MB)\n")
 
 
-FIXTURE = ROOT / "tests" / "models" / "deskpilot-curriculum-int4"  # CI's eval slice runs on it
-
-
-def build_fixture(python: str, dest: Path = FIXTURE) -> None:
-    """Export the kept checkpoint (int4) as the test model CI's eval slice runs on; its
-    deskpilot.json records the checkpoint's SHA-256, so a test notices when the two part ways."""
-    import hashlib
-    import tempfile
-
-    digest = hashlib.sha256(KEPT.read_bytes()).hexdigest()
+def export(python: str, checkpoint: Path, dest: Path, precision: str = "int4") -> None:
+    """Export ``checkpoint`` as a genai folder at ``dest`` (the same checkpoint gives the same
+    bytes: tests/training/test_shipped_is_kept.py exports the kept one and compares)."""
     with tempfile.TemporaryDirectory() as scratch:
-        (Path(scratch) / "checkpoint.pt").symlink_to(KEPT)
+        (Path(scratch) / "checkpoint.pt").symlink_to(checkpoint.resolve())
         shutil.rmtree(dest, ignore_errors=True)
-        run(python, "-m", "training.train_default", "--out", scratch, "--export", str(dest))
-    facts = read_json(dest / "deskpilot.json")
-    facts["checkpoint_sha256"] = digest
-    (dest / "deskpilot.json").write_text(json.dumps(facts, indent=1) + "\n")
-    sys.stderr.write(f"wrote {dest} ({folder_size(dest) / 1e6:.1f} MB) from {KEPT.name}\n")
+        run(
+            python,
+            "-m",
+            "training.train_default",
+            "--out",
+            scratch,
+            "--export",
+            str(dest),
+            "--precision",
+            precision,
+        )
 
 
 def replay_recipe(python: str, out: Path, recipe: list[dict[str, object]]) -> None:
@@ -346,16 +345,8 @@ def main() -> None:
         metavar="CHECKPOINT",
         help=f"keep CHECKPOINT's weights in {KEPT.relative_to(ROOT)} and stop",
     )
-    parser.add_argument(
-        "--fixture",
-        action="store_true",
-        help=f"export the kept checkpoint to {FIXTURE.relative_to(ROOT)} and stop",
-    )
     args = parser.parse_args()
     python = sys.executable
-    if args.fixture:
-        build_fixture(python)
-        return
     if args.save_recipe:
         save_recipe(args.save_recipe)
         return
@@ -368,21 +359,12 @@ def main() -> None:
         replay_recipe(python, args.out, json.loads(RECIPE.read_text()))
     elif not args.skip_train:
         train_curriculum(python, args.out, args.minutes)
-    staged, fp32 = args.out / "int4", args.out / "fp32"
-    for folder in (staged, fp32):
-        shutil.rmtree(folder, ignore_errors=True)
-    run(python, "-m", "training.train_default", "--out", str(args.out), "--export", str(staged))
-    run(
-        python,
-        "-m",
-        "training.train_default",
-        "--out",
-        str(args.out),
-        "--export",
-        str(fp32),
-        "--precision",
-        "fp32",
-    )
+    # both builds come from the checkpoint as it is kept in git (bf16, `keep_checkpoint`), so the
+    # shipped folder is exactly what the kept checkpoint exports to
+    staged, fp32, kept = args.out / "int4", args.out / "fp32", args.out / "kept.pt"
+    keep_checkpoint(args.out / "checkpoint.pt", kept)
+    export(python, kept, staged)
+    export(python, kept, fp32, "fp32")
     size_mb = folder_size(staged) / 1e6
     if size_mb > LIMIT_MB:
         raise SystemExit(f"the int4 folder is {size_mb:.1f} MB, over the {LIMIT_MB} MB limit")
@@ -413,6 +395,7 @@ def main() -> None:
     shutil.rmtree(SHIPPED, ignore_errors=True)
     shutil.copytree(staged, SHIPPED)
     sys.stderr.write(f"shipped {SHIPPED} ({folder_size(SHIPPED) / 1e6:.1f} MB) with its card\n")
+    keep_checkpoint(args.out / "checkpoint.pt")  # the next run continues from what shipped
 
 
 if __name__ == "__main__":

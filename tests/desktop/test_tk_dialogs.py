@@ -17,7 +17,7 @@ from deskpilot.data.vocab import Vocabulary, _split_of
 from deskpilot.xvfb import VirtualDisplay
 from training.data.screenpool import capture_tk_dialogs
 
-TRAINED = Path(__file__).parents[1] / "models" / "deskpilot-curriculum-int4"
+TRAINED = Path(__file__).parents[2] / "deskpilot" / "models" / "default"
 
 
 def test_dialogs_have_widgets_where_tk_says_and_training_labels(display: VirtualDisplay) -> None:

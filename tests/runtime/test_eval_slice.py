@@ -1,13 +1,9 @@
-"""CI's slice of the grounding eval (issue 4): the curriculum's kept checkpoint, exported int4 and
-run through the real genai runtime on the rung it stands on, must clear bars that an untrained
-model misses. The bars sit under what the checkpoint scores (click inside 44.3%, action type
-80.8%, false clicks 12.2% on these 120 tasks on an AVX2 CPU: 97 right types where 90 pass; 49.4 /
-81.7 / 12.2% on an AVX512 one), so int4 rounding on another CPU does not flip them; an untrained
-model scores 0% on action type and click inside."""
+"""CI's slice of the grounding eval: the shipped default model (the kept checkpoint exported:
+tests/training/test_shipped_is_kept.py), run through the real genai runtime, must clear bars that
+the text-match baseline and an untrained model miss."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -20,10 +16,15 @@ from deskpilot.cli import app
 
 ROOT = Path(__file__).parents[2]
 MODELS = ROOT / "tests" / "models"
-FIXTURE = MODELS / "deskpilot-curriculum-int4"
-KEPT = ROOT / "training" / "checkpoints" / "curriculum.pt"
+SHIPPED = ROOT / "deskpilot" / "models" / "default"
+UNTRAINED = MODELS / "gemma4_unified-tiny"
+
+# The curriculum's "96-words" rung (three widgets named from 96 words, no OCR errors): the shipped
+# model scored valid calls 100%, action type 96.7%, click inside 92.4%, false clicks 0% on these
+# 120 tasks; the bars sit below that, so int4 rounding on another CPU does not flip them; an
+# untrained model scores 0% on action type and click inside.
 SLICE = ["--suite", "96-words", "--screens", "30"]
-BARS = ["valid calls>=100", "action type>=75", "click inside>=30", "false clicks<=60"]
+BARS = ["valid calls>=100", "action type>=85", "click inside>=75", "false clicks<=20"]
 
 
 def eval_slice(folder: Path, json_out: Path) -> tuple[int, str, dict[str, str]]:
@@ -35,33 +36,18 @@ def eval_slice(folder: Path, json_out: Path) -> tuple[int, str, dict[str, str]]:
     return result.exit_code, result.output, row
 
 
-def test_the_slice_model_is_the_kept_checkpoint_exported() -> None:
-    recorded = json.loads((FIXTURE / "deskpilot.json").read_text())["checkpoint_sha256"]
-    assert recorded == hashlib.sha256(KEPT.read_bytes()).hexdigest(), (
-        "training/checkpoints/curriculum.pt changed: rebuild the slice model with "
-        "`python -m training.build_default_model --fixture`"
-    )
-
-
-def test_the_kept_checkpoint_clears_the_slice(tmp_path: Path) -> None:
-    code, output, row = eval_slice(FIXTURE, tmp_path / "rows.json")
+def test_the_shipped_model_clears_the_slice(tmp_path: Path) -> None:
+    code, output, row = eval_slice(SHIPPED, tmp_path / "rows.json")
     assert code == 0, output
     assert row["samples"] == "120" and row["suite"] == "96-words"
     assert "every row clears the 4 bar(s)" in output
 
 
 def test_an_untrained_model_misses_the_slice(tmp_path: Path) -> None:
-    code, output, row = eval_slice(MODELS / "gemma4_unified-tiny", tmp_path / "rows.json")
+    code, output, row = eval_slice(UNTRAINED, tmp_path / "rows.json")
     assert code == 1
     assert "below the bar" in output and "click inside" in output
     assert float(row["click inside"].rstrip("%")) < 30
-
-
-# The design the default model is built to: it reads the screen's text and its clicks are decoded
-# as the places the task names. On real Tk dialogs with labels never seen in training, the kept
-# checkpoint (never trained with the text) clears these bars and an untrained model does not.
-DIALOGS = ["--suite", "dialogs", "--screens", "10", "--screen-text"]
-DIALOG_BARS = ["action type>=65", "click inside>=50", "false clicks<=50"]
 
 
 def eval_apart(
@@ -83,30 +69,9 @@ def eval_apart(
     return result.returncode, result.stdout + result.stderr, json.loads(json_out.read_text())
 
 
-def eval_dialogs(folder: Path, json_out: Path, *extra: str) -> tuple[int, str, dict[str, str]]:
-    code, output, (row,) = eval_apart(str(folder), [*DIALOGS, *extra], DIALOG_BARS, json_out)
-    return code, output, row
-
-
-def test_the_kept_checkpoint_reading_the_screen_clears_the_dialogs_slice(tmp_path: Path) -> None:
-    code, output, row = eval_dialogs(FIXTURE, tmp_path / "rows.json")
-    assert code == 0, output
-    assert row["samples"] == "40" and row["suite"] == "dialogs"
-    free = eval_dialogs(FIXTURE, tmp_path / "free.json", "--no-text-targets")[2]
-    # the same model pointing on its own: text targets are what lifts the clicks
-    assert float(free["click inside"].rstrip("%")) < float(row["click inside"].rstrip("%")) - 20
-
-
-def test_an_untrained_model_misses_the_dialogs_slice(tmp_path: Path) -> None:
-    code, output, row = eval_dialogs(MODELS / "gemma4_unified-tiny", tmp_path / "rows.json")
-    assert code == 1 and "below the bar" in output
-    assert float(row["action type"].rstrip("%")) < 65
-
-
 # The shipped default model on real Tk dialogs and real Tk windows (labels never in training): bars
 # it clears (93 / 97% click inside on these 80 tasks when shipped) that the text-match baseline
 # (53% on the dialogs: it clicks a label, not the field the label names) and an untrained model miss.
-SHIPPED = ROOT / "deskpilot" / "models" / "default"
 REAL = ["--suite", "dialogs", "--suite", "tk", "--screens", "10"]
 REAL_BARS = ["click inside>=80", "action type>=90", "false clicks<=10", "typed exactly>=90"]
 
@@ -122,3 +87,20 @@ def test_the_baseline_misses_the_real_window_slice(tmp_path: Path) -> None:
     assert code == 1 and "below the bar" in output
     (dialogs,) = [row for row in rows if row["suite"] == "dialogs"]
     assert float(dialogs["click inside"].rstrip("%")) < 80
+
+
+def test_without_the_named_places_the_same_model_misses_the_dialogs(tmp_path: Path) -> None:
+    """The design: the model reads the screen's text and clicks one of the places the task names.
+    The same weights pointing on their own (33% click inside, 100% false clicks on these tasks when
+    measured) miss the bars the named places clear."""
+    options = ["--suite", "dialogs", "--screens", "10", "--no-text-targets"]
+    code, output, (row,) = eval_apart(str(SHIPPED), options, REAL_BARS, tmp_path / "rows.json")
+    assert code == 1 and "below the bar" in output
+    assert float(row["click inside"].rstrip("%")) < 60
+
+
+def test_an_untrained_model_misses_the_dialogs(tmp_path: Path) -> None:
+    options = ["--suite", "dialogs", "--screens", "10", "--screen-text"]
+    code, output, (row,) = eval_apart(str(UNTRAINED), options, REAL_BARS, tmp_path / "rows.json")
+    assert code == 1 and "below the bar" in output
+    assert float(row["click inside"].rstrip("%")) < 80

@@ -15,7 +15,10 @@ from deskpilot.data.evaluate_apart import suite_results_apart
 from deskpilot.errors import UsageError
 
 MODELS = Path(__file__).parents[1] / "models"
-TRAINED, TINY = MODELS / "deskpilot-curriculum-int4", MODELS / "gemma4_unified-tiny"
+TRAINED, TINY = (
+    MODELS.parent.parent / "deskpilot" / "models" / "default",
+    MODELS / "gemma4_unified-tiny",
+)
 
 
 def test_the_second_model_does_not_carry_the_first_ones_memory(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from deskpilot.tools.actions import TypeText
 
 MODELS = Path(__file__).parents[1] / "models"
 GEMMA4 = MODELS / "gemma4_unified-tiny"
+SHIPPED = Path(__file__).parents[2] / "deskpilot" / "models" / "default"  # trained
 GEMMA3 = MODELS / "gemma3-tiny"
 REGISTRY = ToolRegistry()
 
@@ -67,7 +68,7 @@ def test_folder_info() -> None:
     assert info["image_token_budget"] == 280
     assert info["size_mb"] < 10
     assert info["random_weights"] is True  # its build_info.json says so
-    assert ModelFolder.open(MODELS / "deskpilot-curriculum-int4").info()["random_weights"] is False
+    assert ModelFolder.open(SHIPPED).info()["random_weights"] is False
 
 
 def test_constrained_decoding_gives_a_valid_call_even_from_random_weights(

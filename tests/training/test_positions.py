@@ -15,7 +15,7 @@ from PIL import Image
 
 from training.tinymodels.positions import patch_grid, stretch_positions
 
-FIXTURE = Path(__file__).parents[1] / "models" / "deskpilot-curriculum-int4"
+FIXTURE = Path(__file__).parents[2] / "deskpilot" / "models" / "default"  # a trained folder
 SCREENS = [(1280, 800), (1920, 1080), (640, 480), (300, 200), (800, 1280), (1024, 768)]
 
 
