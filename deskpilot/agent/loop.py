@@ -20,7 +20,7 @@ from deskpilot.agent.records import Outcome, RunResult, StepRecord
 from deskpilot.agent.trajectory import Trajectory
 from deskpilot.errors import ModelError, ToolCallError
 from deskpilot.policies.redaction import Redactor
-from deskpilot.runtime.base import HistoryEntry, Model, ModelRequest
+from deskpilot.runtime.base import HistoryEntry, Model, ModelRequest, TaskAudio, require_audio
 from deskpilot.screen import Frame
 from deskpilot.tools.result import ToolResult
 
@@ -60,9 +60,19 @@ class Agent:
     settle_timeout: float = 1.0
     first_step: int = 0
     nested: bool = False
+    _audio: TaskAudio | None = field(default=None, init=False, repr=False)  # `run`'s spoken task
 
-    def run(self, task: str) -> RunResult:
-        """Run ``task`` to its end; the trajectory gets an end line whatever happens."""
+    def run(self, task: str, audio: TaskAudio | None = None) -> RunResult:
+        """Run ``task`` to its end; the trajectory gets an end line whatever happens. With
+        ``audio``, the task is spoken: it goes to the model with every screenshot (``task`` may
+        then be empty, or add written words to it).
+
+        Raises:
+            UsageError: ``audio`` is given and the model takes none (before anything starts).
+        """
+        if audio is not None:
+            require_audio(self.model, audio)
+        self._audio = audio
         self._step = self.first_step
         dry_run = self.actuator.dry_run
         if self.trajectory and not self.nested:
@@ -119,6 +129,7 @@ class Agent:
                 history=tuple(history),
                 tool_schema=schema,
                 tool_prompt=prompt,
+                audio=self._audio,
             )
             try:
                 reply = self.model.next_action(request)

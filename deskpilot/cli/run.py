@@ -12,6 +12,7 @@ from deskpilot.agent.trajectory import default_run_dir
 from deskpilot.cli.common import err, fail_usage, plural, summary, usage_errors
 from deskpilot.cli.session import SessionOptions, open_session
 from deskpilot.drivers import DRIVER_NAMES
+from deskpilot.runtime.base import TaskAudio
 
 
 def run_task(
@@ -25,13 +26,17 @@ def run_task(
     model_name: str | None = None,
     coords: str | None = None,
     action_format: str | None = None,
+    audio: TaskAudio | None = None,
 ) -> RunResult:
-    """Set up everything a run needs (usage errors exit with code 2), run it, write the report."""
+    """Set up everything a run needs (usage errors exit with code 2), run it, write the report.
+    With ``audio``, the task is spoken (``task`` then empty, or written words that go with it);
+    a model that takes no audio is a usage error before the screen is touched."""
     from deskpilot.agent.report import write_report
     from deskpilot.policies import effective_max_steps
     from deskpilot.runtime import load_model
+    from deskpilot.runtime.base import require_audio, takes_audio
 
-    options = options or SessionOptions(run_dir=default_run_dir(task))
+    options = options or SessionOptions(run_dir=default_run_dir(task or _audio_slug(audio)))
     if max_steps is not None and max_steps < 1:
         fail_usage("--max-steps must be at least 1")
     with usage_errors():
@@ -42,6 +47,10 @@ def run_task(
             coords=coords,
             action_format=action_format,
         )
+    if audio is not None and not takes_audio(chosen_model):
+        chosen_model.close()
+        with usage_errors():
+            require_audio(chosen_model, audio)
     session = open_session(options)
     steps = effective_max_steps(session.policy, max_steps)
     agent = session.agent(
@@ -51,15 +60,19 @@ def run_task(
             "policy": options.policy or "default",
             "driver": "none" if options.dry_run else options.driver,
             "monitor": options.monitor,
+            **({"audio": audio.source, "audio_seconds": audio.seconds} if audio else {}),
         },
     )
-    shown = session.redactor.redact(task)
+    shown = repr(session.redactor.redact(task))
+    if audio is not None:
+        spoken = f"the task spoken in {audio.source} ({audio.seconds:.1f} s)"
+        shown = f"{spoken} + {shown}" if task else spoken
     err.print(
-        f"[bold]deskpilot[/] {shown!r} with {chosen_model.name}, up to {plural(steps, 'step')}",
+        f"[bold]deskpilot[/] {shown} with {chosen_model.name}, up to {plural(steps, 'step')}",
         highlight=False,
     )
     try:
-        result = agent.run(task)
+        result = agent.run(task, audio)
     finally:
         session.close()
         chosen_model.close()
@@ -70,8 +83,28 @@ def run_task(
     return result
 
 
+def _audio_slug(audio: TaskAudio | None) -> str:
+    """A run directory's name for a spoken task: the WAV's name."""
+    return Path(audio.source).stem if audio is not None else ""
+
+
 def run(
-    task: Annotated[str, typer.Argument(help="What to do, in words.")],
+    task: Annotated[
+        str | None,
+        typer.Argument(
+            help="What to do, in words. Optional with --audio: then these words go to the model "
+            "after the spoken task, as more of it (e.g. a name the recording leaves out)."
+        ),
+    ] = None,
+    audio: Annotated[
+        Path | None,
+        typer.Option(
+            help="The task as speech: a WAV file (PCM, up to 30 s), sent to the model with every "
+            "screenshot. Needs a model folder with a speech model (Gemma 4 E2B/E4B with its "
+            "speech.onnx); any other model is refused before the screen is touched.",
+            metavar="TASK.wav",
+        ),
+    ] = None,
     model: Annotated[
         str | None,
         typer.Option(
@@ -133,11 +166,19 @@ def run(
 ) -> None:
     """Run an agent task on the screen.
 
+    Give the task in words (TASK), as speech (--audio TASK.wav), or both.
+
     Exit codes: 0 done, 1 failed, 2 usage error, 3 denied by policy, 4 stopped or out of budget.
     """
+    spoken = None
+    if audio is not None:
+        with usage_errors():
+            spoken = TaskAudio.from_file(audio)
+    elif not task:
+        fail_usage("give the task in words (TASK) or as speech (--audio TASK.wav)")
     options = SessionOptions(
         policy=policy,
-        run_dir=run_dir or default_run_dir(task),
+        run_dir=run_dir or default_run_dir(task or _audio_slug(spoken)),
         dry_run=dry_run,
         driver=driver,
         monitor=monitor,
@@ -145,7 +186,7 @@ def run(
         yes=yes,
     )
     result = run_task(
-        task,
+        task or "",
         model=model,
         options=options,
         max_steps=max_steps,
@@ -154,6 +195,7 @@ def run(
         model_name=model_name,
         coords=coords,
         action_format=action_format,
+        audio=spoken,
     )
     if result.answer:
         typer.echo(result.answer)

@@ -90,6 +90,8 @@ class Family:
         end_markers: Text that ends a turn (cut from free-text output).
         action_format: The answers the family's models were trained to give
             (`deskpilot.runtime.formats`), unless a folder's deskpilot.json says otherwise.
+        audio_tag: Where a spoken task's audio goes in the prompt (the processor expands it
+            into the clip's soft tokens); empty for a family deskpilot gives no audio.
     """
 
     model_type: str
@@ -102,6 +104,7 @@ class Family:
         None  # fixed soft tokens per image, where the family has a fixed count
     )
     action_format: str = "deskpilot"
+    audio_tag: str = ""
 
     def render(self, system: str, user: str) -> str:
         """The whole prompt for one step."""
@@ -128,6 +131,7 @@ GEMMA4_UNIFIED = Family(
     image_tag="<|image|>",
     required_tokens=("<|image>", "<|image|>", "<image|>"),
     end_markers=("<turn|>",),
+    audio_tag="<|audio|>",  # genai's gemma4 processor expands it to the clip's soft tokens
 )
 
 FAMILIES: dict[str, Family] = {

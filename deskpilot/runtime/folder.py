@@ -128,6 +128,25 @@ class ModelFolder:
         """genai_config.json's model.type."""
         return str(self.config["model"]["type"])
 
+    @property
+    def audio_input(self) -> bool:
+        """Whether the folder takes a task as speech: a speech model and its audio feature config
+        in genai_config.json (an empty ``speech.config_filename`` means none) and a family that
+        deskpilot knows where to put the audio for."""
+        return not self.audio_refusal
+
+    @property
+    def audio_refusal(self) -> str:
+        """Why the folder takes no audio; empty when it does."""
+        speech = self.config["model"].get("speech")
+        if not isinstance(speech, dict) or not speech.get("filename"):
+            return "its genai_config.json has no speech model"
+        if not speech.get("config_filename"):
+            return "its genai_config.json names no audio feature config for its speech model"
+        if not self.family.audio_tag:
+            return f"deskpilot does not yet give the {self.model_type} family audio"
+        return ""
+
     def size_bytes(self) -> int:
         """Total size of the folder's files."""
         return sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
@@ -187,6 +206,7 @@ class ModelFolder:
             "action_format": self.action_format,
             "coordinate_space": self.family.space(1280, 800, self.processor).describe(),
             "image_token_budget": self.image_token_budget(),
+            "audio_input": self.audio_input,
             "context_length": model.get("context_length"),
             "max_length": self.config.get("search", {}).get("max_length"),
             "files": sorted(p.name for p in self.path.iterdir() if p.is_file()),

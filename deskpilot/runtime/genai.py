@@ -72,6 +72,9 @@ class GenaiModel:
         self.reader = ScreenReader(text_engine or default_engine()) if wants_text else None
         self.text_targets = self.folder.text_targets if text_targets is None else text_targets
         self.family = self.folder.family
+        # a task as speech (ModelRequest.audio) goes to the folder's speech model, if it has one
+        self.audio_input = self.folder.audio_input
+        self.audio_refusal = self.folder.audio_refusal
         self.name = f"genai:{self.folder.path}"
         self.guidance = guidance
         self.max_new_tokens = max_new_tokens
@@ -88,6 +91,7 @@ class GenaiModel:
         except Exception as exc:
             raise UsageError(f"cannot load model folder {self.folder.path}: {exc}") from None
         self._check_vocabulary()
+        self._audio_token = self._single_token(self.family.audio_tag) if self.audio_input else None
         self._max_length = int(self.folder.config.get("search", {}).get("max_length") or 4096)
 
     def _check_vocabulary(self) -> None:
@@ -101,6 +105,11 @@ class GenaiModel:
                 f"model {self.folder.path}: its vocabulary lacks the image token(s) {missing} that "
                 f"the {self.family.model_type} family needs as single tokens"
             )
+
+    def _single_token(self, token: str) -> int | None:
+        """``token``'s id when the tokenizer has it as one token."""
+        ids = list(self._tokenizer.encode(token))
+        return int(ids[0]) if len(ids) == 1 else None
 
     def coordinate_space(self, frame: Frame) -> CoordinateSpace:
         """The family's space for a screenshot of this size."""
@@ -202,13 +211,21 @@ class GenaiModel:
         if self.text_targets and self.reader is not None and not places:
             offered = without_tools(offered, POINTING)  # nothing named on the screen: no place
         schema = guided_schema(offered, space, MAX_GUIDED_TEXT, quoted, points)
+        media: dict[str, Any] = {}
+        if request.audio is not None:
+            if not self.audio_input:
+                raise UsageError(f"this model takes no audio: {self.name} ({self.audio_refusal})")
+            media["audios"] = og.Audios.open_bytes(request.audio.wav)
         try:
-            images = og.Images.open_bytes(request.frame.png_bytes())
-            inputs = self._processor(self.prompt(request, space, places), images=images)
+            media["images"] = og.Images.open_bytes(request.frame.png_bytes())
+            inputs = self._processor(self.prompt(request, space, places), **media)
         except Exception as exc:
-            raise ModelError(f"the processor rejected the screenshot or prompt: {exc}") from None
+            what = "screenshot, audio" if "audios" in media else "screenshot"
+            raise ModelError(f"the processor rejected the {what} or prompt: {exc}") from None
         preprocessed = time.perf_counter()
-        prompt_tokens = int(inputs["input_ids"].as_numpy().shape[-1])
+        input_ids = inputs["input_ids"].as_numpy()
+        prompt_tokens = int(input_ids.shape[-1])
+        heard = int((input_ids == self._audio_token).sum()) if "audios" in media else None
         length = self._length(prompt_tokens)
         generator = self._generator(inputs, schema, length, request.grammar)
         stream = self._tokenizer.create_stream()
@@ -243,6 +260,8 @@ class GenaiModel:
             "truncated": 1.0 if truncated else 0.0,
             "prompt_tokens": float(prompt_tokens),
         }
+        if heard is not None:  # the spoken task's soft tokens in this step's prompt
+            stats["audio_tokens"] = float(heard)
         if self.reader is not None:  # part of preprocess_ms: the screen's text, read by OCR
             assert read is not None
             stats["ocr_ms"] = round(read.ms, 3)

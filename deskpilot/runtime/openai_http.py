@@ -97,6 +97,9 @@ def api_key() -> str | None:
 class OpenAIModel:
     """A model served over HTTP by an OpenAI-compatible server."""
 
+    # why `require_audio` refuses a spoken task: no input_audio content parts are sent (yet)
+    audio_refusal = "deskpilot sends a server no audio (no OpenAI input_audio parts yet)"
+
     def __init__(
         self,
         url: str,

@@ -53,7 +53,8 @@ def render_prompt(
         system = compact_system_text(space)
     else:
         system = system_text(request, space)
-    return family.render(system, user_text(request, family.image_tag, screen_text, named))
+    tag = family.audio_tag if request.audio is not None else ""
+    return family.render(system, user_text(request, family.image_tag, screen_text, named, tag))
 
 
 def history_text(request: ModelRequest, limit: int = MAX_HISTORY) -> str:
@@ -65,14 +66,20 @@ def history_text(request: ModelRequest, limit: int = MAX_HISTORY) -> str:
     return "History:\n" + "\n".join(lines)
 
 
-def user_text(request: ModelRequest, image_tag: str, screen_text: str = "", named: str = "") -> str:
+def user_text(
+    request: ModelRequest,
+    image_tag: str,
+    screen_text: str = "",
+    named: str = "",
+    audio_tag: str = "",
+) -> str:
     """Task, history, the screen's text and the places the task names (when given), then the
-    screenshot, then the question."""
+    screenshot, then the question. With ``audio_tag``, the task is spoken: the tag (where the
+    processor puts the audio) comes first on the task line, then any written words of it."""
     text = f"Screen text:\n{screen_text}\n" if screen_text else ""
     text += f"Named places:\n{named}\n" if named else ""
-    return (
-        f"Task: {request.task}\n{history_text(request)}\n{text}Screen:\n{image_tag}\nNext action:"
-    )
+    task = f"{audio_tag} {request.task}".strip() if audio_tag else request.task
+    return f"Task: {task}\n{history_text(request)}\n{text}Screen:\n{image_tag}\nNext action:"
 
 
 MAX_TEXT_LINES = 60

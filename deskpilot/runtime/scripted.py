@@ -18,6 +18,8 @@ from deskpilot.screen import Frame
 class ScriptedModel:
     """Replays one tool call per line; blank lines and lines starting with ``#`` are skipped."""
 
+    audio_refusal = "a scripted plan hears no task"
+
     def __init__(self, lines: Iterable[str], name: str = "script") -> None:
         self._lines = [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
         self.name = name

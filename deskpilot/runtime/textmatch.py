@@ -101,6 +101,7 @@ class TextMatchModel:
     """The text-match baseline (see the module docstring); screen-pixel coordinates."""
 
     name = "text-match"
+    audio_refusal = "the text-match baseline reads only the written task and the screen's text"
 
     def __init__(self, engine: TextEngine | None = None) -> None:
         self.reader = ScreenReader(engine or default_engine())

@@ -95,7 +95,8 @@ def test_every_help_reads_cleanly() -> None:
         assert not re.search(r"<(bool|str|int|path|list\[\w+\]|int range)>", shown), (path, shown)
         assert not re.search(r"\{[a-z_]+\}", shown), (path, shown)
     run_help = runner.invoke(app, ["run", "--help"], terminal_width=120).output
-    assert "Usage: deskpilot run [OPTIONS] TASK" in run_help
+    assert "Usage: deskpilot run [OPTIONS] [TASK]" in run_help  # optional: --audio TASK.wav
+    assert re.search(r"--audio\s+TASK.wav", run_help)
     assert re.search(r"--run-dir\s+PATH", run_help) and re.search(r"--dry-run\s+Execute", run_help)
 
 

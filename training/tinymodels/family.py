@@ -18,6 +18,18 @@ from training.tinymodels.common import read_json, run_genai_builder, say, step, 
 
 
 @dataclass(frozen=True)
+class AudioPart:
+    """A family's audio encoder: added to its HF model, exported as genai's speech graph."""
+
+    attach: Callable[[Any, int], None]  # (HF model, seed) -> the audio tower added in place
+    export: Callable[[Any, Path], None]  # (HF model, path) -> speech.onnx
+    feature_file: str  # the audio feature extraction config genai reads
+    feature_config: dict[str, Any]
+    speech_block: Callable[[dict[str, Any]], dict[str, Any]]  # session options -> model.speech
+    token: str  # the audio soft token the embedding graph fills
+
+
+@dataclass(frozen=True)
 class TinyFamily:
     name: str  # the folder name
     model_type: str  # genai_config.json's model.type
@@ -36,6 +48,7 @@ class TinyFamily:
     genai_extras: Callable[[dict[str, int]], dict[str, Any]] | None = None
     # the saved HF folder -> rewritten in place for genai's builder (a view it can build)
     builder_view: Callable[[Path], None] | None = None
+    audio: AudioPart | None = None  # an audio encoder (genai's speech pipeline), if any
 
     @property
     def probe_prompt(self) -> str:
@@ -57,6 +70,8 @@ class TinyFamily:
             work = Path(tmp)
             with step(f"{self.name}: tokenizer + HF model"):
                 tokenizer, model = self.hf_model(seed)
+                if self.audio is not None:
+                    self.audio.attach(model, seed)
                 if state_dict is not None:
                     model.load_state_dict(state_dict)
                 hf_dir = work / "hf"
@@ -82,10 +97,15 @@ class TinyFamily:
                     ids["<pad>"],
                     folder / "embedding.onnx",
                     self.features_rank,
+                    None if self.audio is None else ids[self.audio.token],
                 )
                 self.export_vision(model, folder / "vision.onnx")
                 if quantize_vision:
                     onnx_parts.quantize_int8(folder / "vision.onnx")
+            if self.audio is not None:
+                with step(f"{self.name}: speech.onnx (fp32: a few hundred KB)"):
+                    self.audio.export(model, folder / "speech.onnx")
+                    write_json(folder / self.audio.feature_file, self.audio.feature_config)
             eos = [ids["<eos>"], ids[self.chat.turn_close]]
             config = onnx_parts.multimodal_genai_config(
                 read_json(onnx_dir / "genai_config.json"),
@@ -94,6 +114,7 @@ class TinyFamily:
                 self.vision_inputs,
                 self.speech_block,
                 self.processor_file,
+                None if self.audio is None else self.audio.speech_block,
             )
             if self.genai_extras is not None:
                 for key, value in self.genai_extras(ids).items():

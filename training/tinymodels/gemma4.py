@@ -13,6 +13,9 @@ The decoder comes from genai 0.18's builder, which writes Gemma 4's dense text l
 the tiny model does not have: no per-layer embeddings (``hidden_size_per_layer_input=0``; genai's
 runtime has a ``per_layer_inputs`` slot, its builder no graph for it) and no KV sharing across
 layers (``num_kv_shared_layers=0``). A real E2B/E4B has both; see README "Using a real model".
+
+It hears, too: a one-layer HF ``Gemma4AudioModel`` and projector as genai's ``speech.onnx``
+(`gemma4_audio`), fed the log-mel spectrogram genai computes from a WAV.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from training.tinymodels import gemma4_unified, text
+from training.tinymodels import gemma4_audio, gemma4_unified, text
 from training.tinymodels.common import seed_everything
-from training.tinymodels.family import TinyFamily
+from training.tinymodels.family import AudioPart, TinyFamily
 
 PATCH = 16  # pixels per patch side
 POOL = 3  # patches per soft token side: one soft token per 48x48 pixels
@@ -215,7 +218,6 @@ FAMILY = TinyFamily(
     image_processor=processor_config(),
     vision_inputs={"pixel_values": "pixel_values", "pixel_position_ids": "pixel_position_ids"},
     features_rank=2,
-    # genai 0.18 refuses a gemma4 config without a speech block; an empty one means "no audio"
     speech_block=True,
     # the same inputs as gemma4_unified's (genai's gemma4 processor feeds both)
     vision_feeds=gemma4_unified.FAMILY.vision_feeds,
@@ -225,4 +227,13 @@ FAMILY = TinyFamily(
     # genai's builder takes Gemma4ForConditionalGeneration for its MoE model: build the dense
     # text decoder from a gemma4_unified view of the same weights
     builder_view=_as_unified_text,
+    # a one-layer audio encoder (gemma4_audio.py): speech.onnx + Gemma4LogMel features
+    audio=AudioPart(
+        attach=gemma4_audio.add_audio,
+        export=gemma4_audio.export_speech,
+        feature_file=gemma4_audio.FEATURE_FILE,
+        feature_config=gemma4_audio.FEATURE_EXTRACTION,
+        speech_block=gemma4_audio.speech_block,
+        token="<|audio|>",
+    ),
 )

@@ -34,9 +34,17 @@ def graph_parity(family: TinyFamily, folder: Path, model: Any, inputs: Any) -> d
     vision = ort.InferenceSession(str(folder / "vision.onnx"), providers=cpu)
     features = vision.run(None, family.vision_feeds(inputs))[0]
     embedding = ort.InferenceSession(str(folder / "embedding.onnx"), providers=cpu)
-    embeds = embedding.run(None, {"input_ids": ids, "image_features": features})[0]
+    # a graph that also takes audio (gemma4-tiny's) gets no audio rows here: audio_parity's job
+    audio = {
+        i.name: np.zeros((0, features.shape[-1]), np.float32)
+        for i in embedding.get_inputs()
+        if i.name == "audio_features"
+    }
+    embeds = embedding.run(None, {"input_ids": ids, "image_features": features, **audio})[0]
     no_features = np.zeros((*features.shape[:-2], 0, features.shape[-1]), np.float32)
-    text_only = embedding.run(None, {"input_ids": ids[:, :4], "image_features": no_features})[0]
+    text_only = embedding.run(
+        None, {"input_ids": ids[:, :4], "image_features": no_features, **audio}
+    )[0]
     image_id = int(model.config.image_token_id)
     with torch.no_grad():
         reference = family.vision_reference(model, inputs)

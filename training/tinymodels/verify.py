@@ -121,6 +121,11 @@ def verify_folder(folder: Path, seed: int, family: TinyFamily) -> dict[str, Any]
         "free": runtime_bench(folder, png, prompt, None),
         "guided_compact_capped": runtime_bench(folder, png, prompt, capped),
     }
+    if family.audio is not None:
+        from training.tinymodels.gemma4_audio import audio_report
+
+        say(f"verify {folder.name}: audio (log-mel, speech graph, greedy) against HF")
+        report["audio"] = audio_report(family, folder, seed, png)
     report["deskpilot_end_to_end"] = deskpilot_end_to_end(folder)
     report["verify_process_peak_rss_mb"] = round(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
@@ -132,6 +137,7 @@ def verify_folder(folder: Path, seed: int, family: TinyFamily) -> dict[str, Any]
         and par["fp32_exact"]
         and guidance["all_finished_valid"]
         and guidance["finished"] > 0
+        and report.get("audio", {"ok": True})["ok"]
     )
     say(
         f"verify {folder.name}: {'OK' if report['ok'] else 'FAILED'} "

@@ -1,0 +1,87 @@
+"""`deskpilot run --audio TASK.wav --model tests/models/gemma4-tiny` end to end on Xvfb: the task
+is spoken (an espeak-ng WAV), genai's gemma4 processor puts the audio into every step's prompt
+beside the screenshot, and the tiny random-weight model drives the same real press board as the
+written-task runs: valid calls under guidance, the policy, the driver. A model that takes no
+audio, a file that is not a WAV, or no task at all is a usage error before anything reaches the
+screen."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.desktop.conftest import deskpilot, wait_until
+from tests.desktop.test_genai_desktop import BOARD, MODELS, POLICY
+from tests.speech import needs_espeak, spoken_wav
+
+pytestmark = needs_espeak
+
+
+def open_board(launch: Callable[..., Any], tmp_path: Path) -> tuple[Path, list[str]]:
+    """The press board, up; its state file and the run options (policy, run directory)."""
+    state = tmp_path / "board.json"
+    launch(sys.executable, "-c", BOARD, str(state))
+    wait_until(lambda: state.exists(), message="the press board")
+    policy = tmp_path / "policy.toml"
+    policy.write_text(POLICY)
+    return state, ["--policy", str(policy), "--run-dir", str(tmp_path / "run")]
+
+
+def test_a_spoken_task_drives_a_real_window(launch: Callable[..., Any], tmp_path: Path) -> None:
+    state, options = open_board(launch, tmp_path)
+    wav = spoken_wav(tmp_path / "task.wav")
+    result = deskpilot("run", "--audio", str(wav), "--model", str(MODELS / "gemma4-tiny"), *options)
+    assert result.returncode == 4 and "step budget of 3 is used up" in result.stderr, result.stderr
+    assert f"the task spoken in {wav}" in result.stderr
+    records = [json.loads(line) for line in (tmp_path / "run" / "steps.jsonl").open()]
+    header, steps = records[0], [r for r in records if r["type"] == "step"]
+    assert header["type"] == "run" and header["task"] == "" and header["audio"] == str(wav)
+    assert len(steps) == 3 and records[-1]["type"] == "end"
+    for step in steps:
+        assert step["call"] is not None, step["raw_output"]  # constrained decoding: always valid
+        assert step["model_stats"]["guided"] == 1.0
+    # every step heard the task: its prompt holds the clip's soft tokens (25 a second)
+    heard = {s["model_stats"]["audio_tokens"] for s in steps}
+    assert len(heard) == 1 and heard.pop() > 20
+    x0, y0, width, height = json.loads(state.read_text())["rect"]
+    presses = {"click": 1, "double_click": 2, "right_click": 1}
+    expected = sum(
+        presses[s["call"]["name"]]
+        for s in steps
+        if s["call"]["name"] in presses
+        and s["result"]
+        and not s["result"]["error"]
+        and x0 <= s["result"]["targets"][0][0] < x0 + width
+        and y0 <= s["result"]["targets"][0][1] < y0 + height
+    )
+    assert expected >= 1
+    wait_until(
+        lambda: len(json.loads(state.read_text())["presses"]) >= expected,
+        timeout=5,
+        message="the presses reach the board",
+    )
+    assert len(json.loads(state.read_text())["presses"]) == expected
+
+
+def test_audio_that_cannot_be_heard_is_refused_before_the_screen(
+    launch: Callable[..., Any], tmp_path: Path
+) -> None:
+    state, options = open_board(launch, tmp_path)
+    wav = spoken_wav(tmp_path / "task.wav")
+    not_wav = tmp_path / "task.txt"
+    not_wav.write_text("click the save button\n")
+    refusals = {
+        "this model takes no audio: genai:": ("--audio", str(wav)),  # the embedded default model
+        f"{not_wav} is not a WAV file": ("--audio", str(not_wav), "--model", "text-match"),
+        "cannot read the task audio": ("--audio", str(tmp_path / "gone.wav")),
+        "give the task in words (TASK) or as speech": (),
+    }
+    for message, arguments in refusals.items():
+        result = deskpilot("run", *arguments, *options)
+        assert result.returncode == 2, (arguments, result.stderr)
+        assert message in " ".join(result.stderr.split()), result.stderr
+        assert not (tmp_path / "run" / "steps.jsonl").exists()  # no step, no screenshot
+    assert json.loads(state.read_text())["presses"] == []
