@@ -156,6 +156,18 @@ FAMILIES: dict[str, Family] = {
         dataclasses.replace(QWEN2_5_VL, model_type="qwen3_vl", space=_normalized),
         # Fara-7B: Qwen2.5-VL's layout, template and pixels, answering in its computer_use calls
         dataclasses.replace(QWEN2_5_VL, model_type="fara", action_format="fara"),
+        # Phi-4-multimodal (genai's type "phi4mm"): <|role|>...<|end|> turns, no bos. genai's
+        # phi4mm processor rewrites <|image_1|> to <|endoftext10|> and repeats that token (id 200010,
+        # hard-coded) once per image token: 448-pixel crops (dynamic HD) plus a global view, so the
+        # count follows the screenshot's size. Its model card sets no coordinate convention for
+        # pointing at a screen, so it answers in the default 0-1000 on both axes.
+        Family(
+            model_type="phi4mm",
+            template="<|system|>{system}<|end|><|user|>{user}<|end|><|assistant|>",
+            image_tag="<|image_1|>",
+            required_tokens=("<|endoftext10|>",),
+            end_markers=("<|end|>",),
+        ),
     )
 }
 

@@ -181,6 +181,9 @@ class ModelFolder:
         for key in ("max_soft_tokens", "max_image_tokens"):
             if key in text:
                 return _find_int(self.processor, key)
+        crops = _find_int(self.processor, "dynamic_hd")
+        if crops:  # Phi-4-multimodal: up to `crops` 448-pixel crops of 16x16 tokens plus a
+            return crops * 16 * 17 + 16 * 17 + 1  # row break each, and a 16x16 global view
         max_pixels = _find_int(self.processor, "max_pixels")
         if not max_pixels:
             return self.family.image_tokens

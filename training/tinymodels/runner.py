@@ -119,22 +119,27 @@ def hf_greedy(
     import torch
 
     ids = torch.from_numpy(inputs["input_ids"].as_numpy().astype("int64"))
+    with torch.no_grad():
+        return greedy_from(model, model(input_ids=ids, **image_kwargs, use_cache=True), n, eos)
+
+
+def greedy_from(model: Any, out: Any, n: int, eos: set[int]) -> tuple[list[int], list[Any]]:
+    """Greedy tokens (and each step's logits) from a prompt's HF forward output ``out``, until
+    ``n`` tokens or an ``eos`` token; call under ``torch.no_grad()``."""
+    import torch
+
     tokens: list[int] = []
     rows: list[Any] = []
-    with torch.no_grad():
-        out = model(input_ids=ids, **image_kwargs, use_cache=True)
-        for _ in range(n):
-            logits = out.logits[0, -1]
-            token = int(logits.argmax())
-            tokens.append(token)
-            rows.append(logits.numpy())
-            if token in eos:
-                break
-            out = model(
-                input_ids=torch.tensor([[token]]),
-                past_key_values=out.past_key_values,
-                use_cache=True,
-            )
+    for _ in range(n):
+        logits = out.logits[0, -1]
+        token = int(logits.argmax())
+        tokens.append(token)
+        rows.append(logits.numpy())
+        if token in eos:
+            break
+        out = model(
+            input_ids=torch.tensor([[token]]), past_key_values=out.past_key_values, use_cache=True
+        )
     return tokens, rows
 
 
