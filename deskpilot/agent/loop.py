@@ -71,7 +71,7 @@ class Agent:
             UsageError: ``audio`` is given and the model takes none (before anything starts).
         """
         if audio is not None:
-            require_audio(self.model, audio)
+            require_audio(self.model, audio.source)
         self._audio = audio
         self._step = self.first_step
         dry_run = self.actuator.dry_run

@@ -12,6 +12,7 @@ from deskpilot.agent.trajectory import default_run_dir
 from deskpilot.cli.common import err, fail_usage, plural, summary, usage_errors
 from deskpilot.cli.session import SessionOptions, open_session
 from deskpilot.drivers import DRIVER_NAMES
+from deskpilot.listen import Microphone
 from deskpilot.runtime.base import TaskAudio
 
 
@@ -26,11 +27,13 @@ def run_task(
     model_name: str | None = None,
     coords: str | None = None,
     action_format: str | None = None,
-    audio: TaskAudio | None = None,
+    audio: TaskAudio | Microphone | None = None,
 ) -> RunResult:
     """Set up everything a run needs (usage errors exit with code 2), run it, write the report.
-    With ``audio``, the task is spoken (``task`` then empty, or written words that go with it);
-    a model that takes no audio is a usage error before the screen is touched."""
+    With ``audio``, the task is spoken (``task`` then empty, or written words that go with it):
+    a WAV file, or a `Microphone` recorded once the model is known to hear it (into the run
+    directory's ``task.wav``); a model that takes no audio is a usage error before the screen is
+    touched."""
     from deskpilot.agent.report import write_report
     from deskpilot.policies import effective_max_steps
     from deskpilot.runtime import load_model
@@ -50,7 +53,15 @@ def run_task(
     if audio is not None and not takes_audio(chosen_model):
         chosen_model.close()
         with usage_errors():
-            require_audio(chosen_model, audio)
+            require_audio(chosen_model, audio.source)
+    if isinstance(audio, Microphone):
+        err.print(f"listening for {audio.seconds:g} s on {audio.source}: say the task now")
+        try:
+            with usage_errors():
+                audio = audio.record(options.run_dir / "task.wav")
+        except BaseException:
+            chosen_model.close()
+            raise
     session = open_session(options)
     steps = effective_max_steps(session.policy, max_steps)
     agent = session.agent(
@@ -83,8 +94,10 @@ def run_task(
     return result
 
 
-def _audio_slug(audio: TaskAudio | None) -> str:
-    """A run directory's name for a spoken task: the WAV's name."""
+def _audio_slug(audio: TaskAudio | Microphone | None) -> str:
+    """A run directory's name for a spoken task: the WAV's name, or "listen"."""
+    if isinstance(audio, Microphone):
+        return "listen"
     return Path(audio.source).stem if audio is not None else ""
 
 
@@ -105,6 +118,22 @@ def run(
             metavar="TASK.wav",
         ),
     ] = None,
+    listen: Annotated[
+        bool,
+        typer.Option(
+            "--listen",
+            help="The task as speech from the microphone: recorded with arecord (alsa-utils) for "
+            "--listen-seconds once the model is known to hear it, kept as RUN_DIR/task.wav, then "
+            "as --audio.",
+        ),
+    ] = False,
+    listen_seconds: Annotated[
+        float, typer.Option(help="How long --listen records (1-30 s).", min=1, max=30)
+    ] = 5.0,
+    mic: Annotated[
+        str,
+        typer.Option(help="The ALSA device --listen records from (arecord -L lists them)."),
+    ] = "default",
     model: Annotated[
         str | None,
         typer.Option(
@@ -166,16 +195,21 @@ def run(
 ) -> None:
     """Run an agent task on the screen.
 
-    Give the task in words (TASK), as speech (--audio TASK.wav), or both.
+    Give the task in words (TASK), as speech (--audio TASK.wav, or --listen for the
+    microphone), or both.
 
     Exit codes: 0 done, 1 failed, 2 usage error, 3 denied by policy, 4 stopped or out of budget.
     """
-    spoken = None
+    spoken: TaskAudio | Microphone | None = None
+    if audio is not None and listen:
+        fail_usage("give the spoken task as --audio TASK.wav or --listen, not both")
     if audio is not None:
         with usage_errors():
             spoken = TaskAudio.from_file(audio)
+    elif listen:
+        spoken = Microphone(seconds=listen_seconds, device=mic)
     elif not task:
-        fail_usage("give the task in words (TASK) or as speech (--audio TASK.wav)")
+        fail_usage("give the task in words (TASK) or as speech (--audio TASK.wav or --listen)")
     options = SessionOptions(
         policy=policy,
         run_dir=run_dir or default_run_dir(task or _audio_slug(spoken)),

@@ -143,8 +143,9 @@ def takes_audio(model: Model) -> bool:
     return False
 
 
-def require_audio(model: Model, audio: TaskAudio) -> None:
-    """Check, before a run touches the screen, that ``model`` can hear ``audio``.
+def require_audio(model: Model, source: str) -> None:
+    """Check, before a run touches the screen, that ``model`` can hear a task spoken in
+    ``source`` (a WAV file's path, or the microphone).
 
     Raises:
         UsageError: It takes no audio.
@@ -155,5 +156,5 @@ def require_audio(model: Model, audio: TaskAudio) -> None:
             "Gemma 4 E2B/E4B) does"
         )
         raise UsageError(
-            f"this model takes no audio: {model.name} ({why}), so it cannot hear {audio.source}"
+            f"this model takes no audio: {model.name} ({why}), so it cannot hear {source}"
         )

@@ -15,7 +15,7 @@ from typing import Any
 
 from tests.desktop.conftest import deskpilot, wait_until
 from tests.desktop.test_genai_desktop import BOARD, MODELS, POLICY
-from tests.speech import needs_espeak, spoken_wav
+from tests.speech import MIC, needs_arecord, needs_espeak, speaking_microphone, spoken_wav
 
 pytestmark = needs_espeak
 
@@ -84,4 +84,48 @@ def test_audio_that_cannot_be_heard_is_refused_before_the_screen(
         assert result.returncode == 2, (arguments, result.stderr)
         assert message in " ".join(result.stderr.split()), result.stderr
         assert not (tmp_path / "run" / "steps.jsonl").exists()  # no step, no screenshot
+    assert json.loads(state.read_text())["presses"] == []
+
+
+@needs_arecord
+def test_a_task_said_to_the_microphone_drives_a_real_window(
+    launch: Callable[..., Any], tmp_path: Path
+) -> None:
+    state, options = open_board(launch, tmp_path)
+    env, _ = speaking_microphone(tmp_path)
+    tiny = str(MODELS / "gemma4-tiny")
+    result = deskpilot(
+        "run", "--listen", "--mic", MIC, "--listen-seconds", "3", "--model", tiny, *options, env=env
+    )
+    assert (
+        result.returncode == 4 and "listening for 3 s on the microphone (spoken)" in result.stderr
+    )
+    recorded = tmp_path / "run" / "task.wav"
+    assert f"the task spoken in {recorded} (3.0 s)" in result.stderr
+    records = [json.loads(line) for line in (tmp_path / "run" / "steps.jsonl").open()]
+    assert records[0]["audio"] == str(recorded) and records[0]["audio_seconds"] == 3.0
+    steps = [r for r in records if r["type"] == "step"]
+    assert len(steps) == 3 and all(s["model_stats"]["audio_tokens"] > 20 for s in steps)
+    assert json.loads(state.read_text())["presses"]  # the run reached the board
+
+
+@needs_arecord
+def test_listening_is_refused_before_recording_when_the_model_cannot_hear(
+    launch: Callable[..., Any], tmp_path: Path
+) -> None:
+    state, options = open_board(launch, tmp_path)
+    env, _ = speaking_microphone(tmp_path)
+    refusals = {
+        "this model takes no audio: genai:": ("--listen", "--mic", MIC),  # the default model
+        "as --audio TASK.wav or --listen, not both": ("--listen", "--audio", "x.wav"),
+        "cannot record from the microphone 'nosuchmic'": (
+            *("--listen", "--mic", "nosuchmic", "--model", str(MODELS / "gemma4-tiny")),
+        ),
+    }
+    for message, arguments in refusals.items():
+        result = deskpilot("run", *arguments, *options, env=env)
+        assert result.returncode == 2, (arguments, result.stderr)
+        assert message in " ".join(result.stderr.split()), result.stderr
+        assert not (tmp_path / "run" / "steps.jsonl").exists()
+        assert not (tmp_path / "run" / "task.wav").exists()  # nothing was recorded
     assert json.loads(state.read_text())["presses"] == []

@@ -106,7 +106,7 @@ def test_a_model_without_a_speech_model_refuses_audio(spoken: TaskAudio) -> None
     assert not deaf.audio_input and not takes_audio(deaf)
     assert "no speech model" in deaf.audio_refusal
     with pytest.raises(UsageError, match="this model takes no audio"):
-        require_audio(deaf, spoken)
+        require_audio(deaf, spoken.source)
     with pytest.raises(UsageError, match="this model takes no audio"):
         deaf.next_action(dataclasses.replace(request(), audio=spoken))
     deaf.close()
@@ -123,7 +123,7 @@ def test_the_other_backends_refuse_audio(backend: str, spoken: TaskAudio, tmp_pa
         chosen = TextMatchModel()
     assert not takes_audio(chosen)
     with pytest.raises(UsageError, match=f"this model takes no audio: {chosen.name}") as refused:
-        require_audio(chosen, spoken)
+        require_audio(chosen, spoken.source)
     assert chosen.audio_refusal in str(refused.value)
 
 

@@ -1,0 +1,59 @@
+"""`--listen`'s recorder (deskpilot/listen.py) with the real arecord: a microphone that speaks
+(ALSA's file plugin feeding espeak-ng's speech, see tests/speech.py) is recorded sample for sample,
+and a recorder or device that is not there is a usage error in words a user can act on."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deskpilot.errors import UsageError
+from deskpilot.listen import RATE, Microphone, record_command, record_task
+from tests.speech import MIC, needs_arecord, speaking_microphone
+
+
+def test_the_command_records_16_khz_mono_for_whole_seconds(tmp_path: Path) -> None:
+    command = record_command(tmp_path / "task.wav", 2.4, "hw:1")
+    assert command[0] == "arecord" and command[-1] == str(tmp_path / "task.wav")
+    flags = dict(zip(command[2:-1:2], command[3:-1:2], strict=True))
+    assert flags == {"-D": "hw:1", "-d": "2", "-f": "S16_LE", "-r": "16000", "-c": "1", "-t": "wav"}
+
+
+@needs_arecord
+def test_what_the_microphone_says_is_what_the_task_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env, said = speaking_microphone(tmp_path)
+    monkeypatch.setenv("ALSA_CONFIG_PATH", env["ALSA_CONFIG_PATH"])
+    audio = Microphone(seconds=2, device=MIC).record(tmp_path / "run" / "task.wav")
+    assert audio.seconds == 2.0 and audio.source == str(tmp_path / "run" / "task.wav")
+    with wave.open(audio.source) as heard:
+        assert (heard.getframerate(), heard.getnchannels(), heard.getsampwidth()) == (RATE, 1, 2)
+        samples = np.frombuffer(heard.readframes(heard.getnframes()), dtype="<i2")
+    assert len(samples) == 2 * RATE and len(said) < len(samples)  # the words, then silence
+    assert np.array_equal(samples[: len(said)], said) and not samples[len(said) :].any()
+
+
+@needs_arecord
+def test_a_device_that_is_not_there_is_named_in_the_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"cannot record from the microphone 'nosuchmic' \(") as e:
+        record_task(tmp_path / "task.wav", 1, "nosuchmic")
+    assert "--mic" in str(e.value) and "--audio TASK.wav" in str(e.value)
+
+
+def test_without_arecord_the_error_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no arecord on it
+    with pytest.raises(UsageError, match="apt install alsa-utils"):
+        record_task(tmp_path / "task.wav", 2)
+    assert not (tmp_path / "task.wav").exists()
+
+
+@pytest.mark.parametrize("seconds", [0, 31])
+def test_a_recording_length_out_of_range_is_refused(tmp_path: Path, seconds: float) -> None:
+    with pytest.raises(UsageError, match="between 1 and 30"):
+        record_task(tmp_path / "task.wav", seconds)
