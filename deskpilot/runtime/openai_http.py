@@ -41,6 +41,7 @@ KEY_VARIABLES = ("DESKPILOT_API_KEY", "OPENAI_API_KEY")
 DEFAULT_MAX_TOKENS = 1024
 DEFAULT_MAX_PIXELS = 1280 * 28 * 28  # what a smart-resized screenshot may have (Qwen's default)
 _IMAGE_SLOT = "\x00image\x00"  # where the screenshot goes in the user text
+_AUDIO_SLOT = "\x00audio\x00"  # where a spoken task goes in it
 # served-model names of families that answer in pixels of the smart-resized image they were sent
 _SMART_RESIZED = re.compile(r"qwen[-_.]?2[-_.]?5[-_.]?vl|ui[-_.]?tars|(?:^|[^a-z])fara(?:[^a-z]|$)")
 _FORMAT_WORDS = ("response_format", "json_schema")
@@ -97,8 +98,9 @@ def api_key() -> str | None:
 class OpenAIModel:
     """A model served over HTTP by an OpenAI-compatible server."""
 
-    # why `require_audio` refuses a spoken task: no input_audio content parts are sent (yet)
-    audio_refusal = "deskpilot sends a server no audio (no OpenAI input_audio parts yet)"
+    # a spoken task goes to the server as an OpenAI input_audio part; a server or model that
+    # cannot hear answers the first step with an error, which says so
+    audio_input = True
 
     def __init__(
         self,
@@ -209,10 +211,21 @@ class OpenAIModel:
         return buffer.getvalue()
 
     def messages(self, request: ModelRequest, space: CoordinateSpace) -> list[dict[str, Any]]:
-        """The chat messages of one step: instructions and tools, then task, history, screenshot."""
-        before, _, after = user_text(request, _IMAGE_SLOT).rpartition(_IMAGE_SLOT)
+        """The chat messages of one step: instructions and tools, then task (a spoken one as an
+        ``input_audio`` part: the WAV, base64), history, screenshot."""
+        spoken = _AUDIO_SLOT if request.audio is not None else ""
+        text = user_text(request, _IMAGE_SLOT, audio_tag=spoken)
+        before, _, after = text.rpartition(_IMAGE_SLOT)
         image = base64.b64encode(self._png(request.frame)).decode("ascii")
-        content = [
+        content: list[dict[str, Any]] = []
+        if request.audio is not None:
+            task, _, before = before.partition(_AUDIO_SLOT)
+            wav = base64.b64encode(request.audio.wav).decode("ascii")
+            content += [
+                {"type": "text", "text": task},
+                {"type": "input_audio", "input_audio": {"data": wav, "format": "wav"}},
+            ]
+        content += [
             {"type": "text", "text": before},
             {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{image}"}},
             {"type": "text", "text": after},
@@ -253,7 +266,7 @@ class OpenAIModel:
                 and failure.status in (400, 422)
                 and any(w in failure.text.lower() for w in _FORMAT_WORDS)
             ):
-                raise self._error(failure) from None
+                raise self._error(failure, heard=request.audio is not None) from None
             self.structured = False
             log.warning(
                 "%s rejected response_format (structured output): %s; falling back to "
@@ -264,7 +277,7 @@ class OpenAIModel:
             try:
                 answer = self._post("/chat/completions", self.body(request))
             except HttpFailure as second:
-                raise self._error(second) from None
+                raise self._error(second, heard=request.audio is not None) from None
         text = _content(answer, self.base)
         stats = {
             "latency_ms": round((time.perf_counter() - started) * 1000, 3),
@@ -287,10 +300,15 @@ class OpenAIModel:
     def _post(self, path: str, body: dict[str, Any]) -> Any:
         return self._http.request("POST", self.base + path, json.dumps(body).encode("utf-8"))
 
-    def _error(self, failure: HttpFailure) -> ModelError:
+    def _error(self, failure: HttpFailure, heard: bool = False) -> ModelError:
         where = f"{failure.url} answered HTTP {failure.status}"
         if failure.retries:
             where += f" (after {failure.retries} retries)"
+        if heard and failure.status in (400, 422) and "audio" in failure.text.lower():
+            return ModelError(
+                f"{where}: the server takes no audio for {self.model_name!r} (the spoken task "
+                f"went as an OpenAI input_audio part); give the task in words: {failure.text[:200]}"
+            )
         if failure.status in (401, 403):
             return ModelError(
                 f"{where}: the API key was refused or is missing (set DESKPILOT_API_KEY)"

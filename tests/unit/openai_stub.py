@@ -36,6 +36,7 @@ class StubServer:
     contents: list[str] = field(default_factory=list)  # answered in order; the last one repeats
     plan: list[str] = field(default_factory=list)
     reject_format: bool = False  # answer 400 to a request with response_format, as some do
+    reject_audio: bool = False  # answer 400 to a request with an input_audio part (a deaf model)
     slow_s: float = 2.0
     usage: dict[str, int] = field(
         default_factory=lambda: {"prompt_tokens": 321, "completion_tokens": 12}
@@ -103,7 +104,12 @@ class StubServer:
 
     def _chat(self, handler: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
         behaviour = self.plan.pop(0) if self.plan else "ok"
-        if self.reject_format and "response_format" in body:
+        parts = [p for m in body.get("messages", []) if isinstance(m.get("content"), list)
+                 for p in m["content"]]  # fmt: skip
+        if self.reject_audio and any(p.get("type") == "input_audio" for p in parts):
+            message = "this model does not support audio input"
+            self._json(handler, 400, {"error": {"message": message, "type": "invalid_request"}})
+        elif self.reject_format and "response_format" in body:
             message = "'response_format' of type 'json_schema' is not supported"
             self._json(handler, 400, {"error": {"message": message, "type": "invalid_request"}})
         elif behaviour == "429":
