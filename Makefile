@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := xvfb xauth x11-utils xdotool xclip wmctrl x11-xserver-utils xterm x11-apps \
 	l3afpad jwm bubblewrap fonts-dejavu-core fonts-dejavu-extra python3-venv python3-tk espeak-ng \
-	alsa-utils
+	alsa-utils openssl
 
 .PHONY: deps install build-extra demo test lint bench bench-suites clean default-model
 

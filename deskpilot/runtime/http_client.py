@@ -155,6 +155,12 @@ class HttpClient:
             except urllib.error.URLError as exc:
                 if isinstance(exc.reason, TimeoutError):
                     raise self._slow(url, exc.reason) from None
+                if isinstance(exc.reason, ssl.SSLCertVerificationError):
+                    raise ModelError(
+                        f"{url}: the server's TLS certificate is not trusted "
+                        f"({exc.reason.verify_message}); for a server with a certificate of "
+                        "your own CA, point SSL_CERT_FILE at the CA's PEM file"
+                    ) from None
                 raise ModelError(
                     self.scrub(f"cannot reach {url}: {exc.reason}; is the server running?")
                 ) from None

@@ -9,9 +9,11 @@ runs behind it: the contents it answers are the test's.
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 # what the next chat requests get, one a request; when the plan is empty: "ok"
@@ -42,12 +44,14 @@ class StubServer:
         default_factory=lambda: {"prompt_tokens": 321, "completion_tokens": 12}
     )
     received: list[Received] = field(default_factory=list)
+    scheme: str = "http"
     _answered: int = 0
     _release: threading.Event = field(default_factory=threading.Event)
     _http: ThreadingHTTPServer | None = None
 
-    def start(self) -> StubServer:
-        """Listen on 127.0.0.1, on a port the system picks."""
+    def start(self, tls: tuple[Path, Path] | None = None) -> StubServer:
+        """Listen on 127.0.0.1, on a port the system picks; with ``tls`` (certificate, key
+        files), HTTPS."""
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -62,6 +66,11 @@ class StubServer:
                 pass
 
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._http.socket = context.wrap_socket(self._http.socket, server_side=True)
+            self.scheme = "https"
         threading.Thread(target=self._http.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
@@ -76,7 +85,7 @@ class StubServer:
     def url(self) -> str:
         """The API base, ``http://127.0.0.1:PORT/v1``."""
         assert self._http is not None
-        return f"http://127.0.0.1:{self._http.server_address[1]}/v1"
+        return f"{self.scheme}://127.0.0.1:{self._http.server_address[1]}/v1"
 
     @property
     def chats(self) -> list[Received]:
