@@ -169,6 +169,37 @@ def check_ocr() -> Check:
     return Check(name="OCR engine", status="ok", found=f"rapidocrlite {version}")
 
 
+def check_microphone() -> Check:
+    """`deskpilot run --listen`'s recorder (arecord) and a capture device for it (``arecord -l``);
+    a spoken task from a file (``--audio``) needs neither."""
+    import subprocess
+
+    path = shutil.which("arecord")
+    if path is None:
+        return Check(
+            name="microphone",
+            status="warn",
+            found="arecord is not installed",
+            fix="apt-get install alsa-utils (for --listen; --audio TASK.wav needs nothing)",
+        )
+    try:
+        listed = subprocess.run([path, "-l"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Check(name="microphone", status="warn", found=f"{path} -l: {exc}")
+    cards = [line for line in listed.stdout.splitlines() if line.startswith("card ")]
+    if not cards:
+        return Check(
+            name="microphone",
+            status="warn",
+            found="arecord finds no capture device",
+            fix="connect a microphone for --listen (--mic names an ALSA device), or give the "
+            "task as --audio TASK.wav",
+        )
+    return Check(
+        name="microphone", status="ok", found=f"{len(cards)} capture device(s): {cards[0]}"
+    )
+
+
 def check_model(path: Path | None) -> Check:
     """The model: the embedded one, or the folder given: complete, readable by onnxruntime-genai,
     and whether its weights are random (the tiny test folders)."""
@@ -200,6 +231,7 @@ def check_model(path: Path | None) -> Check:
             required=required,
         )
     found = f"{folder}: {model.model_type}, {model.quantization()}"
+    found += ", hears a spoken task" if model.audio_input else ""
     if model.random_weights:
         return Check(
             name="model",
@@ -222,6 +254,7 @@ def run_checks(model: Path | None = None) -> list[Check]:
         check_tk,
         lambda: check_input(shown_ok),
         check_ocr,
+        check_microphone,
         lambda: check_model(model),
     ]
     return [display, *(check() for check in checks)]
@@ -234,7 +267,7 @@ def doctor(
     as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
 ) -> None:
     """Check this machine for deskpilot: display, window manager, bubblewrap, Tk, input drivers,
-    OCR engine and model; say what to install. Exit 1 when a required check fails."""
+    OCR engine, microphone and model; say what to install. Exit 1 when a required check fails."""
     checks = run_checks(model)
     failed = any(c.status == "fail" and c.required for c in checks)
     if as_json:

@@ -4,6 +4,7 @@ and a recorder or device that is not there is a usage error in words a user can 
 
 from __future__ import annotations
 
+import shutil
 import wave
 from pathlib import Path
 
@@ -57,3 +58,19 @@ def test_without_arecord_the_error_says_what_to_install(
 def test_a_recording_length_out_of_range_is_refused(tmp_path: Path, seconds: float) -> None:
     with pytest.raises(UsageError, match="between 1 and 30"):
         record_task(tmp_path / "task.wav", seconds)
+
+
+def test_doctor_says_what_listening_needs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from deskpilot.cli.doctor import check_microphone, check_model
+
+    cards = Path("/proc/asound/cards")
+    if shutil.which("arecord") and not (cards.exists() and "]: " in cards.read_text()):
+        check = check_microphone()  # arecord, and no sound card (CI, a container)
+        assert check.status == "warn" and check.found == "arecord finds no capture device"
+        assert "--audio TASK.wav" in check.fix and not check.required
+    monkeypatch.setenv("PATH", str(tmp_path))
+    missing = check_microphone()
+    assert missing.status == "warn" and "apt-get install alsa-utils" in missing.fix
+    hears = check_model(Path(__file__).parents[1] / "models" / "gemma4-tiny")
+    assert "hears a spoken task" in hears.found
+    assert "hears" not in check_model(None).found  # the embedded model takes no audio
