@@ -92,6 +92,8 @@ class Family:
             (`deskpilot.runtime.formats`), unless a folder's deskpilot.json says otherwise.
         audio_tag: Where a spoken task's audio goes in the prompt (the processor expands it
             into the clip's soft tokens); empty for a family deskpilot gives no audio.
+        audio_token: The soft token the processor expands ``audio_tag`` to, where that is not
+            the tag itself (counted in a step's ``audio_tokens``); empty: the tag.
     """
 
     model_type: str
@@ -105,6 +107,7 @@ class Family:
     )
     action_format: str = "deskpilot"
     audio_tag: str = ""
+    audio_token: str = ""
 
     def render(self, system: str, user: str) -> str:
         """The whole prompt for one step."""
@@ -160,13 +163,17 @@ FAMILIES: dict[str, Family] = {
         # phi4mm processor rewrites <|image_1|> to <|endoftext10|> and repeats that token (id 200010,
         # hard-coded) once per image token: 448-pixel crops (dynamic HD) plus a global view, so the
         # count follows the screenshot's size. Its model card sets no coordinate convention for
-        # pointing at a screen, so it answers in the default 0-1000 on both axes.
+        # pointing at a screen, so it answers in the default 0-1000 on both axes. A spoken task's
+        # <|audio_1|> becomes <|endoftext11|> (200011, hard-coded too), once per soft token of
+        # the clip (ceil(log-mel frames / 8), the processor's audio_sizes).
         Family(
             model_type="phi4mm",
             template="<|system|>{system}<|end|><|user|>{user}<|end|><|assistant|>",
             image_tag="<|image_1|>",
             required_tokens=("<|endoftext10|>",),
             end_markers=("<|end|>",),
+            audio_tag="<|audio_1|>",
+            audio_token="<|endoftext11|>",
         ),
     )
 }

@@ -91,7 +91,8 @@ class GenaiModel:
         except Exception as exc:
             raise UsageError(f"cannot load model folder {self.folder.path}: {exc}") from None
         self._check_vocabulary()
-        self._audio_token = self._single_token(self.family.audio_tag) if self.audio_input else None
+        heard_as = self.family.audio_token or self.family.audio_tag  # what the processor expands
+        self._audio_token = self._single_token(heard_as) if self.audio_input else None
         self._max_length = int(self.folder.config.get("search", {}).get("max_length") or 4096)
 
     def _check_vocabulary(self) -> None:

@@ -1,19 +1,24 @@
 """`deskpilot run --model tests/models/phi4mm-tiny` end to end on Xvfb: the phi4mm family
 (Phi-4-multimodal's layout: genai's phi4mm processor cutting the screenshot into 448-pixel crops
-plus a global view, a SigLIP tower with Phi-4-mm's HD transform, a Phi-4-mini decoder, no speech
-model; answers in 0-1000 on both axes scaled to the screen) drives the same real press board as
-the other genai folders, through the whole agent loop: valid calls under guidance, the policy,
-the driver and the audit."""
+plus a global view, a SigLIP tower with Phi-4-mm's HD transform, a Phi-4-mini decoder; answers
+in 0-1000 on both axes scaled to the screen) drives the same real press board as the other genai
+folders, through the whole agent loop: valid calls under guidance, the policy, the driver and the
+audit; and with the task spoken (`deskpilot run --audio`, an espeak-ng WAV through its speech
+model), the same."""
 
 from __future__ import annotations
 
 import json
+import wave
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from deskpilot.coords import CoordinateSpace, MonitorGeometry, scale_coordinates
 from tests.desktop import test_genai_desktop as board  # the board, policy and checks
+from tests.desktop.conftest import deskpilot, wait_until
+from tests.desktop.test_gemma4_audio_desktop import open_board
+from tests.speech import needs_espeak, spoken_wav
 
 
 def test_a_phi4mm_model_drives_a_real_window(launch: Callable[..., Any], tmp_path: Path) -> None:
@@ -31,3 +36,47 @@ def test_a_phi4mm_model_drives_a_real_window(launch: Callable[..., Any], tmp_pat
         assert tuple(step["result"]["targets"][0]) == point
         # the whole screenshot went in as Phi-4-mm's image tokens (1280x800: 3x2 crops)
         assert step["model_stats"]["prompt_tokens"] > 1743
+
+
+@needs_espeak
+def test_a_spoken_task_drives_a_real_window_through_phi4mm(
+    launch: Callable[..., Any], tmp_path: Path
+) -> None:
+    state, options = open_board(launch, tmp_path)
+    wav = spoken_wav(tmp_path / "task.wav")
+    result = deskpilot(
+        "run", "--audio", str(wav), "--model", str(board.MODELS / "phi4mm-tiny"), *options
+    )
+    assert result.returncode == 4 and "step budget of 3 is used up" in result.stderr, result.stderr
+    assert f"the task spoken in {wav}" in result.stderr
+    records = [json.loads(line) for line in (tmp_path / "run" / "steps.jsonl").open()]
+    header, steps = records[0], [r for r in records if r["type"] == "step"]
+    assert header["type"] == "run" and header["task"] == "" and header["audio"] == str(wav)
+    assert len(steps) == 3 and records[-1]["type"] == "end"
+    for step in steps:
+        assert step["call"] is not None, step["raw_output"]  # constrained decoding: always valid
+        assert step["model_stats"]["guided"] == 1.0
+    # every step heard the task: its prompt holds the clip's <|endoftext11|> tokens (12.5 a
+    # second: one per 8 log-mel frames) beside the screenshot's
+    with wave.open(str(wav)) as said:
+        seconds = said.getnframes() / said.getframerate()
+    heard = {s["model_stats"]["audio_tokens"] for s in steps}
+    assert len(heard) == 1 and abs(heard.pop() - seconds * 100 / 8) <= 1
+    assert all(s["model_stats"]["prompt_tokens"] > 1743 + 10 for s in steps)
+    x0, y0, width, height = json.loads(state.read_text())["rect"]
+    presses = {"click": 1, "double_click": 2, "right_click": 1}
+    expected = sum(
+        presses[s["call"]["name"]]
+        for s in steps
+        if s["call"]["name"] in presses
+        and s["result"]
+        and not s["result"]["error"]
+        and x0 <= s["result"]["targets"][0][0] < x0 + width
+        and y0 <= s["result"]["targets"][0][1] < y0 + height
+    )
+    wait_until(
+        lambda: len(json.loads(state.read_text())["presses"]) >= expected,
+        timeout=5,
+        message="the presses reach the board",
+    )
+    assert len(json.loads(state.read_text())["presses"]) == expected

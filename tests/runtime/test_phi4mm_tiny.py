@@ -2,7 +2,8 @@
 Phi-4-multimodal-instruct-onnx: genai's phi4mm processor cuts the screenshot into 448-pixel crops
 plus a global view and expands <|image_1|> into that many <|endoftext10|> tokens, the vision graph
 (SigLIP, 2x2 pooling, HD transform, projection), the embedding graph and the builder's Phi-4-mini
-decoder run without a speech model, and constrained decoding gives a valid call in 0-1000."""
+decoder run (no audio in these prompts: its speech model is tested in test_phi4mm_audio), and
+constrained decoding gives a valid call in 0-1000."""
 
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ def test_folder_is_laid_out_like_phi4_multimodal_instruct_onnx() -> None:
         "attention_mask": "image_attention_mask",
     }
     assert model["vision"]["config_filename"] == "vision_processor.json"
-    assert model["speech"] == {"config_filename": ""}  # no speech model: genai loads vision only
-    assert set(model["embedding"]["inputs"]) == {"input_ids", "image_features"}
+    assert model["speech"]["filename"] == "speech.onnx"  # the audio path: test_phi4mm_audio
+    assert set(model["embedding"]["inputs"]) == {"input_ids", "image_features", "audio_features"}
     assert folder.processor["processor"]["name"] == "phi_4_vision_processor"
     info = folder.info()
     assert info["quantization"] == "int4 (MatMulNBits)" and info["random_weights"] is True

@@ -20,8 +20,10 @@ module holds the HF model, the folder and its checks; the tokenizer and chat for
   embedding graph. HF's two learned separators start at zero; drawn at random here, they matter.
   The builder writes a cos/sin cache per position, so the context is 8k (the real one 128k):
   screenshots up to about 2560x1600 (6.1k image tokens) fit.
-* No audio: genai 0.18 loads a phi4mm folder without speech when ``model.speech`` names no files
-  (``{"config_filename": ""}``); the embedding graph has no ``audio_features`` input.
+* Audio: ``speech.onnx`` (HF's audio encoder and projections, fp32) and ``speech_processor.json``
+  for onnxruntime-extensions' ``Phi4AudioEmbed`` log-mel; genai repeats ``<|endoftext11|>`` (200011)
+  once per soft token and ``embedding.onnx`` takes the ``audio_features`` rows there (see
+  `phi4mm_audio`).
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from training.tinymodels import onnx_parts, text
+from training.tinymodels import onnx_parts, phi4mm_audio, text
 from training.tinymodels.common import read_json, run_genai_builder, say, step, write_json
-from training.tinymodels.family import TinyFamily
+from training.tinymodels.family import AudioPart, TinyFamily
 from training.tinymodels.phi4mm_text import (
+    AUDIO_TOKEN,
     AUDIO_TOKEN_ID,
     END,
     IMAGE_TAG,
@@ -76,7 +79,7 @@ VISION: dict[str, Any] = {  # HF's Phi4MultimodalVisionConfig: two layers, the l
     "image_token_id": IMAGE_TOKEN_ID,
     "feature_layer": -2,
 }
-AUDIO: dict[str, Any] = {  # HF's Phi4MultimodalAudioConfig, as small as it goes (never exported)
+AUDIO: dict[str, Any] = {  # HF's Phi4MultimodalAudioConfig: one conformer block (phi4mm_audio)
     "hidden_size": 32,
     "intermediate_size": 64,
     "num_blocks": 1,
@@ -170,7 +173,9 @@ def builder_view(hf_dir: Path) -> None:
 # --- the folder -------------------------------------------------------------------------------
 
 
-def genai_config(built: dict[str, Any], ids: dict[str, int]) -> dict[str, Any]:
+def genai_config(
+    built: dict[str, Any], ids: dict[str, int], audio: AudioPart | None = None
+) -> dict[str, Any]:
     config = onnx_parts.multimodal_genai_config(
         built,
         "phi4mm",
@@ -180,8 +185,9 @@ def genai_config(built: dict[str, Any], ids: dict[str, int]) -> dict[str, Any]:
             "image_sizes": "image_sizes",
             "attention_mask": "image_attention_mask",
         },
-        True,  # model.speech = {"config_filename": ""}: no audio
+        True,  # without audio: model.speech = {"config_filename": ""}
         PROCESSOR_FILE,
+        None if audio is None else audio.speech_block,
     )
     model = config["model"]
     model["bos_token_id"] = ids["<|endoftext|>"]
@@ -213,6 +219,8 @@ class Phi4mmFamily(TinyFamily):
             work = Path(tmp)
             with step(f"{self.name}: tokenizer + HF model"):
                 tokenizer, model = hf_model(seed)
+                if self.audio is not None:
+                    self.audio.attach(model, seed)
                 if state_dict is not None:
                     model.load_state_dict(state_dict)
                 hf_dir = work / "hf"
@@ -237,13 +245,18 @@ class Phi4mmFamily(TinyFamily):
                     IMAGE_TOKEN_ID,
                     ids["<|endoftext|>"],
                     folder / "embedding.onnx",
+                    audio_token_id=None if self.audio is None else AUDIO_TOKEN_ID,
                 )
                 export_vision(model, folder / "vision.onnx")
                 if quantize_vision:
                     onnx_parts.quantize_int8(folder / "vision.onnx")
+            if self.audio is not None:
+                with step(f"{self.name}: speech.onnx (fp32)"):
+                    self.audio.export(model, folder / "speech.onnx")
+                    write_json(folder / self.audio.feature_file, self.audio.feature_config)
             write_json(
                 folder / "genai_config.json",
-                genai_config(read_json(onnx_dir / "genai_config.json"), ids),
+                genai_config(read_json(onnx_dir / "genai_config.json"), ids, self.audio),
             )
             write_json(folder / PROCESSOR_FILE, processor_config())
             write_tokenizer_files(tokenizer, folder)
@@ -280,52 +293,45 @@ FAMILY = Phi4mmFamily(
     hf_image_kwargs=_not_shared,
     vision_reference=_not_shared,
     processor_file=PROCESSOR_FILE,
+    audio=AudioPart(
+        attach=phi4mm_audio.add_audio,
+        export=phi4mm_audio.export_speech,
+        feature_file=phi4mm_audio.FEATURE_FILE,
+        feature_config=phi4mm_audio.FEATURE_EXTRACTION,
+        speech_block=phi4mm_audio.speech_block,
+        token=AUDIO_TOKEN,
+    ),
 )
 
 
 # --- checks -----------------------------------------------------------------------------------
 
 
-def hf_greedy(model: Any, inputs: Any, n: int, eos: set[int]) -> tuple[list[int], list[Any]]:
-    """HF PyTorch greedy on genai's ids and pixels. HF's text embedding table has no row 200010
-    (the tiny vocabulary is dense below it), so the image tokens are looked up as padding before
-    HF's own image embedding overwrites them, as genai's embedding graph does."""
-    import torch
-
-    from training.tinymodels.runner import greedy_from
-
-    ids = torch.from_numpy(inputs["input_ids"].as_numpy().astype("int64"))
-    inner = model.model
-    with torch.no_grad():
-        embeds = inner.embed_tokens(
-            torch.where(ids == IMAGE_TOKEN_ID, model.config.pad_token_id, ids)
-        )
-        embeds = inner.embed_tokens_extend(
-            ids,
-            embeds,
-            image_pixel_values=torch.from_numpy(inputs["pixel_values"].as_numpy()),
-            image_sizes=torch.from_numpy(inputs["image_sizes"].as_numpy()),
-            image_attention_mask=torch.from_numpy(inputs["image_attention_mask"].as_numpy()),
-        )
-        return greedy_from(model, model(inputs_embeds=embeds, use_cache=True), n, eos)
-
-
 def verify(folder: Path, seed: int, n: int = 20) -> dict[str, Any]:
     """HF vs genai on the probe prompt and screenshot: the vision graph on genai's processed
     pixels, greedy tokens of an fp32 build (must match) and the shipped build's teacher-forced
-    top-1 agreement."""
+    top-1 agreement; and on the probe prompt with a spoken task (`phi4mm_checks.audio_parity`, an
+    espeak-ng WAV) for both builds, the fp32 one matching HF."""
     import numpy as np
     import onnxruntime as ort
 
+    from training.tinymodels import phi4mm_checks
     from training.tinymodels.common import screenshot_png
     from training.tinymodels.runner import Runner
 
     _, model = hf_model(seed)
+    phi4mm_audio.add_audio(model, seed)
     png = screenshot_png()
     report: dict[str, Any] = {}
+    spoken = FAMILY.probe_prompt.replace("Task: click Save", "Task: <|audio_1|>")
     with tempfile.TemporaryDirectory(prefix="tiny-phi4mm-fp32-") as tmp:
+        wav = phi4mm_checks.speech_wav(Path(tmp) / "task.wav")
         fp32_folder = Path(tmp) / "fp32"
         FAMILY.build(fp32_folder, seed, "fp32", False)
+        audio = {
+            "fp32": phi4mm_checks.audio_parity(model, fp32_folder, spoken, wav, png),
+            "shipped": phi4mm_checks.audio_parity(model, folder, spoken, wav, png),
+        }
         runner = Runner(fp32_folder)
         inputs, _ = runner.inputs(FAMILY.probe_prompt, png)
         ids = inputs["input_ids"].as_numpy()
@@ -346,7 +352,7 @@ def verify(folder: Path, seed: int, n: int = 20) -> dict[str, Any]:
             }
         report["image_tokens"] = int((ids == IMAGE_TOKEN_ID).sum())
         report["prompt_tokens"] = int(ids.shape[1])
-        hf_tokens, _ = hf_greedy(model, inputs, n, runner.eos)
+        hf_tokens, _ = phi4mm_checks.hf_greedy(model, inputs, n, runner.eos)
         fp32 = runner.generate(inputs, n)["tokens"]
         del runner
     shipped = Runner(folder)
@@ -364,5 +370,10 @@ def verify(folder: Path, seed: int, n: int = 20) -> dict[str, Any]:
         shipped_genai_tokens=shipped_tokens,
         shipped_teacher_forced_top1=f"{agree}/{len(hf_tokens)}",
     )
-    report["ok"] = bool(report["fp32_exact"] and report["fp32_vision"]["max_abs_diff"] < 1e-3)
+    report["audio"] = audio
+    report["ok"] = bool(
+        report["fp32_exact"]
+        and report["fp32_vision"]["max_abs_diff"] < 1e-3
+        and phi4mm_checks.audio_ok(audio["fp32"])
+    )
     return report
