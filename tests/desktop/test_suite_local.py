@@ -73,6 +73,47 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def group_state(pgid: int) -> str:
+    """Each process of a process group: pid, state, signal dispositions and command line (what a
+    hung Ctrl-C needs to be understood)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            stat = (status.parent / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(stat[2]) != pgid:
+                continue
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+            command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue
+        keys = ("State", "SigBlk", "SigIgn", "SigCgt")
+        found.append(
+            f"{status.parent.name}: "
+            + " ".join(f"{k}={fields.get(k, '?').strip()}" for k in keys)
+            + f" {command[:160]}"
+        )
+    return "\n".join(found)
+
+
+def interrupted(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """Ctrl-C to ``process``'s whole process group, as a terminal sends it; its output once it
+    ends. If it does not end in ``timeout`` s, the test fails with the group's state and the whole
+    output, and the group is killed."""
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        state = group_state(process.pid)
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        raise AssertionError(
+            f"still running {timeout:g} s after Ctrl-C; its process group:\n{state}\n"
+            f"stdout:\n{stdout}\nstderr:\n{stderr}"
+        ) from None
+
+
 def lines(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
@@ -137,8 +178,7 @@ def test_builtin_tasks_through_the_cli_then_an_interrupted_run_resumes(tmp_path:
         timeout=90,
         message="the first finished task",
     )
-    os.killpg(first.pid, signal.SIGINT)  # Ctrl-C: the whole process group, as a terminal does
-    stdout, stderr = first.communicate(timeout=60)
+    stdout, stderr = interrupted(first, timeout=60)
     assert first.returncode == 4, stderr
     assert "run again with --out" in " ".join(stderr.split())
     finished = [str(r["task"]) for r in lines(results)]
