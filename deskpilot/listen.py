@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import wave
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from deskpilot.errors import UsageError
 from deskpilot.runtime.base import MAX_AUDIO_SECONDS, TaskAudio
 
 RATE = 16_000  # Hz, mono, 16-bit: what speech models take (genai resamples anything else)
 RECORDER = "arecord"
+WINDOW_S = 0.02  # loudness is measured in windows of this length
+SPEECH_LEVEL = 0.01  # a window is sound when its RMS is at least this (of full scale)
+MARGIN_S = 0.25  # kept around the sound: the quiet start and end of words
 
 
 def record_command(dest: Path, seconds: float, device: str = "default") -> list[str]:
@@ -70,7 +76,41 @@ def record_task(dest: Path, seconds: float, device: str = "default") -> TaskAudi
             f"cannot record from the microphone {device!r} ({why}); name another ALSA device "
             "with --mic (arecord -L lists them) or pass --audio TASK.wav"
         )
+    trim_silence(dest)
     return TaskAudio.from_file(dest)
+
+
+def trim_silence(path: Path) -> tuple[float, float]:
+    """Cut the silence before and after the sound in the 16-bit WAV ``path`` (in place), keeping
+    `MARGIN_S` around it: the recording goes with every step of the run, and the seconds the user
+    said nothing would cost each step. Returns the seconds kept and the seconds recorded.
+
+    Raises:
+        UsageError: The recording is silent (a muted or wrong microphone): nothing to hear.
+    """
+    with wave.open(str(path)) as recorded:
+        params = recorded.getparams()
+        samples = np.frombuffer(recorded.readframes(params.nframes), dtype="<i2")
+    channels, rate = params.nchannels, params.framerate
+    window = max(1, round(WINDOW_S * rate)) * channels
+    usable = len(samples) // window * window
+    levels = np.sqrt(
+        np.mean((samples[:usable].astype(np.float64) / 32768.0).reshape(-1, window) ** 2, axis=1)
+    )
+    loud = np.flatnonzero(levels >= SPEECH_LEVEL)
+    recorded_s = len(samples) / channels / rate
+    if len(loud) == 0:
+        raise UsageError(
+            f"heard nothing: the {recorded_s:.1f} s recorded are silent (is the microphone "
+            "muted, or another device meant? --mic names it)"
+        )
+    margin = round(MARGIN_S * rate) * channels
+    start = max(0, int(loud[0]) * window - margin)
+    end = min(len(samples), (int(loud[-1]) + 1) * window + margin)
+    with wave.open(str(path), "wb") as kept:
+        kept.setparams(params)
+        kept.writeframes(samples[start:end].tobytes())
+    return (end - start) / channels / rate, recorded_s
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -40,12 +40,17 @@ def speaking_microphone(
         source_rate = said.getframerate()
     times = np.arange(round(len(source) * rate / source_rate)) / rate
     samples = np.interp(times, np.arange(len(source)) / source_rate, source).astype("<i2")
+    return microphone(folder, samples), samples
+
+
+def microphone(folder: Path, samples: np.ndarray) -> dict[str, str]:
+    """An environment in which the ALSA device `MIC` is a microphone giving ``samples`` (16-bit
+    mono at the rate it is recorded at), then silence."""
     raw = folder / "said.raw"
-    raw.write_bytes(samples.tobytes())
+    raw.write_bytes(samples.astype("<i2").tobytes())
     config = folder / "asound.conf"
     config.write_text(
         f'pcm.{MIC} {{\n  type file\n  slave.pcm null\n  file "/dev/null"\n'
         f'  infile "{raw}"\n  format "raw"\n}}\n'
     )
-    env = dict(os.environ, ALSA_CONFIG_PATH=f"{ALSA_CONF}:{config}")
-    return env, samples
+    return dict(os.environ, ALSA_CONFIG_PATH=f"{ALSA_CONF}:{config}")

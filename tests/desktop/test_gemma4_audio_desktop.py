@@ -101,9 +101,10 @@ def test_a_task_said_to_the_microphone_drives_a_real_window(
         result.returncode == 4 and "listening for 3 s on the microphone (spoken)" in result.stderr
     )
     recorded = tmp_path / "run" / "task.wav"
-    assert f"the task spoken in {recorded} (3.0 s)" in result.stderr
+    assert f"the task spoken in {recorded} (" in result.stderr
     records = [json.loads(line) for line in (tmp_path / "run" / "steps.jsonl").open()]
-    assert records[0]["audio"] == str(recorded) and records[0]["audio_seconds"] == 3.0
+    # the words kept, the silence after them cut (espeak-ng says them in about 1.5 s)
+    assert records[0]["audio"] == str(recorded) and 1 < records[0]["audio_seconds"] < 2.5
     steps = [r for r in records if r["type"] == "step"]
     assert len(steps) == 3 and all(s["model_stats"]["audio_tokens"] > 20 for s in steps)
     assert json.loads(state.read_text())["presses"]  # the run reached the board

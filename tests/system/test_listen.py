@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from deskpilot.errors import UsageError
-from deskpilot.listen import RATE, Microphone, record_command, record_task
-from tests.speech import MIC, needs_arecord, speaking_microphone
+from deskpilot.listen import MARGIN_S, RATE, WINDOW_S, Microphone, record_command, record_task
+from tests.speech import MIC, microphone, needs_arecord, speaking_microphone
 
 
 def test_the_command_records_16_khz_mono_for_whole_seconds(tmp_path: Path) -> None:
@@ -24,18 +24,36 @@ def test_the_command_records_16_khz_mono_for_whole_seconds(tmp_path: Path) -> No
 
 
 @needs_arecord
-def test_what_the_microphone_says_is_what_the_task_holds(
+def test_what_the_microphone_says_is_what_the_task_holds_without_the_silence(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    env, said = speaking_microphone(tmp_path)
+    env, said = speaking_microphone(tmp_path)  # the words, then silence
     monkeypatch.setenv("ALSA_CONFIG_PATH", env["ALSA_CONFIG_PATH"])
-    audio = Microphone(seconds=2, device=MIC).record(tmp_path / "run" / "task.wav")
-    assert audio.seconds == 2.0 and audio.source == str(tmp_path / "run" / "task.wav")
+    audio = Microphone(seconds=3, device=MIC).record(tmp_path / "run" / "task.wav")
+    assert audio.source == str(tmp_path / "run" / "task.wav")
     with wave.open(audio.source) as heard:
         assert (heard.getframerate(), heard.getnchannels(), heard.getsampwidth()) == (RATE, 1, 2)
-        samples = np.frombuffer(heard.readframes(heard.getnframes()), dtype="<i2")
-    assert len(samples) == 2 * RATE and len(said) < len(samples)  # the words, then silence
-    assert np.array_equal(samples[: len(said)], said) and not samples[len(said) :].any()
+        kept = np.frombuffer(heard.readframes(heard.getnframes()), dtype="<i2")
+    fed = np.concatenate([said, np.zeros(3 * RATE - len(said), dtype="<i2")])
+    loud = np.flatnonzero(np.abs(said) > 0.05 * 32768)  # where the words surely are
+    # one stretch of what the microphone gave, holding every word, the silence after cut
+    start = next(
+        i for i in range(len(fed) - len(kept) + 1) if np.array_equal(fed[i : i + 10], kept[:10])
+    )
+    assert np.array_equal(fed[start : start + len(kept)], kept)
+    assert start <= loud[0] and start + len(kept) > loud[-1]
+    assert start + len(kept) <= loud[-1] + (MARGIN_S + 2 * WINDOW_S) * RATE
+    assert audio.seconds == round(len(kept) / RATE, 3) < len(said) / RATE + 2 * MARGIN_S
+
+
+@needs_arecord
+def test_a_silent_microphone_is_heard_as_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hiss = np.random.default_rng(0).normal(0, 0.002 * 32768, RATE // 2)  # a muted microphone
+    monkeypatch.setenv("ALSA_CONFIG_PATH", microphone(tmp_path, hiss)["ALSA_CONFIG_PATH"])
+    with pytest.raises(UsageError, match=r"heard nothing: the 2\.0 s recorded are silent"):
+        record_task(tmp_path / "task.wav", 2, MIC)
 
 
 @needs_arecord
