@@ -51,10 +51,19 @@ wait_for = { file = "r.txt", timeout = 10 }
 """
 
 
+# Ctrl-C as a terminal gives it: a process started with SIGINT ignored (a background job of a
+# non-interactive shell, `nohup`, and so every child of a test run started that way) keeps it
+# ignored and Python then installs no KeyboardInterrupt for it; the CLI starts with the default
+SIGINT_AS_AT_A_TERMINAL = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'deskpilot', *sys.argv[1:]])"
+)
+
+
 def cli(*args: str, **popen: object) -> subprocess.Popen[str]:
     env = {**os.environ, "COLUMNS": "250"}
     return subprocess.Popen(  # type: ignore[call-overload]
-        [sys.executable, "-m", "deskpilot", *args],
+        [sys.executable, "-c", SIGINT_AS_AT_A_TERMINAL, *args],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
