@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.desktop.conftest import deskpilot, wait_until
-from tests.desktop.test_genai_desktop import BOARD, MODELS, POLICY
+from tests.desktop.test_genai_desktop import BOARD, MODELS, POLICY, presses_on_board
 from tests.speech import MIC, needs_arecord, needs_espeak, speaking_microphone, spoken_wav
 
 pytestmark = needs_espeak
@@ -46,17 +46,7 @@ def test_a_spoken_task_drives_a_real_window(launch: Callable[..., Any], tmp_path
     # every step heard the task: its prompt holds the clip's soft tokens (25 a second)
     heard = {s["model_stats"]["audio_tokens"] for s in steps}
     assert len(heard) == 1 and heard.pop() > 20
-    x0, y0, width, height = json.loads(state.read_text())["rect"]
-    presses = {"click": 1, "double_click": 2, "right_click": 1}
-    expected = sum(
-        presses[s["call"]["name"]]
-        for s in steps
-        if s["call"]["name"] in presses
-        and s["result"]
-        and not s["result"]["error"]
-        and x0 <= s["result"]["targets"][0][0] < x0 + width
-        and y0 <= s["result"]["targets"][0][1] < y0 + height
-    )
+    expected = presses_on_board(steps, state)
     assert expected >= 1
     wait_until(
         lambda: len(json.loads(state.read_text())["presses"]) >= expected,

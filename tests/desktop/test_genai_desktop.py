@@ -52,6 +52,24 @@ reason = "pointer actions on the board"
 """
 
 
+PRESSES_PER_TOOL = {"click": 1, "double_click": 2, "right_click": 1}
+
+
+def presses_on_board(steps: list[dict[str, Any]], state: Path) -> int:
+    """How many presses the board should have seen: each executed pointing call whose target
+    lies inside the board's rect (a double click is two)."""
+    x0, y0, width, height = json.loads(state.read_text())["rect"]
+    return sum(
+        PRESSES_PER_TOOL[s["call"]["name"]]
+        for s in steps
+        if s["call"]["name"] in PRESSES_PER_TOOL
+        and s["result"]
+        and not s["result"]["error"]
+        and x0 <= s["result"]["targets"][0][0] < x0 + width
+        and y0 <= s["result"]["targets"][0][1] < y0 + height
+    )
+
+
 def run_on_board(
     launch: Callable[..., Any], tmp_path: Path, policy: str, *options: str, **how: Any
 ) -> tuple[subprocess.CompletedProcess[str], Path, Path]:
@@ -94,17 +112,7 @@ def test_a_genai_model_drives_a_real_window(
             assert not step["raw_output"].startswith('{"name"'), step["raw_output"]
         assert step["model_stats"]["guided"] == 1.0
         assert step["model_stats"]["prefill_ms"] > 0 and step["model_stats"]["preprocess_ms"] > 0
-    x0, y0, width, height = json.loads(state.read_text())["rect"]
-    presses_per_tool = {"click": 1, "double_click": 2, "right_click": 1}
-    expected = sum(
-        presses_per_tool[s["call"]["name"]]
-        for s in steps
-        if s["call"]["name"] in presses_per_tool
-        and s["result"]
-        and not s["result"]["error"]
-        and x0 <= s["result"]["targets"][0][0] < x0 + width
-        and y0 <= s["result"]["targets"][0][1] < y0 + height
-    )
+    expected = presses_on_board(steps, state)
     print(
         f"{len(steps)} steps: {[s['call']['name'] for s in steps]}; presses on the board: {expected}"
     )

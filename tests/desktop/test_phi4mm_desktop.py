@@ -63,17 +63,7 @@ def test_a_spoken_task_drives_a_real_window_through_phi4mm(
     heard = {s["model_stats"]["audio_tokens"] for s in steps}
     assert len(heard) == 1 and abs(heard.pop() - seconds * 100 / 8) <= 1
     assert all(s["model_stats"]["prompt_tokens"] > 1743 + 10 for s in steps)
-    x0, y0, width, height = json.loads(state.read_text())["rect"]
-    presses = {"click": 1, "double_click": 2, "right_click": 1}
-    expected = sum(
-        presses[s["call"]["name"]]
-        for s in steps
-        if s["call"]["name"] in presses
-        and s["result"]
-        and not s["result"]["error"]
-        and x0 <= s["result"]["targets"][0][0] < x0 + width
-        and y0 <= s["result"]["targets"][0][1] < y0 + height
-    )
+    expected = board.presses_on_board(steps, state)
     wait_until(
         lambda: len(json.loads(state.read_text())["presses"]) >= expected,
         timeout=5,
