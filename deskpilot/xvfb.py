@@ -69,7 +69,10 @@ class VirtualDisplay:
     ) -> None:
         self.width, self.height = width, height
         self.window_manager = window_manager
-        self.with_parent = with_parent  # Xvfb and the window manager end when this process does
+        # with_parent: Xvfb and the window manager end when this process does, and sit in a process
+        # group of their own, so that a Ctrl-C at the terminal (SIGINT to the foreground group)
+        # reaches the program that owns them, which closes them after its step, and not them first
+        self.with_parent = with_parent
         self.display = ""
         self._procs: list[subprocess.Popen[bytes]] = []
         self._config: tempfile.TemporaryDirectory[str] | None = None
@@ -97,6 +100,7 @@ class VirtualDisplay:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             preexec_fn=die_with_parent if self.with_parent else None,
+            process_group=0 if self.with_parent else None,
         )
         os.close(write_fd)
         self._procs.append(proc)
@@ -128,6 +132,7 @@ class VirtualDisplay:
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                     preexec_fn=die_with_parent if self.with_parent else None,
+                    process_group=0 if self.with_parent else None,
                 )
                 self._procs.append(wm)
                 self._wait_for_window_manager(wm)

@@ -196,6 +196,7 @@ class SuiteWorker:
                         stdout=log,
                         stderr=log,
                         preexec_fn=die_with_parent,
+                        process_group=0,  # as the desktop: Ctrl-C is for the CLI, not the apps
                     )
                 )
             except OSError as exc:
