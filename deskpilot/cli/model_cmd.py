@@ -274,6 +274,9 @@ def _short(spec: str | None) -> str:
         return "embedded"
     from deskpilot.runtime.folder import ModelFolder
 
+    name = Path(spec).name
     with contextlib.suppress(Exception):
-        return f"{Path(spec).name} ({ModelFolder.open(spec).quantization()})"
-    return Path(spec).name
+        quantization = ModelFolder.open(spec).quantization()
+        # a folder named after its precision ("int4") reads "int4 (MatMulNBits)", not twice
+        return quantization if quantization.split()[0] == name else f"{name} ({quantization})"
+    return name

@@ -381,3 +381,11 @@ def test_a_model_reading_the_screen_clicks_one_of_the_places_the_task_names(
     assert ModelFolder.open(folder).info()["text_targets"] is True
     (folder / "deskpilot.json").write_text('{"screen_text": true, "text_targets": false}')
     assert click(GenaiModel(folder), "click Save") == click(free, "click Save")
+
+
+def test_eval_table_names_a_precision_once(tmp_path: Path) -> None:
+    from deskpilot.cli.model_cmd import _short
+
+    (tmp_path / "int4").symlink_to(GEMMA3.resolve(), target_is_directory=True)
+    assert _short(str(tmp_path / "int4")) == "int4 (MatMulNBits)"
+    assert _short(str(GEMMA3)) == f"{GEMMA3.name} (int4 (MatMulNBits))"
