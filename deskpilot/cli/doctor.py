@@ -266,8 +266,9 @@ def doctor(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
 ) -> None:
-    """Check this machine for deskpilot: display, window manager, bubblewrap, Tk, input drivers,
-    OCR engine, microphone and model; say what to install. Exit 1 when a required check fails."""
+    """Check this machine for deskpilot and say what to install; exit 1 when a required check fails.
+
+    Checks: display, window manager, bubblewrap, Tk, input drivers, OCR, microphone and model."""
     checks = run_checks(model)
     failed = any(c.status == "fail" and c.required for c in checks)
     if as_json:

@@ -3,11 +3,15 @@
 
 Typer builds a click command per parameter when the CLI runs; `CleanGroup`, the root group's class,
 gives every parameter of every command below it the display of `CleanOption` / `CleanArgument`
-once the tree is built. Parsing is untouched: only how parameters are shown changes.
+once the tree is built, and every command's help its paragraphs as flowing text (Typer's rich
+help keeps a docstring's line breaks after the first paragraph). Parsing is untouched: only what
+help shows changes.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
 from typing import Any
 
 from typer import _click
@@ -49,9 +53,21 @@ class CleanArgument(TyperArgument):
         return f"{name}..." if self.nargs != 1 else name
 
 
+def reflow(help_text: str) -> str:
+    """A docstring's paragraphs each on one line, for the terminal to wrap; a line that starts a
+    list item (``-``, ``*``, ``1.``) keeps its break, and so does a paragraph marked ``\\b``."""
+    paragraphs = inspect.cleandoc(help_text).split("\n\n")
+    return "\n\n".join(
+        par if par.startswith("\b") else re.sub(r"\n(?!\s*(?:[-*]|\d+\.)\s)", " ", par)
+        for par in paragraphs
+    )
+
+
 def clean_params(command: Any) -> None:
     """Give ``command``'s parameters (its help option included) and those of every command under
-    it the clean display."""
+    it the clean display, and their help text its flowing paragraphs."""
+    if command.help:
+        command.help = reflow(command.help)
     help_option = command.get_help_option(_click.Context(command))
     for param in [*command.params, *([help_option] if help_option else [])]:
         if isinstance(param, TyperOption) and not isinstance(param, CleanOption):

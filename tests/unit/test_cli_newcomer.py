@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from deskpilot.agent.records import Outcome, RunResult
 from deskpilot.cli import app
 from deskpilot.cli.common import CliConsole, plural, summary
+from deskpilot.cli.helptext import reflow
 
 runner = CliRunner()
 REPO = Path(__file__).parents[2]
@@ -98,6 +99,33 @@ def test_every_help_reads_cleanly() -> None:
     assert "Usage: deskpilot run [OPTIONS] [TASK]" in run_help  # optional: --audio TASK.wav
     assert re.search(r"--audio\s+TASK.wav", run_help)
     assert re.search(r"--run-dir\s+PATH", run_help) and re.search(r"--dry-run\s+Execute", run_help)
+    # a docstring's line breaks are not the terminal's: "the" / "microphone" was broken where
+    # the source line ended, whatever the width (and each command's help below has none)
+    assert re.search(r"the\s+microphone\), or both", run_help)
+    assert not re.search(r"the *\n *microphone", run_help)
+    for path in paths:
+        command = root
+        for name in path:
+            command = command.commands[name]  # type: ignore[attr-defined]
+        for paragraph in (command.help or "").split("\n\n"):
+            assert re.fullmatch(r"[^\n]*(\n\s*(-|\*|\d+\.) [^\n]*)*", paragraph), (path, paragraph)
+
+
+def test_reflow_joins_lines_and_keeps_lists() -> None:
+    text = """First line
+    goes on.
+
+    Second paragraph,
+    also one line.
+
+    Steps:
+    - one
+    - two
+    """
+    assert reflow(text) == (
+        "First line goes on.\n\nSecond paragraph, also one line.\n\nSteps:\n- one\n- two"
+    )
+    assert reflow("\b\nkept\nas is") == "\b\nkept\nas is"
 
 
 def test_counts_are_singular_or_plural(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
