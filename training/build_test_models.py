@@ -23,6 +23,7 @@ from pathlib import Path
 
 from training import served_model
 from training.tinymodels.common import (
+    family_sources,
     folder_size,
     greedy_probe,
     read_json,
@@ -59,7 +60,8 @@ def _up_to_date(folder: Path, fingerprint: str) -> bool:
 def build_one(family: TinyFamily, out: Path, seed: int, force: bool) -> Path:
     """Build one folder into a staging directory next to it, then swap it in."""
     folder = out / family.name
-    fingerprint = recipe_hash(seed, family.name)
+    # only the family's own sources: editing another family's builder leaves this folder current
+    fingerprint = recipe_hash(seed, family.name, sources=family_sources(family.hf_model.__module__))
     if not force and _up_to_date(folder, fingerprint):
         say(f"{family.name}: up to date ({folder}), skipping the build")
         return folder

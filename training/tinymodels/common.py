@@ -58,8 +58,34 @@ def folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def recipe_hash(seed: int, *extra: str) -> str:
-    """A fingerprint of everything that decides a folder: the build sources, seed and versions."""
+def family_sources(module: str) -> list[Path]:
+    """The files of ``module`` (a ``training.tinymodels`` module) and of every tinymodels module
+    it imports, at any depth and wherever the import stands: what decides that family's folder."""
+    import ast
+
+    prefix = f"{__package__}."
+    todo, found = [module], set()
+    while todo:
+        name = todo.pop()
+        path = HERE / f"{name.removeprefix(prefix)}.py"
+        if name in found or not name.startswith(prefix) or not path.is_file():
+            continue  # done, outside tinymodels, or a name imported from a module, not one
+        found.add(name)
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                todo.append(node.module)  # a module, or the package: its names are modules
+                todo += [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                todo += [alias.name for alias in node.names]
+    files = {HERE / f"{name.removeprefix(prefix)}.py" for name in found}
+    return sorted(
+        files | {HERE / "genai_builder.py"}
+    )  # run by path (run_genai_builder), not imported
+
+
+def recipe_hash(seed: int, *extra: str, sources: list[Path] | None = None) -> str:
+    """A fingerprint of everything that decides a folder: its build sources (by default every
+    tinymodels module; `family_sources` narrows that to one family's), seed and versions."""
     import onnxruntime_genai
     import tokenizers
     import torch
@@ -67,8 +93,11 @@ def recipe_hash(seed: int, *extra: str) -> str:
 
     digest = hashlib.sha256()
     checks_only = {"verify.py", "runner.py", "runtime_bench.py"}  # they do not change a folder
-    sources = [p for p in sorted(HERE.glob("*.py")) if p.name not in checks_only]
+    if sources is None:
+        sources = sorted(HERE.glob("*.py"))
     for source in sources:
+        if source.name in checks_only:
+            continue
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     for part in (
