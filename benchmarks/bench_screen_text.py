@@ -6,23 +6,28 @@ terminal listing), the OCR engine on one thread:
 1. a whole read (the first step of a run);
 2. a re-read after a small change (a label replaced: what a step after a click usually costs);
 3. a frame with no change (served from the reader's cache);
-4. the text-match baseline's whole step (OCR + finding the target) on the dialog screen.
+4. the text-match baseline's whole step (OCR + finding the target) on the dialog screen;
+5. large screens at 100% (12-px labels: 1920x1080 to 3840x2160): words read and time, the
+   engine's one pass beside deskpilot's read in overlapping pieces (screens over 2560x1600).
 
 Run: ``python benchmarks/bench_screen_text.py`` (needs the ocr extra).
 """
 
 from __future__ import annotations
 
+import random
 import resource
 import statistics
 import time
 from collections.abc import Callable
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from rich.console import Console
 from rich.table import Table
 
 from deskpilot.perception import ScreenReader, default_engine
+from deskpilot.perception.engine import RapidLiteEngine
 from deskpilot.runtime.base import ModelRequest
 from deskpilot.runtime.textmatch import TextMatchModel
 from deskpilot.screen import Frame
@@ -60,6 +65,43 @@ def busy_screen() -> Image.Image:
         )
         draw.text((8, 8 + row * 17), line, font=face, fill=(220, 220, 220))
     return image
+
+
+BIG_WORDS = ["Save", "Cancel", "Open file", "Preferences", "Network settings", "Username",
+             "Password", "Apply", "Help", "Close window", "Display", "Keyboard layout", "Battery",
+             "Bluetooth", "Printers", "Sound", "Privacy", "Updates"]  # fmt: skip
+
+
+def large_screen(width: int, height: int, seed: int) -> Image.Image:
+    """Labels of 12 px scattered at random over a ``width`` x ``height`` screen."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (width, height), (240, 240, 240))
+    draw = ImageDraw.Draw(image)
+    face = ImageFont.truetype(FONT, 12)
+    for word in BIG_WORDS:
+        xy = (rng.randint(10, width - 200), rng.randint(10, height - 30))
+        draw.text(xy, word, font=face, fill=(20, 20, 20))
+    return image
+
+
+def large_screens(engine: RapidLiteEngine) -> None:
+    """Words read (of 18 a screen, 4 screens) and ms a read: one pass, and deskpilot's read."""
+    table = Table(title="large screens at 100%: words read of 72 (4 screens) and ms a read")
+    for column in ("screen", "one pass", "deskpilot (pieces over 2560x1600)"):
+        table.add_column(column, justify="right" if column != "screen" else "left")
+    for width, height in [(1920, 1080), (2560, 1600), (3840, 2160)]:
+        cells = []
+        for read in (engine._read_whole, engine.read):
+            words, times = 0, []
+            for seed in range(4):
+                rgb = np.asarray(large_screen(width, height, seed))
+                started = time.perf_counter()
+                text = " | ".join(line.text for line in read(rgb))
+                times.append((time.perf_counter() - started) * 1000)
+                words += sum(word in text for word in BIG_WORDS)
+            cells.append(f"{words} / {statistics.median(times):.0f} ms")
+        table.add_row(f"{width}x{height}", *cells)
+    console.print(table)
 
 
 def timed(action: Callable[[], object]) -> tuple[float, float]:
@@ -121,6 +163,8 @@ def main() -> None:
     console.print(
         f"text-match step (whole read + find), dialog: p50 {p50:.0f} ms, p95 {p95:.0f} ms"
     )
+    if isinstance(engine, RapidLiteEngine):
+        large_screens(engine)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     console.print(f"peak RSS of this process: {peak:.0f} MB")
 
