@@ -146,6 +146,13 @@ def arguments() -> argparse.Namespace:
         help="share of widget and form screens drawn at 1280x800 (scaled down, as a real screen)",
     )
     parser.add_argument(
+        "--busy",
+        type=float,
+        default=0.0,
+        help="share of busy-window screens (menus, tabs, a list to scroll) among the open-label "
+        "screens (--open-labels), beside widgets and forms",
+    )
+    parser.add_argument(
         "--tk-share",
         type=float,
         default=0.0,

@@ -46,6 +46,7 @@ def synthetic_samples(
     free_text: float = 0.0,
     quote: float = 0.0,
     desktop: float = 0.0,
+    busy: float = 0.0,
 ) -> Iterator[Sample]:
     """``count`` screens' worth of samples; deterministic for (split, seed); ``weights`` sets how
     often each task kind is drawn, ``pseudo`` how often a label word is made up, ``forms`` how often
@@ -60,10 +61,16 @@ def synthetic_samples(
     ``free_text`` is how often the text of a typing task is free text, ``quote`` how often the task
     shows it in quotes (see ``Vocabulary``). With ``widgets``, ``desktop`` is the share of screens
     drawn at a real desktop's size (``DESKTOP``; labels anywhere, not near the patch grid), which
-    the model sees scaled down as it sees a real screen."""
+    the model sees scaled down as it sees a real screen. ``busy`` is the share of screens that are
+    busy windows (menus, tabs, a list to scroll) whatever the other knobs say: the widget and
+    form screens have no list, so a curriculum on them alone never sees a scroll task."""
     rng = random.Random(f"{split}-{seed}")
     vocab = Vocabulary(split, rng, pseudo, words, free_text, quote)
     for _ in range(count):
+        if busy > 0 and rng.random() < busy:  # drawn only when asked: busy=0 keeps the stream
+            screen = draw_screen(rng, vocab, rng.choice(SIZES), dark=dark, face=face)
+            yield from random_samples(screen, rng, vocab, tasks_per_screen, weights)
+            continue
         if widgets > 0 and forms > 0 and rng.random() < forms:
             size = SIZES[0] if grid_jitter is not None else rng.choice(SIZES)
             if desktop > 0 and rng.random() < desktop:

@@ -218,3 +218,15 @@ def test_a_not_found_task_never_names_a_title_or_a_line_of_text_on_the_screen() 
             }
             checked += 1
     assert checked > 20
+
+
+def test_widget_and_form_screens_have_no_list_but_a_busy_share_brings_scroll_tasks() -> None:
+    options = {"widgets": 3, "forms": 0.7, "weights": {"click": 1, "scroll": 3}}
+    plain = list(synthetic_samples(30, "train", seed=8, **options))
+    assert not any(s.target["name"] == "scroll" for s in plain)  # why the knob exists
+    assert [s.task for s in plain] == [
+        s.task for s in synthetic_samples(30, "train", seed=8, busy=0.0, **options)
+    ]  # busy=0 leaves a recorded stream as it was
+    busy = list(synthetic_samples(30, "train", seed=8, busy=0.5, **options))
+    scrolls = [s for s in busy if s.target["name"] == "scroll"]
+    assert scrolls and all(s.task.startswith("scroll ") and s.box is not None for s in scrolls)

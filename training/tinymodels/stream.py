@@ -53,6 +53,8 @@ def training_samples(args: argparse.Namespace, phase_seed: int) -> Iterator[Samp
             free_text=args.free_text,
             quote=args.quote,
             desktop=args.desktop,
+            # a busy window needs more labels than --words allows: only the open-label screens
+            busy=getattr(args, "busy", 0.0) if words is None else 0.0,
         )
 
     data = screens(phase_seed, args.words)
