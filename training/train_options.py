@@ -153,6 +153,12 @@ def arguments() -> argparse.Namespace:
         "screens (--open-labels), beside widgets and forms",
     )
     parser.add_argument(
+        "--scroll-drills",
+        type=float,
+        default=0.0,
+        help="chance a sample is a scroll task on a busy window with a list",
+    )
+    parser.add_argument(
         "--tk-share",
         type=float,
         default=0.0,

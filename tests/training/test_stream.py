@@ -86,3 +86,21 @@ def test_open_words_put_the_whole_vocabulary_on_word_screens(
     assert [(s.kind, s.task, s.elements) for s in plain] == [
         (s.kind, s.task, s.elements) for s in zero
     ]
+
+
+def test_scroll_drills_bring_scroll_tasks_on_lists_and_at_zero_change_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plain = stream(monkeypatch, "--forms", "0.7", count=60)
+    assert not any(s.kind == "scroll" for s in plain)  # widget and form screens have no list
+    zero = stream(monkeypatch, "--forms", "0.7", "--scroll-drills", "0", count=60)
+    assert [s.task for s in zero] == [s.task for s in plain]
+    drilled = stream(monkeypatch, "--forms", "0.7", "--scroll-drills", "0.3", count=60)
+    scrolls = [s for s in drilled if s.kind == "scroll"]
+    assert len(scrolls) >= 6
+    for sample in scrolls:
+        x0, y0, x1, y1 = sample.box or (0, 0, 0, 0)
+        x, y = sample.target["arguments"]["x"], sample.target["arguments"]["y"]
+        width, height = sample.image.size
+        assert x0 <= x * width / 1000 <= x1 and y0 <= y * height / 1000 <= y1  # in the list
+        assert any(e.kind == "list_item" for e in sample.elements)

@@ -5,13 +5,15 @@ for the reading loss; typing drills)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 from collections.abc import Iterator
 from pathlib import Path
 
-from deskpilot.data.dataset import synthetic_samples
-from deskpilot.data.tasks import Sample, typing_drill
+from deskpilot.data.dataset import SIZES, synthetic_samples
+from deskpilot.data.screens import draw_screen
+from deskpilot.data.tasks import Sample, samples_for, typing_drill
 from deskpilot.data.vocab import Vocabulary
 from training.data.screenpool import capture_tk_dialogs
 from training.data.wordscreens import draw_words
@@ -26,6 +28,18 @@ def font_sizes(text: str) -> tuple[int, int]:
     """ "LOW,HIGH" -> (LOW, HIGH)."""
     low, high = (int(part) for part in text.split(","))
     return low, high
+
+
+def scroll_drill(
+    rng: random.Random, vocab: Vocabulary, dark: bool | None, face: int | None
+) -> list[Sample]:
+    """A scroll task on a busy window that has a list: the widget and form screens of the
+    curriculum have none, and a busy window has one only now and then."""
+    while True:
+        screen = draw_screen(rng, vocab, rng.choice(SIZES), dark=dark, face=face)
+        steps = samples_for(screen, rng, vocab, "scroll")
+        if steps:
+            return [dataclasses.replace(s, elements=tuple(screen.elements)) for s in steps]
 
 
 def training_samples(args: argparse.Namespace, phase_seed: int) -> Iterator[Sample]:
@@ -75,9 +89,14 @@ def training_samples(args: argparse.Namespace, phase_seed: int) -> Iterator[Samp
             "train", dialog_rng, args.pseudo, None, args.free_text, args.quote
         )
         dialogs = pool.samples(dialog_rng, dialog_vocab, weights=weights)
+    scroll_drills = getattr(args, "scroll_drills", 0.0)  # recorded before --scroll-drills: none
+    scroll_rng = random.Random(phase_seed + 7)  # drawn from only with --scroll-drills
+    scroll_vocab = Vocabulary("train", scroll_rng, args.pseudo)  # a busy window needs many labels
     while True:
         if dialogs is not None and dialog_rng.random() < args.tk_share:
             yield next(dialogs)
+        elif scroll_drills > 0 and scroll_rng.random() < scroll_drills:
+            yield from scroll_drill(scroll_rng, scroll_vocab, dark, args.face)
         elif args.typing_drills > 0 and drill_rng.random() < args.typing_drills:
             yield from typing_drill(drill_rng, drill_vocab, sizes, args.face)
         elif word_rng.random() >= args.word_share:
