@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -222,8 +222,17 @@ class Drag(Action):
         return f"dragged {self.button} from {start} to {end}"
 
 
+def _turning(axis: str) -> dict[str, Any]:
+    """The schema clause "``axis`` is given and is not 0": the validator's rule, in the schema, so
+    that constrained decoding (which reads the schema, not the validator) cannot end a scroll
+    without a wheel click."""
+    return {"required": [axis], "properties": {axis: {"anyOf": [{"maximum": -1}, {"minimum": 1}]}}}
+
+
 class Scroll(Action):
     """Scroll with the mouse wheel at a point. dy > 0 scrolls down, dx > 0 scrolls right."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [_turning("dy"), _turning("dx")]})
 
     name: ClassVar[str] = "scroll"
     category: ClassVar[Category] = "gui"

@@ -157,13 +157,20 @@ class ToolRegistry:
             raise ToolCallError(f"arguments: expected an object, got {type(arguments).__name__}")
         errors = sorted(self._validators[name].iter_errors(arguments), key=lambda e: e.path)
         if errors:
+            if all(e.validator == "anyOf" and not e.absolute_path for e in errors):
+                self._action(
+                    name, arguments
+                )  # a rule across fields: its validator says it in words
             raise ToolCallError(f"{name}: " + "; ".join(_explain(e) for e in errors[:5]))
+        return ToolCall(name=name, arguments=arguments, action=self._action(name, arguments))
+
+    def _action(self, name: str, arguments: dict[str, Any]) -> Action:
+        """The tool's pydantic model of ``arguments``; its errors as a `ToolCallError`."""
         try:
-            action = self._tools[name].model_validate(arguments)
+            return self._tools[name].model_validate(arguments)
         except ValidationError as exc:
             details = "; ".join(
                 f"arguments{''.join(f'.{p}' for p in err['loc'])}: {err['msg']}"
                 for err in exc.errors()
             )
             raise ToolCallError(f"{name}: {details}") from None
-        return ToolCall(name=name, arguments=arguments, action=action)

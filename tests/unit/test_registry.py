@@ -197,3 +197,26 @@ def test_without_quotes_or_with_only_unsafe_quotes_typed_text_stays_free() -> No
     for quoted in ([], ["bell \x07 here"]):  # a control character can never be typed
         text = _text_schema(guided_schema(registry.call_schema(), space, 120, quoted))
         assert "enum" not in text and text["maxLength"] == 120 and text["type"] == "string"
+
+
+def test_a_scroll_that_does_not_turn_the_wheel_is_outside_the_schema_decoding_reads() -> None:
+    # the validator refuses dx = dy = 0; constrained decoding reads only the schema, so the
+    # schema says it too (a half-trained default model ended scrolls after x and y: 10 of 10
+    # invalid before, 0 after)
+    registry = ToolRegistry()
+    space = CoordinateSpace.normalized()
+    for schema in (
+        registry.call_schema(),
+        guided_schema(registry.call_schema(), space, 120),
+        guided_schema(registry.call_schema(), space, 120, points=[(500, 400), (120, 80)]),
+    ):
+        validator = jsonschema.Draft202012Validator(schema)
+        for arguments in ({}, {"dy": 0}, {"dx": 0, "dy": 0}):
+            call = {"name": "scroll", "arguments": {"x": 500, "y": 400, **arguments}}
+            assert not validator.is_valid(call), (arguments, schema.get("x-guidance"))
+            with pytest.raises(ToolCallError):
+                registry.parse(json.dumps(call))
+        for arguments in ({"dy": 5}, {"dy": -50}, {"dx": 3}, {"dx": -1, "dy": 0}):
+            call = {"name": "scroll", "arguments": {"x": 500, "y": 400, **arguments}}
+            assert validator.is_valid(call), arguments
+            registry.parse(json.dumps(call))
