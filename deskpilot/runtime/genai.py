@@ -24,7 +24,9 @@ from deskpilot.runtime.folder import ModelFolder
 from deskpilot.runtime.guidance import (
     POINTING,
     guided_schema,
+    only_tools,
     quoted_spans,
+    tools_the_verb_allows,
     without_tools,
     word_runs,
 )
@@ -211,6 +213,9 @@ class GenaiModel:
         offered = request.tool_schema
         if self.text_targets and self.reader is not None and not places:
             offered = without_tools(offered, POINTING)  # nothing named on the screen: no place
+        allowed = tools_the_verb_allows(request.task) if self.text_targets else None
+        if allowed is not None:  # "scroll ...": the verb's tool, done or fail, never a key
+            offered = only_tools(offered, allowed)
         schema = guided_schema(offered, space, MAX_GUIDED_TEXT, quoted, points)
         media: dict[str, Any] = {}
         if request.audio is not None:

@@ -8,14 +8,22 @@ schema afterwards.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jsonschema
 
 from deskpilot.coords import CoordinateSpace
 
-__all__ = ["POINTING", "guided_schema", "quoted_spans", "without_tools", "word_runs"]
+__all__ = [
+    "POINTING",
+    "guided_schema",
+    "only_tools",
+    "quoted_spans",
+    "tools_the_verb_allows",
+    "without_tools",
+    "word_runs",
+]
 
 _QUOTED = re.compile(r'"([^"\n]*)"|\u201c([^\u201d\n]*)\u201d')
 _MARKS = ("x-axis", "x-copies")
@@ -25,6 +33,10 @@ _TYPING = frozenset(["type", "enter", "write"])  # the verbs whose object is the
 _TYPED_ENDS = frozenset(["into", "in", "then", "and"])  # the words after the text to type
 MAX_RUN_WORDS = 8  # the longest run of a task's words that typed text is decoded as
 POINTING = frozenset({"click", "double_click", "right_click", "move", "drag"})  # act on a place
+# a task that starts with one of these verbs can only be done with its tool (or finished, or
+# declined): "scroll down in the list" never presses a key or types
+VERB_TOOLS = {"scroll": frozenset({"scroll", "done", "fail"})}
+_POLITE = frozenset(["please", "now", "then"])
 
 
 def quoted_spans(task: str) -> list[str]:
@@ -62,16 +74,36 @@ def word_runs(task: str, max_words: int = MAX_RUN_WORDS) -> list[str]:
     return list(dict.fromkeys(run for run in typed or runs if run))
 
 
+def tools_the_verb_allows(task: str) -> frozenset[str] | None:
+    """The tools a task's first word allows (`VERB_TOOLS`: ``scroll ...`` -> scroll, done and
+    fail), or None where it allows any (after "please"; "Scroll lock" in "click Scroll lock" is
+    an object, not the verb)."""
+    words = [w.casefold().strip(_TRAILING) for w in task.split()]
+    while words and words[0] in _POLITE:
+        words.pop(0)
+    return VERB_TOOLS.get(words[0]) if words else None
+
+
 def without_tools(schema: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
     """A tool-call schema (as `deskpilot.tools.ToolRegistry.call_schema` makes it) without the
     calls of the tools ``names``; the schema as it is if nothing else would be left."""
+    return _calls_where(schema, lambda name: name not in names)
+
+
+def only_tools(schema: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
+    """A tool-call schema with only the calls of the tools ``names``; the schema as it is if it
+    has none of them."""
+    return _calls_where(schema, lambda name: name in names)
+
+
+def _calls_where(schema: dict[str, Any], keep: Callable[[Any], bool]) -> dict[str, Any]:
     definitions = schema.get("$defs", {})
 
     def name(ref: dict[str, Any]) -> Any:
         call = definitions.get(str(ref.get("$ref", "")).rsplit("/", 1)[-1], {})
         return call.get("properties", {}).get("name", {}).get("const")
 
-    kept = [ref for ref in schema.get("anyOf", []) if name(ref) not in names]
+    kept = [ref for ref in schema.get("anyOf", []) if keep(name(ref))]
     return {**schema, "anyOf": kept} if kept else schema
 
 

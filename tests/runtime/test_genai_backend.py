@@ -389,3 +389,27 @@ def test_eval_table_names_a_precision_once(tmp_path: Path) -> None:
     (tmp_path / "int4").symlink_to(GEMMA3.resolve(), target_is_directory=True)
     assert _short(str(tmp_path / "int4")) == "int4 (MatMulNBits)"
     assert _short(str(GEMMA3)) == f"{GEMMA3.name} (int4 (MatMulNBits))"
+
+
+def test_the_default_model_asked_to_scroll_never_presses_a_key() -> None:
+    # it never learned to scroll (its curriculum's screens had no list) and answered "scroll
+    # down in the list" with ctrl+s, ctrl+c or Option+f; the verb now allows scroll, done or fail
+    from deskpilot.data.evaluate import suite_samples
+    from deskpilot.tools import ToolRegistry
+
+    shipped = GenaiModel(SHIPPED)
+    registry = ToolRegistry()
+    scrolls = [s for s in suite_samples("unseen", 25) if s.target["name"] == "scroll"]
+    assert scrolls
+    for sample in scrolls:
+        reply = shipped.next_action(
+            ModelRequest(
+                task=sample.task,
+                frame=Frame.from_image(sample.image),
+                history=(),
+                tool_schema=registry.call_schema(),
+                tool_prompt=tools_prompt(registry),
+            )
+        )
+        assert registry.parse(reply.text).name in {"scroll", "done", "fail"}, reply.text
+    shipped.close()

@@ -18,7 +18,13 @@ from deskpilot.perception.widgets import (
     is_caption,
     under_icon,
 )
-from deskpilot.runtime.guidance import POINTING, guided_schema, without_tools
+from deskpilot.runtime.guidance import (
+    POINTING,
+    guided_schema,
+    only_tools,
+    tools_the_verb_allows,
+    without_tools,
+)
 from deskpilot.tools import ToolRegistry
 from deskpilot.tools.actions import Click
 
@@ -216,3 +222,19 @@ def test_without_tools_leaves_the_other_calls() -> None:
     assert valid.is_valid({"name": "fail", "arguments": {"reason": "Save is not on the screen"}})
     only_clicks = ToolRegistry([Click]).call_schema()
     assert without_tools(only_clicks, POINTING) == only_clicks  # nothing else: as it is
+
+
+def test_a_task_that_says_scroll_allows_scroll_done_and_fail_only() -> None:
+    allowed = frozenset({"scroll", "done", "fail"})
+    for task in ("scroll down in the list", "Scroll up.", "please scroll down", "now scroll"):
+        assert tools_the_verb_allows(task) == allowed, task
+    for task in ("click Scroll lock", "", "type scroll into Name", "press pagedown"):
+        assert tools_the_verb_allows(task) is None, task
+    schema = ToolRegistry().call_schema()
+    kept = only_tools(schema, allowed)
+    names = {ref["$ref"].rsplit("/", 1)[-1] for ref in kept["anyOf"]}
+    assert names == {"ScrollCall", "DoneCall", "FailCall"}
+    valid = jsonschema.Draft202012Validator(kept)
+    assert not valid.is_valid({"name": "key", "arguments": {"keys": "ctrl+s"}})
+    assert valid.is_valid({"name": "scroll", "arguments": {"x": 5, "y": 5, "dy": 3}})
+    assert only_tools(schema, frozenset({"nope"})) == schema  # none of them: as it is
