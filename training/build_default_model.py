@@ -75,8 +75,9 @@ outside data were used.
 One step of a desktop task at a time, from a screenshot, the screen's text, the task and the
 history: click / double-click / right-click a named element, "type TEXT into FIELD" (click the
 field, type, done), a key or combination for a few named intents (save, copy, paste, undo, ...),
-scroll a list, `done` once the history shows the task carried out, and `fail` when the named
-element is not on the screen. Its `deskpilot.json` asks the runtime for the screen's text
+`done` once the history shows the task carried out, and `fail` when the named element is not on
+the screen. Scrolling needs training screens with lists (`--busy`, `--scroll-drills`); a model
+trained without them declines a scroll task. Its `deskpilot.json` asks the runtime for the screen's text
 (`screen_text`), the named places (`named_places`) and guided decoding: a click is one of the
 named places (the model chooses which: a label's text or the field beside it), typed text is the
 task's quoted text or its words (`copy_quoted`, `copy_words`), and with nothing named on the
