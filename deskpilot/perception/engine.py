@@ -116,21 +116,19 @@ class RapidLiteEngine:
         return lines
 
 
-def _starts(length: int, piece: int) -> list[int]:
-    """Where the pieces along one side start: ``length / piece`` of them, rounded up, each
-    ``OVERLAP`` larger than that share so that neighbours share it."""
+def _side(length: int, piece: int) -> tuple[list[int], int]:
+    """Where the pieces along one side start, and their size: ``length / piece`` of them,
+    rounded up, each ``OVERLAP`` larger than that share so that neighbours share it."""
     count = max(1, math.ceil(length / piece))
     if count == 1:
-        return [0]
+        return [0], length
     size = math.ceil((length + (count - 1) * OVERLAP) / count)
-    return [round(i * (length - size) / (count - 1)) for i in range(count)]
+    return [round(i * (length - size) / (count - 1)) for i in range(count)], size
 
 
 def pieces_of(width: int, height: int) -> list[Box]:
     """The overlapping pieces a ``width`` x ``height`` screen is read in (one, when it is small)."""
-    xs, ys = _starts(width, PIECE[0]), _starts(height, PIECE[1])
-    w = width if len(xs) == 1 else math.ceil((width + (len(xs) - 1) * OVERLAP) / len(xs))
-    h = height if len(ys) == 1 else math.ceil((height + (len(ys) - 1) * OVERLAP) / len(ys))
+    (xs, w), (ys, h) = _side(width, PIECE[0]), _side(height, PIECE[1])
     return [Box(x, y, min(w, width - x), min(h, height - y)) for y in ys for x in xs]
 
 

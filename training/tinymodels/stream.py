@@ -68,7 +68,7 @@ def training_samples(args: argparse.Namespace, phase_seed: int) -> Iterator[Samp
             quote=args.quote,
             desktop=args.desktop,
             # a busy window needs more labels than --words allows: only the open-label screens
-            busy=getattr(args, "busy", 0.0) if words is None else 0.0,
+            busy=args.busy if words is None else 0.0,
         )
 
     data = screens(phase_seed, args.words)
@@ -89,13 +89,12 @@ def training_samples(args: argparse.Namespace, phase_seed: int) -> Iterator[Samp
             "train", dialog_rng, args.pseudo, None, args.free_text, args.quote
         )
         dialogs = pool.samples(dialog_rng, dialog_vocab, weights=weights)
-    scroll_drills = getattr(args, "scroll_drills", 0.0)  # recorded before --scroll-drills: none
     scroll_rng = random.Random(phase_seed + 7)  # drawn from only with --scroll-drills
     scroll_vocab = Vocabulary("train", scroll_rng, args.pseudo)  # a busy window needs many labels
     while True:
         if dialogs is not None and dialog_rng.random() < args.tk_share:
             yield next(dialogs)
-        elif scroll_drills > 0 and scroll_rng.random() < scroll_drills:
+        elif args.scroll_drills > 0 and scroll_rng.random() < args.scroll_drills:
             yield from scroll_drill(scroll_rng, scroll_vocab, dark, args.face)
         elif args.typing_drills > 0 and drill_rng.random() < args.typing_drills:
             yield from typing_drill(drill_rng, drill_vocab, sizes, args.face)
